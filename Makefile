@@ -1,0 +1,46 @@
+# The verbs a person types. `make reproduce` and `make test` create .venv when
+# it is missing and install everything first.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+# The CPU build of TensorFlow unless an NVIDIA driver is present; force either
+# with `make TF=gpu ...` or `make TF=cpu ...`.
+TF ?= $(if $(shell command -v nvidia-smi 2>/dev/null),gpu,cpu)
+INSTALLED := $(VENV)/.installed-$(TF)
+SEED ?= 42
+# Where `make reproduce` and `make bench` find CIFAR-10 (a tarball, folder or
+# Keras's download when empty).
+CIFAR10 ?=
+
+.PHONY: install reproduce test bench bench-short lint clean
+
+install: $(INSTALLED)
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(INSTALLED): setup.cfg pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --upgrade pip
+	$(BIN)/python -m pip install -e ".[$(TF),test,dev]"
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+reproduce: install
+	$(BIN)/ann-keras reproduce --seed $(SEED)
+
+test: install
+	$(BIN)/python -m pytest
+
+bench: install
+	$(BIN)/python bench/run.py --mode full
+
+bench-short: install
+	$(BIN)/python bench/run.py --mode short
+
+lint: install
+	$(BIN)/python -m flake8 ann_keras tests bench
+
+clean:
+	rm -rf runs build *.egg-info .pytest_cache
+	find . -name __pycache__ -prune -exec rm -rf {} +

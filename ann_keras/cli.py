@@ -1,0 +1,252 @@
+"""The `ann-keras` command line: the only module that prints or exits.
+
+A user's mistake (AnnKerasError or a click usage error) becomes one line on
+stderr and exit code 2; Ctrl-C says how to resume and exits with 130.
+TensorFlow is imported only by the commands that train, so `report`,
+`datasets` and `--help` answer at once.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import shlex
+import sys
+from pathlib import Path
+
+import click
+
+from . import __version__, data, specs
+from .errors import AnnKerasError
+
+EXPERIMENTS_TO_REPRODUCE = ("ann",)
+
+
+class CLI(click.Group):
+    """A click group that reports errors in one line instead of a traceback or usage text."""
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        try:
+            code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except click.ClickException as error:
+            click.echo(f"ann-keras: error: {error.format_message()}", err=True)
+            sys.exit(error.exit_code)
+        except AnnKerasError as error:
+            click.echo(f"ann-keras: error: {error}", err=True)
+            sys.exit(2)
+        except (KeyboardInterrupt, click.exceptions.Abort):
+            click.echo("\nann-keras: interrupted; run the same command again to resume "
+                       "(finished trials are kept)", err=True)
+            sys.exit(130)
+        sys.exit(code if isinstance(code, int) else 0)
+
+
+@click.group(cls=CLI, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="ann-keras")
+def cli():
+    """Reproduce and extend the experiments of "Training Artificial Neural Networks"."""
+
+
+# ---------------------------------------------------------------- options shared by tune and train
+
+def _common_options(command):
+    options = [
+        click.argument("experiment"),
+        click.option("--profile", "-p", help="Profile from the spec's [profiles] (default: its default_profile)."),
+        click.option("--seed", type=int, default=42, show_default=True,
+                     help="Fixes data splits, initialisation and shuffling; execution i uses seed+i."),
+        click.option("--executions", type=click.IntRange(min=1), help="Seeds per configuration."),
+        click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE",
+                     help="Override a spec value, e.g. params.learning_rate=0.05 (repeatable)."),
+        click.option("--overwrite", is_flag=True, help="Delete this run's folder and start afresh."),
+        click.option("--runs-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("runs"),
+                     show_default=True, help="Where run folders go."),
+        click.option("--reports-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("reports"),
+                     show_default=True, help="Where reports go."),
+        click.option("--no-report", is_flag=True, help="Do not write the report at the end."),
+        click.option("--progress", type=click.Choice(["auto", "bar", "line", "none"]), default="auto",
+                     show_default=True, help="Keras's progress output per training run."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+@cli.command(help="Grid-search (or randomly, Bayesian, Hyperband) an experiment's [search] axes.")
+@_common_options
+@click.option("--tuner", type=click.Choice(specs.TUNERS), help="Search algorithm (default: the spec's).")
+@click.option("--max-trials", type=click.IntRange(min=0), help="Stop after this many trials (0 = whole grid).")
+def tune(experiment, tuner, max_trials, **options):
+    extra = []
+    if tuner:
+        extra.append(f"tuner.name={tuner}")
+    if max_trials is not None:
+        extra.append(f"tuner.max_trials={max_trials}")
+    _run("tune", experiment, extra, **options)
+
+
+@cli.command(help="Train the spec's [params] once per seed, without a search.")
+@_common_options
+def train(experiment, **options):
+    _run("train", experiment, [], **options)
+
+
+@cli.command(help="Run the paper's experiments end to end and write every report (what `make reproduce` runs).")
+@click.argument("experiments", nargs=-1)
+@click.option("--seed", type=int, default=42, show_default=True)
+@click.option("--runs-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("runs"), show_default=True)
+@click.option("--reports-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("reports"),
+              show_default=True)
+def reproduce(experiments, seed, runs_dir, reports_dir):
+    names = experiments or EXPERIMENTS_TO_REPRODUCE
+    loaded = [specs.load(name) for name in names]   # every name checked before any training
+    for spec in loaded:
+        click.echo(f"== {spec.title} [{spec.profile}]")
+        _run("tune", spec.path, [], profile=spec.profile, seed=seed, executions=None, overrides=(),
+             overwrite=False, runs_dir=runs_dir, reports_dir=reports_dir, no_report=False, progress="auto")
+    _write_index(reports_dir)
+
+
+@cli.command(help="Write reports/<experiment>/ from run folders (results.json only; no TensorFlow).")
+@click.argument("run_dirs", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--reports-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("reports"),
+              show_default=True)
+def report(run_dirs, reports_dir):
+    from . import reports, results
+    for run_dir in run_dirs:
+        folder = reports.write_report(results.load(run_dir), reports_dir)
+        click.echo(f"report: {folder / 'index.html'}")
+    _write_index(reports_dir)
+
+
+@cli.command(help="List the data sets that can be loaded and where each comes from.")
+def datasets():
+    for name, text in data.available().items():
+        click.echo(f"{name:12} {text}")
+
+
+@cli.command(help="List the experiments in tuning/ and their profiles.")
+def experiments():
+    for name, path in specs.available().items():
+        try:
+            spec = specs.load(str(path))
+            click.echo(f"{name:12} {spec.title}  [profiles: {', '.join(spec.profiles)}]  {path}")
+        except AnnKerasError as error:
+            click.echo(f"{name:12} (invalid: {error})")
+
+
+# ---------------------------------------------------------------- running
+
+
+def _run(kind, experiment, extra, *, profile, seed, executions, overrides, overwrite, runs_dir, reports_dir,
+         no_report, progress):
+    if executions is not None:
+        extra.append(f"tuner.executions={executions}")
+    spec = specs.load(experiment, profile, tuple(overrides) + tuple(extra))
+    runner = _import_runner()
+    verbose = _keras_verbose(progress, spec)
+    command = "ann-keras " + shlex.join(sys.argv[1:]) if sys.argv[1:] else f"ann-keras {kind} {spec.name}"
+    do = runner.tune if kind == "tune" else runner.train
+    result, run_dir = do(spec, seed=seed, runs_root=runs_dir, command=command, overwrite=overwrite,
+                         verbose=verbose, on_event=_print_event)
+    click.echo(f"results: {run_dir / 'results.json'}")
+    _print_summary(result)
+    if not no_report:
+        from . import reports
+        folder = reports.write_report(result, reports_dir)
+        click.echo(f"report: {folder / 'index.html'}")
+
+
+def _import_runner():
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+    try:
+        import tensorflow as tf
+
+        from . import runner
+        # Each trial builds new models, so tf.function retracing is expected, not a bug.
+        tf.get_logger().setLevel("ERROR")
+    except ImportError as error:
+        raise AnnKerasError(f"cannot import the training stack ({error}); install it with "
+                            "`pip install 'ann-keras[cpu]'` or `pip install 'ann-keras[gpu]'`") from None
+    return runner
+
+
+def _keras_verbose(progress, spec) -> int:
+    if progress != "auto":
+        return {"bar": 1, "line": 2, "none": 0}[progress]
+    if spec.counted_in == "iterations":
+        return 0   # a few seconds per run: the per-trial line says enough
+    return 1 if sys.stdout.isatty() else 2
+
+
+def _print_event(kind, info):
+    if kind == "resume":
+        click.echo(f"resuming in {info['run_dir']}")
+    elif kind == "data":
+        sizes = info["sizes"]
+        click.echo(f"data: {info['name']} ({info['source']}): {sizes['train']} train, "
+                   f"{sizes['validation']} validation, {sizes['test']} test")
+    elif kind == "trial":
+        click.echo(_trial_line(info))
+    elif kind == "paper_run":
+        click.echo(f"paper setting {info['name']!r}: training beside the search")
+    elif kind == "final_begin":
+        click.echo(f"final: retraining trial {info['trial_id']} with {_values(info['overrides'])}")
+
+
+def _trial_line(info) -> str:
+    from .metrics import mean_std
+    trial, best = info["trial"], info["best"]
+    total = f"/{info['total']}" if info.get("total") else ""
+    if trial["status"] != "COMPLETED":
+        return f"trial {info['number']}{total} {_values(trial['hyperparameters'])}  FAILED: {trial['message']}"
+    val, val_std = mean_std(trial["executions"], "val_accuracy")
+    test, test_std = mean_std(trial["executions"], "test_accuracy")
+    seconds = sum(e["duration_s"] for e in trial["executions"])
+    line = (f"trial {info['number']}{total} {_values(trial['hyperparameters'])}  "
+            f"val {val:.3f}±{val_std:.3f}  test {test:.3f}±{test_std:.3f}  {seconds:.1f}s")
+    if best:
+        line += f"  best so far: trial {best['trial_id']} val {mean_std(best['executions'], 'val_accuracy')[0]:.3f}"
+    return line
+
+
+def _values(values: dict) -> str:
+    return " ".join(f"{k}={v}" for k, v in values.items()) or "(defaults)"
+
+
+def _print_summary(result):
+    from . import metrics
+    trials = metrics.trials_table(result)
+    if not trials.empty:
+        click.echo(f"\n{result.title}: {len(trials)} trial(s), {result.spec['tuner']['executions']} "
+                   f"execution(s) each, sorted by validation accuracy (* = best)")
+        click.echo(_format(trials.drop(columns=["message", "status"]).assign(
+            best=trials["best"].map({True: "*", False: ""}))))
+    paper = metrics.paper_table(result)
+    if not paper.empty:
+        click.echo("\nThe paper and us (test accuracy; ours = mean ± std over seeds)")
+        click.echo(_format(paper[["setting", "paper", "ours_mean", "ours_std", "difference", "verdict",
+                                  "paper_finding", "our_finding"]]))
+    if result.final:
+        m = result.final["metrics"]
+        click.echo(f"\nfinal model: test accuracy {m['test_accuracy']:.4f}, test loss {m['test_loss']:.4f} "
+                   f"({result.final['model_file']})")
+
+
+def _format(table) -> str:
+    def number(value):
+        if isinstance(value, float):
+            return "" if math.isnan(value) else f"{value:.3f}"
+        return str(value)
+    return table.to_string(index=False, formatters={c: number for c in table.columns})
+
+
+def _write_index(reports_dir):
+    from . import reports
+    path = reports.write_index(reports_dir)
+    click.echo(f"index: {path}")
+
+
+def main():
+    cli(prog_name="ann-keras")

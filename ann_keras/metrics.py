@@ -1,0 +1,161 @@
+"""Tables computed from a RunResult: trials, the paper beside us, per-class metrics.
+
+Everything here is scikit-learn and pandas on stored predictions; no
+TensorFlow. The CLI's terminal tables and the reports share these functions.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+from sklearn.exceptions import UndefinedMetricWarning
+from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
+
+from .results import RunResult
+
+# Differences within this many accuracy points (or within one standard
+# deviation over seeds, if larger) count as reproducing the paper.
+TOLERANCE = 0.01
+
+
+def mean_std(executions: list[dict], key: str) -> tuple[float, float]:
+    """Return the mean and population standard deviation of `key` over executions."""
+    values = [e[key] for e in executions if e.get(key) is not None]
+    if not values:
+        return float("nan"), float("nan")
+    return float(np.mean(values)), float(np.std(values))
+
+
+def trials_table(result: RunResult) -> pd.DataFrame:
+    """One row per trial: every hyperparameter, accuracy mean and std over executions, time.
+
+    Sorted by the objective (mean validation accuracy), best first; failed
+    trials last, with Keras Tuner's message.
+    """
+    axes = list(result.spec["search"]) or sorted({k for t in result.trials for k in t["hyperparameters"]})
+    rows = []
+    for trial in result.trials:
+        row = {"trial": trial["trial_id"], "best": trial["trial_id"] == result.best_trial_id}
+        for axis in axes:
+            value = trial["hyperparameters"].get(axis, result.spec["params"].get(axis))
+            row[axis] = "/".join(map(str, value)) if isinstance(value, list) else value
+        if trial.get("budget") is not None:
+            row["budget"] = trial["budget"]
+        for key in ("val_accuracy", "test_accuracy", "test_loss"):
+            row[f"{key}_mean"], row[f"{key}_std"] = mean_std(trial["executions"], key)
+        row["executions"] = len(trial["executions"])
+        row["time_s"] = round(sum(e["duration_s"] for e in trial["executions"]), 2)
+        row["status"] = trial["status"]
+        row["message"] = trial.get("message") or ""
+        rows.append(row)
+    table = pd.DataFrame(rows)
+    if table.empty:
+        return table
+    table["_failed"] = table["status"] != "COMPLETED"
+    table = table.sort_values(["_failed", "val_accuracy_mean"], ascending=[True, False], na_position="last")
+    return table.drop(columns="_failed").reset_index(drop=True)
+
+
+def paper_table(result: RunResult) -> pd.DataFrame:
+    """The paper's settings: its number, ours (mean and std over seeds), the difference, a verdict."""
+    runs = result.paper_runs
+    baseline = next((run for run in runs if run.get("baseline")), None)
+    base_mean = mean_std(baseline["executions"], "test_accuracy")[0] if baseline else float("nan")
+    rows = []
+    for run in runs:
+        ours, std = mean_std(run["executions"], "test_accuracy")
+        paper = run.get("test_accuracy")
+        row = {
+            "setting": run["name"],
+            "changes": ", ".join(f"{k}={v}" for k, v in run["params"].items()),
+            "paper": paper,
+            "ours_mean": ours,
+            "ours_std": std,
+            "executions": len(run["executions"]),
+            "difference": ours - paper if paper is not None else float("nan"),
+            "verdict": verdict(ours, std, paper) if paper is not None else "",
+            "paper_finding": f"{run['expect']} baseline" if run.get("expect") else "",
+            "our_finding": "",
+            "source": run.get("source", ""),
+        }
+        if run.get("expect") and not np.isnan(ours) and not np.isnan(base_mean):
+            direction = _direction(ours - base_mean, std)
+            row["our_finding"] = f"{direction} baseline ({ours - base_mean:+.3f})"
+            if run["expect"] != "inconclusive":
+                row["our_finding"] += " - same as the paper" if direction == run["expect"] else " - differs"
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def verdict(ours: float, std: float, paper: float) -> str:
+    """Return 'reproduced', 'above' or 'below' the paper's number, or 'not measured'."""
+    if np.isnan(ours):
+        return "not measured"
+    direction = _direction(ours - paper, std)
+    return "reproduced" if direction == "level with" else f"{direction} the paper"
+
+
+def _direction(difference: float, std: float) -> str:
+    tolerance = max(TOLERANCE, std if not np.isnan(std) else 0.0)
+    if difference > tolerance:
+        return "above"
+    if difference < -tolerance:
+        return "below"
+    return "level with"
+
+
+def per_class_table(y_true, y_pred, *, class_names, paper_accuracy: dict | None = None) -> pd.DataFrame:
+    """Per-class accuracy, precision, recall, F1 and support, with macro and weighted averages.
+
+    Per-class accuracy is the share of a class's examples predicted as that
+    class (the paper's Table I), which equals recall. A class that is never
+    predicted has precision 0 (scikit-learn's zero_division) and a warning
+    column saying so, instead of an error.
+    """
+    labels = list(range(len(class_names)))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UndefinedMetricWarning)
+        precision, recall, f1, support = precision_recall_fscore_support(
+            y_true, y_pred, labels=labels, zero_division=0)
+    predicted = np.bincount(np.asarray(y_pred, dtype=int), minlength=len(labels))
+    rows = []
+    for index, name in enumerate(class_names):
+        rows.append({
+            "class": name, "accuracy": recall[index], "precision": precision[index], "recall": recall[index],
+            "f1": f1[index], "support": int(support[index]),
+            "note": "never predicted" if predicted[index] == 0 and support[index] else "",
+        })
+    table = pd.DataFrame(rows)
+    total = table["support"].sum()
+    for name, weights in (("macro avg", None), ("weighted avg", table["support"])):
+        averages = {col: float(np.average(table[col], weights=weights)) if total else float("nan")
+                    for col in ("accuracy", "precision", "recall", "f1")}
+        rows.append({"class": name, **averages, "support": int(total), "note": ""})
+    table = pd.DataFrame(rows)
+    if paper_accuracy:
+        table.insert(2, "paper_accuracy", [paper_accuracy.get(name) for name in table["class"]])
+    return table
+
+
+def confusion(y_true, y_pred, *, num_classes: int, normalize: str | None = None) -> np.ndarray:
+    """Return the confusion matrix (rows true, columns predicted), optionally row-normalised."""
+    matrix = confusion_matrix(y_true, y_pred, labels=list(range(num_classes)))
+    if normalize == "true":
+        sums = matrix.sum(axis=1, keepdims=True)
+        return np.divide(matrix, sums, out=np.zeros(matrix.shape, dtype=float), where=sums > 0)
+    return matrix
+
+
+def most_confused(y_true, y_pred, *, class_names, top: int = 10) -> pd.DataFrame:
+    """The most frequent true -> predicted mistakes, with counts and share of the true class."""
+    matrix = confusion(y_true, y_pred, num_classes=len(class_names))
+    rows = []
+    for true, predicted in zip(*np.nonzero(matrix)):
+        if true != predicted:
+            count = int(matrix[true, predicted])
+            rows.append({"true": class_names[true], "predicted": class_names[predicted], "count": count,
+                         "share_of_true": count / matrix[true].sum()})
+    table = pd.DataFrame(rows, columns=["true", "predicted", "count", "share_of_true"])
+    return table.sort_values(["count", "true"], ascending=[False, True]).head(top).reset_index(drop=True)

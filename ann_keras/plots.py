@@ -1,0 +1,89 @@
+"""Figures for the reports, drawn with matplotlib's Agg backend. No TensorFlow.
+
+Each function returns PNG bytes, so a report can both write the file (for
+the Markdown) and embed it (for the self-contained HTML page).
+"""
+
+from __future__ import annotations
+
+import io
+
+import matplotlib
+
+matplotlib.use("Agg")  # no display on servers and in CI
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+DPI = 110
+
+
+def _png(figure) -> bytes:
+    buffer = io.BytesIO()
+    # No timestamp in the PNG, so the same results give the same bytes.
+    figure.savefig(buffer, format="png", dpi=DPI, bbox_inches="tight", metadata={"Software": None})
+    plt.close(figure)
+    return buffer.getvalue()
+
+
+def heatmap(matrix, *, row_labels, column_labels, title: str, xlabel: str, ylabel: str,
+            fmt: str = "{:.2f}", vmax: float | None = None) -> bytes:
+    """Return a labelled heatmap with each cell's value written in it."""
+    matrix = np.asarray(matrix, dtype=float)
+    rows, columns = matrix.shape
+    size = (max(5.0, 0.6 * columns + 2.5), max(3.0, 0.5 * rows + 1.8))
+    figure, axes = plt.subplots(figsize=size)
+    image = axes.imshow(matrix, cmap="Blues", vmin=0, vmax=vmax if vmax is not None else max(matrix.max(), 1e-9))
+    figure.colorbar(image, ax=axes, fraction=0.046, pad=0.04)
+    axes.set_xticks(range(columns), labels=[str(c) for c in column_labels], rotation=45, ha="right")
+    axes.set_yticks(range(rows), labels=[str(r) for r in row_labels])
+    axes.set_xlabel(xlabel)
+    axes.set_ylabel(ylabel)
+    axes.set_title(title)
+    threshold = image.norm.vmax / 2
+    font = 8 if columns > 8 else 9
+    for i in range(rows):
+        for j in range(columns):
+            value = matrix[i, j]
+            axes.text(j, i, fmt.format(value), ha="center", va="center", fontsize=font,
+                      color="white" if value > threshold else "black")
+    return _png(figure)
+
+
+def training_curves(history: dict, *, title: str) -> bytes:
+    """Return loss and accuracy against the logged step, training and validation."""
+    steps = history.get("step", [])
+    figure, (loss_axes, accuracy_axes) = plt.subplots(1, 2, figsize=(10, 3.8))
+    for axes, metric in ((loss_axes, "loss"), (accuracy_axes, "accuracy")):
+        for key, label, style in ((metric, "training", "-"), (f"val_{metric}", "validation", "--")):
+            if history.get(key):
+                axes.plot(steps[:len(history[key])], history[key], style, marker="." if len(steps) < 60 else None,
+                          label=label)
+        axes.set_xlabel(history.get("unit", "epoch"))
+        axes.set_ylabel(metric)
+        axes.grid(alpha=0.3)
+        axes.legend()
+    figure.suptitle(title)
+    return _png(figure)
+
+
+def image_grid(rows: list[list[np.ndarray]], *, row_titles: list[str], column_titles: list[str],
+               title: str) -> bytes:
+    """Return a grid of images (uint8 or [0, 1] floats), one list per row."""
+    count_rows, count_columns = len(rows), max(len(r) for r in rows)
+    figure, axes = plt.subplots(count_rows, count_columns, figsize=(1.3 * count_columns, 1.4 * count_rows),
+                                squeeze=False)
+    for i, row in enumerate(rows):
+        for j in range(count_columns):
+            cell = axes[i][j]
+            cell.set_xticks([])
+            cell.set_yticks([])
+            if j < len(row):
+                image = np.asarray(row[j])
+                cell.imshow(image.squeeze(), cmap="gray" if image.ndim == 2 or image.shape[-1] == 1 else None)
+            if i == 0 and j < len(column_titles):
+                cell.set_title(column_titles[j], fontsize=8)
+            if j == 0 and i < len(row_titles):
+                cell.set_ylabel(row_titles[i], fontsize=8)
+    figure.suptitle(title)
+    return _png(figure)

@@ -1,0 +1,325 @@
+"""Reports: a RunResult rendered as Markdown and a self-contained HTML page.
+
+`build_report` turns results into a `Report` of plain tables and figures;
+Jinja2 templates render it (HTML with autoescape on, Markdown with every
+value escaped), so text from data, such as a class folder's name, is never
+markup. Tables are also written as CSV and figures as PNG beside the pages.
+No TensorFlow: a report is rebuilt from results.json alone.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import jinja2
+import markupsafe
+import numpy as np
+import pandas as pd
+
+from . import metrics, plots
+from .results import RunResult, write_bytes, write_text
+
+SUMMARY_FILE = "summary.json"
+
+
+@dataclass
+class Table:
+    """Column headers and rows of already-formatted cells, plus the raw frame for CSV."""
+
+    name: str
+    columns: list[str]
+    rows: list[list[str]]
+    frame: pd.DataFrame = field(repr=False)
+    highlight: list[bool] = field(default_factory=list)   # rows to mark (the best trial)
+
+    @property
+    def csv_file(self) -> str:
+        return f"{self.name}.csv"
+
+
+@dataclass
+class Figure:
+    name: str
+    title: str
+    caption: str
+    png: bytes = field(repr=False)
+
+    @property
+    def file(self) -> str:
+        return f"{self.name}.png"
+
+    @property
+    def data_uri(self) -> str:
+        return "data:image/png;base64," + base64.b64encode(self.png).decode("ascii")
+
+
+@dataclass
+class Report:
+    """Exactly what the templates show, section by section."""
+
+    experiment: str
+    title: str
+    description: str
+    summary: list[tuple[str, str]]
+    headline: dict
+    profile_note: str
+    paper_source: str
+    paper_notes: str
+    paper: Table | None
+    trials: Table
+    per_class: Table | None
+    confused: Table | None
+    heatmaps: list[Figure]
+    curves: list[Figure]
+    augmentation: list[Figure]
+
+
+# ---------------------------------------------------------------- formatting
+
+
+def _pct(value) -> str:
+    return "" if value is None or _nan(value) else f"{100 * value:.1f}%"
+
+
+def _num(value, digits: int = 3) -> str:
+    return "" if value is None or _nan(value) else f"{value:.{digits}f}"
+
+
+def _nan(value) -> bool:
+    return isinstance(value, float) and math.isnan(value)
+
+
+def _mean_std(mean, std) -> str:
+    return "" if _nan(mean) else f"{100 * mean:.1f}% ± {100 * std:.1f}"
+
+
+def _cell(value) -> str:
+    if isinstance(value, (bool, np.bool_)):
+        return "yes" if value else ""
+    if isinstance(value, (float, np.floating)):
+        return _num(float(value), 4)
+    if isinstance(value, (list, tuple)):
+        return "/".join(map(str, value))
+    return "" if value is None else str(value)
+
+
+# ---------------------------------------------------------------- building
+
+
+def build_report(result: RunResult) -> Report:
+    """Return every section of the report for `result`."""
+    spec, final = result.spec, result.final
+    class_names = result.dataset["class_names"]
+    heatmaps, per_class, confused, curves = [], None, None, []
+    if final:
+        y_true, y_pred = final["y_true"], final["y_pred"]
+        paper_classes = spec["paper"].get("per_class_accuracy")
+        frame = metrics.per_class_table(y_true, y_pred, class_names=class_names, paper_accuracy=paper_classes)
+        per_class = _table("per_class", frame)
+        confused = _table("most_confused", metrics.most_confused(y_true, y_pred, class_names=class_names))
+        heatmaps = _heatmaps(y_true, y_pred, class_names, frame)
+        curves = [Figure("training_curves", "Training curves",
+                         f"Loss and accuracy of the final model per logged {final['history']['unit']}, "
+                         "on the training and validation splits.",
+                         plots.training_curves(final["history"], title=result.title))]
+    trials_frame = metrics.trials_table(result)
+    trials = _trials(trials_frame)
+    paper_frame = metrics.paper_table(result)
+    paper = _paper(paper_frame) if not paper_frame.empty else None
+    return Report(
+        experiment=result.experiment, title=result.title, description=spec.get("description", "").strip(),
+        summary=_summary(result), headline=headline(result, paper_frame),
+        profile_note=_profile_note(spec), paper_source=spec["paper"].get("source", ""),
+        paper_notes=spec["paper"].get("notes", "").strip(), paper=paper, trials=trials, per_class=per_class,
+        confused=confused, heatmaps=heatmaps, curves=curves, augmentation=[],
+    )
+
+
+def headline(result: RunResult, paper_frame: pd.DataFrame) -> dict:
+    """Return the numbers the index shows for this experiment."""
+    final = result.final or {}
+    baseline = paper_frame[paper_frame["setting"] == "baseline"] if not paper_frame.empty else paper_frame
+    return {
+        "experiment": result.experiment,
+        "title": result.title,
+        "profile": result.profile,
+        "dataset": result.dataset["name"],
+        "test_accuracy": final.get("metrics", {}).get("test_accuracy"),
+        "best_trial": result.best_trial_id,
+        "trials": len(result.trials),
+        "paper_baseline": None if baseline.empty else _float(baseline.iloc[0]["paper"]),
+        "ours_baseline": None if baseline.empty else _float(baseline.iloc[0]["ours_mean"]),
+        "paper_best": max((r.get("test_accuracy") or 0 for r in result.paper_runs), default=None) or None,
+        "hardware": _hardware(result.environment["hardware"]),
+        "finished": result.finished,
+    }
+
+
+def _float(value):
+    return None if value is None or _nan(float(value)) else float(value)
+
+
+def _summary(result: RunResult) -> list[tuple[str, str]]:
+    spec, data, final = result.spec, result.dataset, result.final or {}
+    sizes = data["sizes"]
+    versions = result.environment["versions"]
+    best = next((t for t in result.trials if t["trial_id"] == result.best_trial_id), None)
+    rows = [
+        ("Experiment", f"{result.experiment}: {result.title}"),
+        ("Profile", f"{spec['profile']}: {spec['profile_description']}"),
+        ("Data set", f"{data['name']}, read from {data['source']}"),
+        ("Splits", f"{sizes['train']} train, {sizes['validation']} validation, {sizes['test']} test"),
+        ("Search", f"{spec['tuner']['name']} over {', '.join(spec['search']) or 'nothing'}; "
+                   f"{len(result.trials)} trial(s), {spec['tuner']['executions']} execution(s) each"),
+    ]
+    if best is not None:
+        rows.append(("Best configuration", ", ".join(f"{k}={v}" for k, v in best["hyperparameters"].items())
+                     or "the spec's [params]"))
+    if final:
+        m = final["metrics"]
+        overrides = ", ".join(f"{k}={v}" for k, v in spec["final"].items())
+        rows.append(("Final model", f"test accuracy {_pct(m['test_accuracy'])}, test loss {_num(m['test_loss'], 4)}"
+                     f" (one run, seed {final['seed']}{'; retrained with ' + overrides if overrides else ''})"))
+    rows += [
+        ("Wall time", f"{result.wall_time_s:.1f} s (" + ", ".join(
+            f"{k.removesuffix('_s')} {v:.1f} s" for k, v in result.timings.items()) + ")"),
+        ("Hardware", _hardware(result.environment["hardware"])),
+        ("Versions", ", ".join(f"{k} {v}" for k, v in versions.items())),
+        ("Seed", f"{result.seed} (execution i uses seed + i)"),
+        ("Command", result.command),
+        ("Finished", result.finished),
+    ]
+    return rows
+
+
+def _hardware(hardware: dict) -> str:
+    gpus = ", ".join(hardware.get("gpus") or []) or "no GPU"
+    return (f"{hardware.get('cpu', 'unknown CPU')}, {hardware.get('usable_cpus')} usable cores, "
+            f"{hardware.get('memory_gib')} GiB, {gpus}")
+
+
+def _profile_note(spec: dict) -> str:
+    if spec["profile"] == "paper":
+        return "This run used the paper's protocol in full."
+    return (f"This run used the reduced profile '{spec['profile']}': {spec['profile_description']} "
+            "Our numbers are therefore not the paper's protocol.")
+
+
+def _table(name: str, frame: pd.DataFrame, highlight=None) -> Table:
+    rows = [[_cell(value) for value in row] for row in frame.itertuples(index=False)]
+    return Table(name, [str(c) for c in frame.columns], rows, frame, list(highlight or []))
+
+
+def _trials(frame: pd.DataFrame) -> Table:
+    if frame.empty:
+        return _table("trials", frame)
+    first_metric = list(frame.columns).index("val_accuracy_mean")
+    # trial id and hyperparameters as written in the spec ("best" is shown by highlighting)
+    shown = frame.drop(columns="best").iloc[:, :first_metric - 1].astype(str)
+    for key in ("val_accuracy", "test_accuracy"):
+        shown[key] = [_mean_std(m, s) for m, s in zip(frame[f"{key}_mean"], frame[f"{key}_std"])]
+    shown["test_loss"] = [_num(v, 4) for v in frame["test_loss_mean"]]
+    shown["executions"], shown["time_s"] = frame["executions"], [f"{v:.1f}" for v in frame["time_s"]]
+    if (frame["status"] != "COMPLETED").any():
+        shown["status"], shown["message"] = frame["status"], frame["message"]
+    table = _table("trials", frame, highlight=frame["best"].tolist())
+    table.columns = [str(c) for c in shown.columns]
+    table.rows = [[_cell(v) for v in row] for row in shown.itertuples(index=False)]
+    return table
+
+
+def _paper(frame: pd.DataFrame) -> Table:
+    shown = pd.DataFrame({
+        "setting": frame["setting"], "changes": frame["changes"],
+        "paper": [_pct(v) for v in frame["paper"]],
+        "ours": [_mean_std(m, s) for m, s in zip(frame["ours_mean"], frame["ours_std"])],
+        "difference": ["" if _nan(d) else f"{100 * d:+.1f} pts" for d in frame["difference"]],
+        "verdict": frame["verdict"], "paper's finding": frame["paper_finding"],
+        "our finding": frame["our_finding"], "measured by": frame["source"],
+    })
+    table = _table("paper_and_us", frame)
+    table.columns = list(shown.columns)
+    table.rows = [[_cell(v) for v in row] for row in shown.itertuples(index=False)]
+    return table
+
+
+def _heatmaps(y_true, y_pred, class_names, per_class: pd.DataFrame) -> list[Figure]:
+    k = len(class_names)
+    counts = metrics.confusion(y_true, y_pred, num_classes=k)
+    normalised = metrics.confusion(y_true, y_pred, num_classes=k, normalize="true")
+    classes = per_class.iloc[:k]
+    scores = np.vstack([classes["precision"], classes["recall"], classes["f1"]])
+    common = dict(row_labels=class_names, column_labels=class_names, xlabel="predicted", ylabel="true")
+    return [
+        Figure("confusion_counts", "Confusion matrix (counts)",
+               "Rows are the true class, columns the predicted class; the diagonal holds the correct predictions.",
+               plots.heatmap(counts, title="Confusion matrix", fmt="{:.0f}", **common)),
+        Figure("confusion_normalised", "Confusion matrix (row-normalised)",
+               "Each row divided by its class's number of test examples: the diagonal is per-class recall.",
+               plots.heatmap(normalised, title="Confusion matrix, row-normalised", vmax=1.0, **common)),
+        Figure("precision_recall", "Precision, recall and F1 per class",
+               "Precision = TP / (TP + FP), recall = TP / (TP + FN), per class (scikit-learn's definitions).",
+               plots.heatmap(scores, row_labels=["precision", "recall", "F1"], column_labels=class_names,
+                             title="Precision, recall and F1", xlabel="class", ylabel="metric", vmax=1.0)),
+    ]
+
+
+# ---------------------------------------------------------------- rendering
+
+
+def _markdown_escape(value):
+    """Escape a value for Markdown: HTML entities (GitHub renders raw HTML), the table's `|`, newlines.
+
+    Markup (a macro's output, already escaped) passes through unchanged.
+    """
+    if isinstance(value, markupsafe.Markup):
+        return value
+    text = str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return markupsafe.Markup(text.replace("|", "\\|").replace("\n", " "))
+
+
+def _environments() -> tuple[jinja2.Environment, jinja2.Environment]:
+    loader = jinja2.PackageLoader("ann_keras", "templates")
+    html_env = jinja2.Environment(loader=loader, autoescape=True, undefined=jinja2.StrictUndefined,
+                                  trim_blocks=True, lstrip_blocks=True)
+    markdown_env = jinja2.Environment(loader=loader, autoescape=True, finalize=_markdown_escape,
+                                      undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    for env in (html_env, markdown_env):
+        env.filters.update(pct=_pct, num=_num)
+        env.globals["style"] = (Path(__file__).parent / "templates" / "style.css").read_text()
+    return html_env, markdown_env
+
+
+def write_report(result: RunResult, reports_dir: Path) -> Path:
+    """Write reports/<experiment>/ (README.md, index.html, CSVs, PNGs); return the folder."""
+    report = build_report(result)
+    folder = Path(reports_dir) / result.experiment
+    html_env, markdown_env = _environments()
+    tables = [t for t in (report.paper, report.trials, report.per_class, report.confused) if t is not None]
+    for table in tables:
+        write_text(folder / table.csv_file, table.frame.to_csv(index=False))
+    for figure in report.heatmaps + report.curves + report.augmentation:
+        write_bytes(folder / figure.file, figure.png)
+    write_text(folder / "README.md", markdown_env.get_template("report.md.j2").render(r=report))
+    write_text(folder / "index.html", html_env.get_template("report.html.j2").render(r=report))
+    write_text(folder / SUMMARY_FILE, json.dumps(report.headline, indent=1) + "\n")
+    return folder
+
+
+def write_index(reports_dir: Path) -> Path:
+    """Write reports/index.html and reports/README.md: one row per experiment's report."""
+    reports_dir = Path(reports_dir)
+    rows = []
+    for path in sorted(reports_dir.glob(f"*/{SUMMARY_FILE}")):
+        try:
+            rows.append(json.loads(path.read_text()))
+        except ValueError:
+            continue   # a foreign or damaged folder does not break the index
+    html_env, markdown_env = _environments()
+    write_text(reports_dir / "index.html", html_env.get_template("index.html.j2").render(rows=rows))
+    write_text(reports_dir / "README.md", markdown_env.get_template("index.md.j2").render(rows=rows))
+    return reports_dir / "index.html"

@@ -1,0 +1,172 @@
+"""results.json: the one contract between training and reports. No TensorFlow here.
+
+A run folder holds Keras Tuner's project, the saved model and results.json;
+the reports are rebuilt from results.json alone. Every file is written to a
+temporary name and renamed, so a kill never leaves half a file behind.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import sys
+import tempfile
+from dataclasses import asdict, dataclass, field, fields
+from importlib import metadata
+from pathlib import Path
+
+from .errors import ResultsError
+
+SCHEMA_VERSION = 1
+_UMASK = os.umask(0o022)
+os.umask(_UMASK)
+RESULTS_FILE = "results.json"
+
+
+# ---------------------------------------------------------------- atomic files
+
+
+def write_text(path: Path, text: str) -> None:
+    """Write `text` to `path` atomically, as UTF-8."""
+    write_bytes(path, text.encode("utf-8"))
+
+
+def write_bytes(path: Path, data: bytes) -> None:
+    """Write `data` to `path` atomically: a temporary file in the same folder, then a rename."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+        os.chmod(temporary, 0o666 & ~_UMASK)   # mkstemp makes 0600; reports are meant to be shared
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def write_json(path: Path, data) -> None:
+    """Write `data` as indented JSON, atomically."""
+    write_text(path, json.dumps(data, indent=1, allow_nan=True) + "\n")
+
+
+def read_json(path: Path):
+    """Return the JSON in `path`, or raise ResultsError naming the file."""
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ResultsError(f"{path}: no such file") from None
+    except (OSError, ValueError) as error:
+        raise ResultsError(f"{path}: unreadable JSON ({error})") from None
+
+
+# ---------------------------------------------------------------- the run
+
+
+@dataclass
+class RunResult:
+    """Everything one `tune` or `train` run produced, as stored in results.json."""
+
+    kind: str                  # "tune" or "train"
+    experiment: str
+    title: str
+    command: str
+    seed: int
+    spec: dict                 # the resolved spec (specs.Spec.to_dict)
+    dataset: dict              # data.Dataset.describe()
+    environment: dict          # package versions and hardware
+    started: str
+    finished: str
+    wall_time_s: float
+    timings: dict              # seconds per stage: data, search, paper_runs, final
+    trials: list               # one dict per trial, each with its executions
+    best_trial_id: str | None
+    final: dict                # the retrained best: params, metrics, history, y_true, y_pred
+    paper_runs: list = field(default_factory=list)  # the paper's settings, measured
+    schema_version: int = SCHEMA_VERSION
+
+    @property
+    def profile(self) -> str:
+        return self.spec["profile"]
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict, where: str = "results.json") -> "RunResult":
+        """Return a RunResult, or raise ResultsError naming what is missing."""
+        if not isinstance(data, dict):
+            raise ResultsError(f"{where}: expected a JSON object")
+        version = data.get("schema_version")
+        if version != SCHEMA_VERSION:
+            raise ResultsError(f"{where}: schema_version {version!r} is not supported; valid choices: {SCHEMA_VERSION}")
+        names = [f.name for f in fields(cls)]
+        missing = [name for name in names if name not in data and name != "paper_runs"]
+        if missing:
+            raise ResultsError(f"{where}: missing keys: {', '.join(missing)}")
+        return cls(**{name: data[name] for name in names if name in data})
+
+
+def save(result: RunResult, run_dir: Path) -> Path:
+    """Write results.json into `run_dir` atomically; return its path."""
+    path = Path(run_dir) / RESULTS_FILE
+    write_json(path, result.to_dict())
+    return path
+
+
+def load(path: Path) -> RunResult:
+    """Read a RunResult from a run folder or a results.json file."""
+    path = Path(path)
+    if path.is_dir():
+        path = path / RESULTS_FILE
+    if not path.exists():
+        raise ResultsError(f"{path}: no results.json here; give a run folder from runs/<experiment>/")
+    return RunResult.from_dict(read_json(path), str(path))
+
+
+# ---------------------------------------------------------------- environment
+
+PACKAGES = ("ann-keras", "tensorflow", "tensorflow-cpu", "keras", "keras-tuner", "numpy",
+            "scikit-learn", "pandas", "matplotlib")
+
+
+def environment(gpus: list[str] | None = None) -> dict:
+    """Return package versions and the hardware, for the report's summary."""
+    versions = {"python": platform.python_version()}
+    for package in PACKAGES:
+        try:
+            versions[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            pass
+    return {
+        "versions": versions,
+        "hardware": {
+            "machine": platform.machine(),
+            "system": f"{platform.system()} {platform.release()}",
+            "cpu": _cpu_model(),
+            "cpu_count": os.cpu_count(),
+            "usable_cpus": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count(),
+            "memory_gib": _memory_gib(),
+            "gpus": list(gpus or []),
+        },
+        "argv": list(sys.argv),
+    }
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def _memory_gib() -> float | None:
+    try:
+        return round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1)
+    except (ValueError, OSError, AttributeError):
+        return None

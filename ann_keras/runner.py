@@ -1,0 +1,195 @@
+"""What `tune` and `train` do, stage by stage, each stage resumable.
+
+A run folder is named after everything that decides its numbers (profile,
+tuner, seed and a hash of the resolved spec), so running the same command
+again finds the same folder and picks up where it stopped: Keras Tuner
+reloads its finished trials, and the paper's extra settings and the final
+model are skipped when their files exist.
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+import shutil
+import time
+from pathlib import Path
+
+import keras
+import tensorflow as tf
+
+from . import data, results, training, tuning
+from .specs import Spec
+
+FINAL_DIR = "final"
+MODEL_FILE = "model.keras"
+
+
+def run_dir_for(spec: Spec, seed: int, runs_root: Path, kind: str = "tune") -> Path:
+    """Return the folder a run with these settings writes to."""
+    tuner = spec.tuner["name"] if kind == "tune" else "train"
+    return Path(runs_root) / spec.name / f"{spec.profile}-{tuner}-seed{seed}-{spec.digest()}"
+
+
+def load_dataset(spec: Spec, seed: int) -> data.Dataset:
+    """Return the spec's data set split with `seed`."""
+    return data.load(spec.dataset, seed=seed, **spec.data)
+
+
+def tune(spec: Spec, *, seed: int, runs_root: Path, command: str, overwrite: bool = False,
+         verbose: int = 0, on_event=lambda kind, info: None) -> tuple[results.RunResult, Path]:
+    """Search the spec's grid, measure the paper's settings, retrain the best; write results.json."""
+    run_dir = _prepare(run_dir_for(spec, seed, runs_root), overwrite, on_event)
+    started, clock = _now(), time.perf_counter()
+    timings = {}
+
+    dataset = load_dataset(spec, seed)
+    timings["data_s"] = time.perf_counter() - clock
+    on_event("data", dataset.describe())
+
+    stage = time.perf_counter()
+    trials = tuning.search(spec, dataset, run_dir, seed=seed, verbose=verbose,
+                           on_trial=lambda info: on_event("trial", info))
+    timings["search_s"] = time.perf_counter() - stage
+    best = best_trial(trials)
+
+    stage = time.perf_counter()
+    paper_runs = measure_paper_runs(spec, dataset, trials, run_dir, seed=seed, on_event=on_event)
+    timings["paper_runs_s"] = time.perf_counter() - stage
+
+    stage = time.perf_counter()
+    final = None
+    if best is not None:
+        overrides = {**best["hyperparameters"], **spec.final}
+        on_event("final_begin", {"trial_id": best["trial_id"], "overrides": overrides})
+        final = train_final(spec, dataset, overrides, run_dir, seed=seed, verbose=verbose)
+        final["trial_id"] = best["trial_id"]
+    timings["final_s"] = time.perf_counter() - stage
+    return _finish("tune", spec, dataset, seed, command, started, clock, timings, trials,
+                   best["trial_id"] if best else None, final, paper_runs, run_dir)
+
+
+def train(spec: Spec, *, seed: int, runs_root: Path, command: str, overwrite: bool = False,
+          verbose: int = 0, on_event=lambda kind, info: None) -> tuple[results.RunResult, Path]:
+    """Train [params] once per execution seed (no search); the first seed's model is kept."""
+    run_dir = _prepare(run_dir_for(spec, seed, runs_root, "train"), overwrite, on_event)
+    started, clock = _now(), time.perf_counter()
+    dataset = load_dataset(spec, seed)
+    timings = {"data_s": time.perf_counter() - clock}
+    on_event("data", dataset.describe())
+
+    stage = time.perf_counter()
+    final = train_final(spec, dataset, {}, run_dir, seed=seed, verbose=verbose)
+    executions = [{"seed": seed, **final["metrics"], "duration_s": final["duration_s"]}]
+    for index in range(1, spec.tuner["executions"]):
+        executions.append(_cached_execution(spec, dataset, spec.params, run_dir / "executions" / f"{index}.json",
+                                            seed=seed + index, verbose=verbose))
+    trial = {"trial_id": "train", "status": "COMPLETED", "hyperparameters": {}, "budget": None,
+             "score": tuning.mean_metrics(executions)["val_accuracy"], "executions": executions, "message": None}
+    final["trial_id"] = "train"
+    on_event("trial", {"number": 1, "total": 1, "trial": trial, "best": trial})
+    timings["final_s"] = time.perf_counter() - stage
+    return _finish("train", spec, dataset, seed, command, started, clock, timings, [trial], "train", final, [],
+                   run_dir)
+
+
+def best_trial(trials: list[dict]) -> dict | None:
+    """Return the completed trial with the highest mean validation accuracy."""
+    completed = [t for t in trials if t["status"] == "COMPLETED" and t["executions"]]
+    return max(completed, key=lambda t: t["score"], default=None)
+
+
+def measure_paper_runs(spec: Spec, dataset: data.Dataset, trials: list[dict], run_dir: Path, *, seed: int,
+                       on_event=lambda kind, info: None) -> list[dict]:
+    """Return the paper's settings with our measurements beside them.
+
+    A setting that is also a grid point reuses that trial's executions; the
+    others are trained here with the same seeds (when [tuner] paper_runs is
+    on) and cached in the run folder.
+    """
+    by_params = {}
+    for trial in trials:
+        if trial["status"] == "COMPLETED" and trial["budget"] is None:
+            by_params[_key(spec.with_params(trial["hyperparameters"], "trial"))] = trial
+    measured = []
+    for index, run in enumerate(spec.paper["runs"]):
+        params = spec.with_params(run["params"], f"paper run {run['name']!r}")
+        entry = {key: run[key] for key in run}
+        match = by_params.get(_key(params))
+        if match is not None:
+            entry.update(source=f"trial {match['trial_id']}", executions=match["executions"])
+        elif spec.tuner["paper_runs"]:
+            on_event("paper_run", {"name": run["name"], "params": run["params"]})
+            entry.update(source="trained beside the search", executions=[
+                _cached_execution(spec, dataset, params, run_dir / "paper_runs" / f"{index}-{i}.json",
+                                  seed=seed + i)
+                for i in range(spec.tuner["executions"])])
+        else:
+            entry.update(source="not measured in this profile", executions=[])
+        measured.append(entry)
+    return measured
+
+
+def train_final(spec: Spec, dataset: data.Dataset, overrides: dict, run_dir: Path, *, seed: int,
+                verbose: int = 0) -> dict:
+    """Train [params] + `overrides` + nothing else; save the model; return its record (cached)."""
+    folder = run_dir / FINAL_DIR
+    record_path = folder / "final.json"
+    if record_path.exists() and (folder / MODEL_FILE).exists():
+        return results.read_json(record_path)
+    params = spec.with_params(overrides, "final")
+    execution = training.train(spec.model, params, dataset, seed=seed, verbose=verbose)
+    # Keras insists on the .keras suffix, so the temporary name keeps it.
+    temporary = folder / f".{MODEL_FILE}.tmp.keras"
+    folder.mkdir(parents=True, exist_ok=True)
+    execution.model.save(temporary)
+    os.replace(temporary, folder / MODEL_FILE)
+    record = {
+        "overrides": overrides, "params": params, "seed": seed, "metrics": execution.metrics,
+        "history": execution.history, "y_true": dataset.y_test.tolist(), "y_pred": execution.y_pred.tolist(),
+        "duration_s": round(execution.duration_s, 3), "model_file": f"{FINAL_DIR}/{MODEL_FILE}",
+    }
+    results.write_json(record_path, record)
+    keras.backend.clear_session(free_memory=True)
+    return record
+
+
+def _cached_execution(spec, dataset, params, path: Path, *, seed: int, verbose: int = 0) -> dict:
+    if path.exists():
+        return results.read_json(path)
+    execution = training.train(spec.model, params, dataset, seed=seed, verbose=verbose)
+    summary = execution.summary()
+    results.write_json(path, summary)
+    keras.backend.clear_session(free_memory=True)
+    return summary
+
+
+def _key(params: dict) -> str:
+    return repr(sorted(params.items()))
+
+
+def _prepare(run_dir: Path, overwrite: bool, on_event) -> Path:
+    if overwrite and run_dir.exists():
+        shutil.rmtree(run_dir)
+    if (run_dir / "tuner").exists() or (run_dir / FINAL_DIR).exists():
+        on_event("resume", {"run_dir": str(run_dir)})
+    run_dir.mkdir(parents=True, exist_ok=True)
+    return run_dir
+
+
+def _now() -> str:
+    return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+
+
+def _finish(kind, spec, dataset, seed, command, started, clock, timings, trials, best_id, final, paper_runs,
+            run_dir) -> tuple[results.RunResult, Path]:
+    gpus = [device.name for device in tf.config.list_physical_devices("GPU")]
+    result = results.RunResult(
+        kind=kind, experiment=spec.name, title=spec.title, command=command, seed=seed, spec=spec.to_dict(),
+        dataset=dataset.describe(), environment=results.environment(gpus), started=started, finished=_now(),
+        wall_time_s=round(time.perf_counter() - clock, 3),
+        timings={key: round(value, 3) for key, value in timings.items()},
+        trials=trials, best_trial_id=best_id, final=final or {}, paper_runs=paper_runs,
+    )
+    results.save(result, run_dir)
+    return result, run_dir

@@ -1,0 +1,353 @@
+"""Experiment specs: `tuning/*.toml` read into a validated, frozen `Spec`.
+
+A spec is data a user edits without touching code. Loading one applies a
+profile (a named set of overrides, e.g. `smoke` for the tests) and then any
+`--set key=value` overrides, and checks every key and type so that a typo
+fails at once with a message naming the file, the key and the valid choices.
+No TensorFlow here: reports and the CLI's argument checks import this module.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import sys
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import SpecError, choices
+
+# ---------------------------------------------------------------- the schema
+
+
+@dataclass(frozen=True)
+class Field:
+    """One allowed key: its type, bounds or choices, and what it means."""
+
+    kind: type
+    help: str
+    choices: tuple = ()
+    minimum: float | None = None
+    maximum: float | None = None
+    exclusive_minimum: bool = False
+    nullable: bool = False
+    default: object = None  # used when the key is absent; None means the key is required
+
+    def check(self, value, where: str):
+        """Return `value` normalised to this field's type, or raise SpecError."""
+        if value is None and self.nullable:
+            return None
+        if self.kind is float and isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)
+        if self.kind is list:
+            if not isinstance(value, list) or not value:
+                raise SpecError(f"{where}: expected a non-empty list, got {value!r}")
+            return [_check_list_item(v, where) for v in value]
+        if not isinstance(value, self.kind) or (self.kind is int and isinstance(value, bool)):
+            raise SpecError(f"{where}: expected {self.kind.__name__}, got {value!r} ({type(value).__name__})")
+        if self.choices and value not in self.choices:
+            raise SpecError(f"{where}: {value!r} is not one of: {choices(self.choices)}")
+        low_ok = (
+            self.minimum is None
+            or value > self.minimum
+            or (value == self.minimum and not self.exclusive_minimum)
+        )
+        if not low_ok or (self.maximum is not None and value > self.maximum):
+            bound = ">" if self.exclusive_minimum else ">="
+            limits = f"{bound} {self.minimum}" if self.minimum is not None else ""
+            if self.maximum is not None:
+                limits += f"{' and ' if limits else ''}<= {self.maximum}"
+            raise SpecError(f"{where}: {value!r} is out of range; expected {limits}")
+        return value
+
+
+def _check_list_item(value, where):
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise SpecError(f"{where}: list items must be positive integers, got {value!r}")
+    return value
+
+
+_POSITIVE = dict(minimum=0, exclusive_minimum=True)
+_FRACTION = dict(minimum=0, exclusive_minimum=True, maximum=0.9)
+
+# Training settings shared by every model.
+TRAINING_PARAMS = {
+    "optimizer": Field(str, "gradient method", choices=("sgd", "adam")),
+    "learning_rate": Field(float, "step size of the optimizer", **_POSITIVE),
+    "loss": Field(str, "loss on one-hot targets", choices=("mse", "crossentropy")),
+    "iterations": Field(int, "gradient steps (the paper's 'iterations'); excludes epochs", minimum=1, nullable=True),
+    "epochs": Field(int, "passes over the training split; excludes iterations", minimum=1, nullable=True),
+    "batch_size": Field(int, "examples per gradient step; 0 means the full training split", minimum=0),
+    "log_every": Field(int, "gradient steps between logged points when counting iterations", minimum=1,
+                       default=100),
+    "jit_compile": Field(bool, "compile the training step with XLA", default=True),
+}
+
+MODEL_PARAMS = {
+    "mlp": {
+        **TRAINING_PARAMS,
+        "hidden_units": Field(int, "nodes per hidden layer", minimum=1),
+        "hidden_layers": Field(int, "number of hidden layers", minimum=1),
+        "activation": Field(str, "hidden-layer activation", choices=("sigmoid", "relu", "tanh")),
+        "output_activation": Field(str, "output-layer activation", choices=("sigmoid", "softmax", "linear")),
+        "input_scale": Field(float, "factor applied to the inputs inside the model", **_POSITIVE),
+    },
+}
+
+DATA_FIELDS = {
+    "test_size": Field(float, "fraction held out for testing when the data set has no test split", **_FRACTION),
+    "validation_size": Field(float, "fraction of the training split held out as the tuner's objective", **_FRACTION),
+    "limit": Field(int, "use only this many examples in all (0 = all); for quick checks", minimum=0),
+}
+
+TUNERS = ("grid", "random", "bayesian", "hyperband")
+TUNER_FIELDS = {
+    "name": Field(str, "search algorithm", choices=TUNERS),
+    "executions": Field(int, "seeds per trial; every execution's numbers are kept", minimum=1),
+    "max_trials": Field(int, "stop after this many trials (0 = the whole grid)", minimum=0),
+    "objective": Field(str, "what the search maximises", choices=("val_accuracy",)),
+    "paper_runs": Field(bool, "also train the paper's settings that the search does not cover"),
+}
+
+PAPER_RUN_FIELDS = {
+    "name": Field(str, "what the paper calls this setting"),
+    "params": Field(dict, "overrides of [params] for this setting"),
+    "baseline": Field(bool, "the setting other runs are compared with"),
+    "test_accuracy": Field(float, "test accuracy the paper reports", minimum=0, maximum=1),
+    "expect": Field(str, "the paper's finding relative to the baseline", choices=("above", "below", "inconclusive")),
+}
+
+TOP_LEVEL = ("name", "title", "description", "dataset", "model", "default_profile",
+             "data", "params", "search", "tuner", "final", "paper", "profiles")
+PROFILE_TABLES = ("data", "params", "search", "tuner", "final")
+SET_TABLES = ("data", "params", "search", "tuner", "final")
+
+# ---------------------------------------------------------------- the spec
+
+
+@dataclass(frozen=True)
+class Spec:
+    """A resolved experiment: the TOML file with its profile and overrides applied."""
+
+    name: str
+    title: str
+    description: str
+    path: str
+    dataset: str
+    model: str
+    profile: str
+    profile_description: str
+    data: dict
+    params: dict
+    search: dict
+    tuner: dict
+    final: dict
+    paper: dict
+    profiles: tuple = field(default=())   # every profile the file defines
+    overrides: tuple = field(default=())
+
+    @property
+    def counted_in(self) -> str:
+        """'iterations' or 'epochs': the unit the training length is given in."""
+        return "iterations" if self.params.get("iterations") else "epochs"
+
+    def to_dict(self) -> dict:
+        """Return the spec as plain JSON-able data (stored in results.json)."""
+        return {
+            "name": self.name, "title": self.title, "description": self.description,
+            "path": self.path, "dataset": self.dataset, "model": self.model,
+            "profile": self.profile, "profile_description": self.profile_description,
+            "data": self.data, "params": self.params, "search": self.search,
+            "tuner": self.tuner, "final": self.final, "paper": self.paper,
+            "profiles": list(self.profiles), "overrides": list(self.overrides),
+        }
+
+    def digest(self) -> str:
+        """Return a short hash of everything that decides what a run computes."""
+        payload = self.to_dict()
+        for key in ("path", "title", "description", "profile_description", "paper", "profiles", "overrides"):
+            payload.pop(key)
+        text = json.dumps(payload, sort_keys=True)
+        return hashlib.sha256(text.encode()).hexdigest()[:8]
+
+    def with_params(self, overrides: dict, where: str) -> dict:
+        """Return [params] with `overrides` applied and validated."""
+        merged = {**self.params, **overrides}
+        return _check_params(merged, self.model, where)
+
+
+# ---------------------------------------------------------------- finding specs
+
+
+def spec_dirs() -> list[Path]:
+    """Folders searched for `<name>.toml`, in order of precedence."""
+    package_root = Path(__file__).resolve().parent.parent
+    return [
+        Path.cwd() / "tuning",                          # the user's own, editable copies
+        package_root / "tuning",                        # a source checkout (editable install)
+        Path(sys.prefix) / "share" / "ann-keras" / "tuning",  # a regular `pip install`
+    ]
+
+
+def available() -> dict[str, Path]:
+    """Return every experiment name that can be loaded, with its file."""
+    found: dict[str, Path] = {}
+    for folder in reversed(spec_dirs()):
+        if folder.is_dir():
+            found.update({p.stem: p for p in folder.glob("*.toml")})
+    return dict(sorted(found.items()))
+
+
+def find(experiment: str) -> Path:
+    """Return the TOML file for an experiment name or path."""
+    if experiment.endswith(".toml") or "/" in experiment:
+        path = Path(experiment)
+        if not path.is_file():
+            raise SpecError(f"spec file {experiment!r} does not exist")
+        return path
+    specs = available()
+    if experiment not in specs:
+        raise SpecError(f"unknown experiment {experiment!r}; valid choices: {choices(specs) or '(none found)'}")
+    return specs[experiment]
+
+
+# ---------------------------------------------------------------- loading
+
+
+def load(experiment: str, profile: str | None = None, overrides: tuple[str, ...] = ()) -> Spec:
+    """Read, resolve and validate an experiment spec."""
+    path = find(experiment)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as error:
+        raise SpecError(f"{path}: TOML syntax error: {error}") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise SpecError(f"{path}: cannot read spec: {error}") from None
+    return resolve(raw, str(path), profile, overrides)
+
+
+def resolve(raw: dict, path: str, profile: str | None = None, overrides: tuple[str, ...] = ()) -> Spec:
+    """Apply the profile and `--set` overrides to raw TOML data and validate it."""
+    _check_keys(raw, TOP_LEVEL, f"{path}: top level")
+    for key in ("name", "dataset", "model"):
+        if not isinstance(raw.get(key), str) or not raw.get(key):
+            raise SpecError(f"{path}: missing or empty top-level key {key!r}")
+    model = raw["model"]
+    if model not in MODEL_PARAMS:
+        raise SpecError(f"{path}: model {model!r} is not one of: {choices(MODEL_PARAMS)}")
+
+    profiles = raw.get("profiles", {})
+    profile = profile or raw.get("default_profile")
+    if not profile:
+        raise SpecError(f"{path}: no profile given and no default_profile; valid choices: {choices(profiles)}")
+    if profile not in profiles:
+        raise SpecError(f"{path}: unknown profile {profile!r}; valid choices: {choices(profiles) or '(none)'}")
+    chosen = dict(profiles[profile])
+    profile_description = chosen.pop("description", "")
+    _check_keys(chosen, PROFILE_TABLES, f"{path}: [profiles.{profile}]")
+
+    tables = {key: copy.deepcopy(raw.get(key, {})) for key in PROFILE_TABLES}
+    for key, table in chosen.items():
+        tables[key].update(copy.deepcopy(table))
+    for item in overrides:
+        table, key, value = parse_override(item)
+        tables[table][key] = value
+
+    where = f"{path} [profile {profile}]"
+    params = _check_params(tables["params"], model, f"{where} [params]")
+    search = _check_search(tables["search"], model, f"{where} [search]")
+    final = _check_table(tables["final"], MODEL_PARAMS[model], f"{where} [final]")
+    data = _check_table({"test_size": 0.2, "validation_size": 0.2, "limit": 0, **tables["data"]},
+                        DATA_FIELDS, f"{where} [data]")
+    tuner = _check_table({"name": "grid", "executions": 3, "max_trials": 0,
+                          "objective": "val_accuracy", "paper_runs": True, **tables["tuner"]}, TUNER_FIELDS, f"{where} [tuner]")
+    paper = _check_paper(raw.get("paper", {}), model, f"{path} [paper]")
+    return Spec(
+        name=raw["name"], title=raw.get("title", raw["name"]), description=raw.get("description", ""),
+        path=path, dataset=raw["dataset"], model=model, profile=profile,
+        profile_description=profile_description, data=data, params=params, search=search,
+        tuner=tuner, final=final, paper=paper, profiles=tuple(profiles), overrides=tuple(overrides),
+    )
+
+
+def parse_override(item: str) -> tuple[str, str, object]:
+    """Split `table.key=value` (or `key=value`, meaning [params]) into its parts.
+
+    The value is read as a TOML value (`0.1`, `[32, 45]`, `true`, `"sgd"`); a
+    bare word that is not valid TOML is taken as a string, so `optimizer=adam`
+    works without quotes.
+    """
+    if "=" not in item:
+        raise SpecError(f"--set {item!r}: expected key=value, e.g. params.learning_rate=0.05")
+    key, text = (part.strip() for part in item.split("=", 1))
+    table, _, name = key.rpartition(".")
+    table = table or "params"
+    if table not in SET_TABLES or not name:
+        raise SpecError(f"--set {item!r}: unknown table {table!r}; valid choices: {choices(SET_TABLES)}")
+    try:
+        value = tomllib.loads(f"v = {text}")["v"]
+    except tomllib.TOMLDecodeError:
+        value = text
+    return table, name, value
+
+
+# ---------------------------------------------------------------- validation
+
+
+def _check_keys(table: dict, valid, where: str) -> None:
+    if not isinstance(table, dict):
+        raise SpecError(f"{where}: expected a table, got {table!r}")
+    for key in table:
+        if key not in valid:
+            raise SpecError(f"{where}: unknown key {key!r}; valid keys: {choices(valid)}")
+
+
+def _check_table(table: dict, fields: dict, where: str) -> dict:
+    _check_keys(table, fields, where)
+    return {key: fields[key].check(value, f"{where} {key}") for key, value in table.items()}
+
+
+def _check_params(params: dict, model: str, where: str) -> dict:
+    fields = MODEL_PARAMS[model]
+    defaults = {key: f.default for key, f in fields.items() if f.default is not None}
+    checked = _check_table({**defaults, **params}, fields, where)
+    missing = sorted(set(fields) - set(checked) - {"iterations", "epochs"})
+    if missing:
+        raise SpecError(f"{where}: missing keys: {', '.join(missing)}")
+    counts = [key for key in ("iterations", "epochs") if checked.get(key)]
+    if len(counts) != 1:
+        raise SpecError(f"{where}: give exactly one of iterations or epochs, got {counts or 'neither'}")
+    if checked.get("iterations") and checked["iterations"] % checked["log_every"]:
+        raise SpecError(f"{where}: iterations {checked['iterations']} is not a multiple of "
+                        f"log_every {checked['log_every']}")
+    return checked
+
+
+def _check_search(search: dict, model: str, where: str) -> dict:
+    fields = MODEL_PARAMS[model]
+    _check_keys(search, fields, where)
+    axes = {}
+    for key, values in search.items():
+        if not isinstance(values, list) or not values:
+            raise SpecError(f"{where} {key}: a search axis needs a non-empty list of values, got {values!r}")
+        axes[key] = [fields[key].check(value, f"{where} {key}") for value in values]
+        if len({json.dumps(v) for v in axes[key]}) != len(values):
+            raise SpecError(f"{where} {key}: values repeat in {values!r}")
+    return axes
+
+
+def _check_paper(paper: dict, model: str, where: str) -> dict:
+    _check_keys(paper, ("source", "notes", "runs"), where)
+    runs = []
+    for index, run in enumerate(paper.get("runs", [])):
+        run_where = f"{where} runs[{index}]"
+        checked = _check_table(run, PAPER_RUN_FIELDS, run_where)
+        if "name" not in checked:
+            raise SpecError(f"{run_where}: missing key 'name'")
+        checked["params"] = _check_table(checked.get("params", {}), MODEL_PARAMS[model], f"{run_where} params")
+        runs.append(checked)
+    if sum(run.get("baseline", False) for run in runs) > 1:
+        raise SpecError(f"{where}: more than one run is marked baseline = true")
+    return {"source": paper.get("source", ""), "notes": paper.get("notes", ""), "runs": runs}

@@ -1,0 +1,56 @@
+"""Shared fixtures: a fixed seed, quiet TensorFlow, and one small real run reused by many tests."""
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+
+FIXTURES = Path(__file__).parent / "fixtures"
+ROOT = Path(__file__).parent.parent
+
+
+@pytest.fixture
+def seed():
+    return 7
+
+
+@pytest.fixture
+def fixture_results():
+    """A results.json saved from a real smoke run (see tests/fixtures/README.md)."""
+    return FIXTURES / "ann-smoke-results.json"
+
+
+@pytest.fixture
+def in_tmp(tmp_path, monkeypatch):
+    """Run in an empty folder that still finds the project's tuning/ specs."""
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+@pytest.fixture
+def spec_file(tmp_path):
+    """Write a spec derived from tuning/ann.toml with `replace` pairs applied; return its path."""
+    def write(*replacements, name="custom.toml"):
+        text = (ROOT / "tuning" / "ann.toml").read_text()
+        for old, new in replacements:
+            assert old in text, old
+            text = text.replace(old, new)
+        path = tmp_path / name
+        path.write_text(text)
+        return path
+    return write
+
+
+@pytest.fixture(scope="session")
+def smoke_run(tmp_path_factory):
+    """One real `tune ann --profile smoke` run, shared by tests that only read it."""
+    from ann_keras import runner, specs
+    root = tmp_path_factory.mktemp("runs")
+    spec = specs.load("ann", "smoke")
+    result, run_dir = runner.tune(spec, seed=3, runs_root=root, command="pytest smoke run")
+    yield result, run_dir
+    shutil.rmtree(root, ignore_errors=True)

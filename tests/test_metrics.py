@@ -1,0 +1,73 @@
+import numpy as np
+import pytest
+from sklearn.metrics import classification_report
+
+from ann_keras import metrics, results
+
+
+def test_per_class_table_matches_scikit_learn():
+    rng = np.random.default_rng(0)
+    y_true = rng.integers(0, 4, 200)
+    y_pred = np.where(rng.random(200) < 0.7, y_true, rng.integers(0, 4, 200))
+    table = metrics.per_class_table(y_true, y_pred, class_names=["a", "b", "c", "d"])
+    expected = classification_report(y_true, y_pred, output_dict=True, zero_division=0)
+    for index, name in enumerate("abcd"):
+        row = table[table["class"] == name].iloc[0]
+        assert row["precision"] == pytest.approx(expected[str(index)]["precision"])
+        assert row["recall"] == pytest.approx(expected[str(index)]["recall"])
+        assert row["f1"] == pytest.approx(expected[str(index)]["f1-score"])
+        assert row["accuracy"] == row["recall"]
+    for name in ("macro avg", "weighted avg"):
+        row = table[table["class"] == name].iloc[0]
+        assert row["f1"] == pytest.approx(expected[name]["f1-score"])
+        assert row["precision"] == pytest.approx(expected[name]["precision"])
+
+
+def test_a_class_never_predicted_is_noted_not_an_error():
+    table = metrics.per_class_table([0, 1, 2, 2], [0, 1, 1, 1], class_names=["x", "y", "z"])
+    z = table[table["class"] == "z"].iloc[0]
+    assert z["precision"] == 0 and z["recall"] == 0 and z["note"] == "never predicted"
+
+
+def test_paper_per_class_numbers_sit_beside_ours():
+    table = metrics.per_class_table([0, 1], [0, 1], class_names=["cat", "dog"], paper_accuracy={"cat": 0.458})
+    assert table["paper_accuracy"].iloc[0] == 0.458
+    assert table["paper_accuracy"].iloc[1:].isna().all()
+
+
+def test_confusion_counts_and_row_normalised():
+    counts = metrics.confusion([0, 0, 1, 1], [0, 1, 1, 1], num_classes=3)
+    assert counts.tolist() == [[1, 1, 0], [0, 2, 0], [0, 0, 0]]
+    rows = metrics.confusion([0, 0, 1, 1], [0, 1, 1, 1], num_classes=3, normalize="true")
+    assert rows.tolist() == [[0.5, 0.5, 0], [0, 1, 0], [0, 0, 0]]   # an empty row stays zero
+
+
+def test_most_confused_pairs_are_sorted_by_count():
+    y_true = [0, 0, 0, 1, 1, 2]
+    y_pred = [1, 1, 0, 0, 1, 0]
+    table = metrics.most_confused(y_true, y_pred, class_names=["cat", "dog", "frog"])
+    assert table.iloc[0][["true", "predicted", "count"]].tolist() == ["cat", "dog", 2]
+    assert len(table) == 3 and (table["true"] != table["predicted"]).all()
+
+
+@pytest.mark.parametrize("ours, std, paper, expected", [
+    (0.915, 0.002, 0.91, "reproduced"),
+    (0.96, 0.002, 0.93, "above the paper"),
+    (0.80, 0.002, 0.859, "below the paper"),
+    (0.88, 0.05, 0.91, "reproduced"),     # within one standard deviation
+    (float("nan"), float("nan"), 0.9, "not measured"),
+])
+def test_verdict(ours, std, paper, expected):
+    assert metrics.verdict(ours, std, paper) == expected
+
+
+def test_tables_from_a_saved_run(fixture_results):
+    result = results.load(fixture_results)
+    trials = metrics.trials_table(result)
+    assert len(trials) == len(result.trials)
+    assert trials.iloc[0]["best"] and trials.iloc[0]["trial"] == result.best_trial_id
+    assert list(trials["val_accuracy_mean"]) == sorted(trials["val_accuracy_mean"], reverse=True)
+    assert {"learning_rate", "iterations", "hidden_units"} <= set(trials.columns)
+    paper = metrics.paper_table(result)
+    assert len(paper) == len(result.paper_runs)
+    assert paper.iloc[0]["setting"] == "baseline" and paper.iloc[0]["paper"] == 0.91

@@ -1,0 +1,27 @@
+import numpy as np
+
+from ann_keras import plots
+
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+def test_heatmap_is_a_png_and_is_deterministic():
+    matrix = np.arange(100).reshape(10, 10)
+    names = [f"class {i}" for i in range(10)]
+    first = plots.heatmap(matrix, row_labels=names, column_labels=names, title="t", xlabel="p", ylabel="t")
+    again = plots.heatmap(matrix, row_labels=names, column_labels=names, title="t", xlabel="p", ylabel="t")
+    assert first.startswith(PNG) and first == again
+
+
+def test_training_curves_accept_missing_validation():
+    png = plots.training_curves({"unit": "iteration", "step": [1, 2], "loss": [1.0, 0.5], "accuracy": [0.1, 0.4]},
+                                title="x")
+    assert png.startswith(PNG)
+
+
+def test_image_grid_takes_colour_and_grayscale():
+    colour = np.zeros((8, 8, 3), dtype=np.uint8)
+    gray = np.ones((8, 8, 1), dtype=np.float32)
+    png = plots.image_grid([[colour, gray], [gray, colour]], row_titles=["a", "b"], column_titles=["x", "y"],
+                           title="grid")
+    assert png.startswith(PNG)

@@ -1,0 +1,111 @@
+import pytest
+
+from ann_keras import specs
+from ann_keras.errors import SpecError
+
+
+def test_ann_spec_holds_the_papers_protocol():
+    spec = specs.load("ann")
+    assert spec.profile == "paper"
+    p = spec.params
+    assert (p["learning_rate"], p["iterations"], p["hidden_units"]) == (0.1, 5000, 32)
+    assert (p["activation"], p["loss"], p["optimizer"], p["batch_size"]) == ("sigmoid", "mse", "sgd", 0)
+    assert spec.search == {"learning_rate": [0.1, 0.2], "iterations": [5000, 10000], "hidden_units": [32, 45]}
+    assert spec.data["test_size"] == 0.2
+    reported = {run["name"]: run.get("test_accuracy") for run in spec.paper["runs"]}
+    assert reported["baseline"] == 0.91 and reported["hidden units 45"] == 0.859
+    lowered = {run["name"] for run in spec.paper["runs"] if run.get("expect") == "below"}
+    assert {"learning rate 0.05", "iterations 2500", "hidden units 16"} <= lowered
+    assert spec.counted_in == "iterations"
+
+
+def test_profile_overrides_only_what_it_names():
+    spec = specs.load("ann", "smoke")
+    assert spec.params["iterations"] == 200
+    assert spec.params["hidden_units"] == 32          # untouched by the profile
+    assert spec.search["hidden_units"] == [32]
+    assert spec.tuner["executions"] == 1
+
+
+def test_set_overrides_values_and_parses_toml_literals():
+    spec = specs.load("ann", "smoke", ("learning_rate=0.05", "params.optimizer=adam",
+                                       "search.hidden_units=[8, 16]", "tuner.executions=2"))
+    assert spec.params["learning_rate"] == 0.05
+    assert spec.params["optimizer"] == "adam"
+    assert spec.search["hidden_units"] == [8, 16]
+    assert spec.tuner["executions"] == 2
+
+
+def test_integer_is_accepted_where_a_float_is_expected():
+    assert specs.load("ann", "smoke", ("learning_rate=1",)).params["learning_rate"] == 1.0
+
+
+def test_digest_changes_with_what_is_computed_only():
+    base = specs.load("ann", "smoke")
+    assert base.digest() == specs.load("ann", "smoke").digest()
+    assert base.digest() != specs.load("ann", "smoke", ("learning_rate=0.3",)).digest()
+
+
+def test_experiment_can_be_a_path(spec_file):
+    path = spec_file(('title = "ANN on digits (paper section II)"', 'title = "mine"'))
+    assert specs.load(str(path)).title == "mine"
+
+
+@pytest.mark.parametrize("replacement, message", [
+    (("hidden_units = 32\n", "hiden_units = 32\n"), "unknown key 'hiden_units'"),
+    (("learning_rate = 0.1\n", 'learning_rate = "fast"\n'), "learning_rate: expected float, got 'fast'"),
+    (("learning_rate = 0.1\n", "learning_rate = -0.1\n"), "-0.1 is out of range"),
+    (('activation = "sigmoid"', 'activation = "swish"'), "'swish' is not one of: relu, sigmoid, tanh"),
+    (("hidden_units = [32, 45]", "hidden_units = []"), "needs a non-empty list"),
+    (("hidden_units = [32, 45]", "hidden_units = [32, 32]"), "values repeat"),
+    (('name = "grid"', 'name = "genetic"'), "'genetic' is not one of: bayesian, grid, hyperband, random"),
+    (('model = "mlp"', 'model = "transformer"'), "model 'transformer' is not one of: mlp"),
+    (("iterations = 5000            #", "iterations = 5100            #"), "not a multiple of log_every"),
+    (('default_profile = "paper"', 'default_profile = "fast"'), "unknown profile 'fast'"),
+    (("[tuner]", "[tunr]"), "unknown key 'tunr'; valid keys:"),
+])
+def test_bad_spec_values_name_the_file_key_and_choices(spec_file, replacement, message):
+    path = spec_file(replacement)
+    with pytest.raises(SpecError) as raised:
+        specs.load(str(path))
+    assert message in str(raised.value)
+    assert str(path) in str(raised.value)
+    assert "\n" not in str(raised.value)
+
+
+def test_toml_syntax_error_names_the_file(spec_file):
+    path = spec_file(("hidden_units = 32\n", "hidden_units = = 32\n"))
+    with pytest.raises(SpecError, match="TOML syntax error"):
+        specs.load(str(path))
+
+
+@pytest.mark.parametrize("item, message", [
+    ("learning_rate", "expected key=value"),
+    ("model.learning_rate=1", "unknown table 'model'"),
+    ("params.hidden_unit=3", "unknown key 'hidden_unit'"),
+    ("tuner.executions=0", "0 is out of range"),
+    ("search.iterations=5000", "needs a non-empty list"),
+])
+def test_bad_overrides_are_refused(item, message):
+    with pytest.raises(SpecError, match=message):
+        specs.load("ann", "smoke", (item,))
+
+
+def test_unknown_experiment_lists_the_valid_ones():
+    with pytest.raises(SpecError, match=r"unknown experiment 'nope'; valid choices: .*ann"):
+        specs.find("nope")
+
+
+def test_unknown_profile_lists_the_valid_ones():
+    with pytest.raises(SpecError, match="unknown profile 'fast'; valid choices: paper, smoke"):
+        specs.load("ann", "fast")
+
+
+def test_missing_spec_file():
+    with pytest.raises(SpecError, match="does not exist"):
+        specs.find("no/such/spec.toml")
+
+
+def test_specs_are_found_from_any_folder(in_tmp):
+    assert "ann" in specs.available()
+    assert specs.load("ann").name == "ann"

@@ -1,0 +1,91 @@
+import json
+
+import keras_tuner as kt
+import pytest
+
+from ann_keras import data, specs, tuning
+
+
+@pytest.fixture(scope="module")
+def spec():
+    return specs.load("ann", "smoke")
+
+
+def test_hypermodel_with_empty_hyperparameters_uses_the_first_value_of_each_axis(spec):
+    dataset = data.load("digits", seed=0, limit=200)
+    hypermodel = tuning.SpecHyperModel(spec, dataset)
+    hp = kt.HyperParameters()
+    model = hypermodel.build(hp)
+    assert hp.values == {"learning_rate": 0.1, "iterations": 100, "hidden_units": 32}
+    assert model.output_shape == (None, 10)
+
+
+def test_list_values_round_trip_through_keras_tuner():
+    assert tuning.decode(tuning.encode([48, 96])) == [48, 96]
+    assert tuning.encode(0.1) == 0.1 and tuning.decode("sgd") == "sgd"
+
+
+def test_grid_size_and_planned_trials(spec):
+    assert tuning.grid_size(specs.load("ann")) == 8
+    assert tuning.planned_trials(spec) == 4
+    assert tuning.planned_trials(specs.load("ann", "smoke", ("tuner.max_trials=3",))) == 3
+
+
+class CountingTuner(kt.Tuner):
+    """Scores a grid point without training; optionally interrupted like Ctrl-C."""
+
+    def __init__(self, *args, stop_after=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.runs, self.stop_after = [], stop_after
+
+    def run_trial(self, trial, *args, **kwargs):
+        values = dict(trial.hyperparameters.values)
+        if self.stop_after is not None and len(self.runs) == self.stop_after:
+            raise KeyboardInterrupt
+        self.runs.append(values)
+        return {"val_accuracy": values["a"] + values["b"] / 10}
+
+
+def _grid_tuner(tmp_path, **kwargs):
+    hp = kt.HyperParameters()
+    hp.Choice("a", [1, 2, 3])
+    hp.Choice("b", [1, 2])
+    oracle = tuning.GridSearchOracle(objective=kt.Objective("val_accuracy", "max"), hyperparameters=hp)
+    return CountingTuner(oracle, hypermodel=lambda hp: None, directory=str(tmp_path), project_name="p",
+                         overwrite=False, **kwargs)
+
+
+def test_interrupted_grid_search_resumes_without_repeating_or_losing_points(tmp_path):
+    first = _grid_tuner(tmp_path, stop_after=3)
+    with pytest.raises(KeyboardInterrupt):
+        first.search(verbose=0)
+    assert len(first.runs) == 3
+
+    second = _grid_tuner(tmp_path)   # a new process: keras-tuner 1.4.8 raised KeyError here
+    second.search(verbose=0)
+    done = first.runs + second.runs
+    assert len(done) == 6
+    assert sorted((v["a"], v["b"]) for v in done) == [(a, b) for a in (1, 2, 3) for b in (1, 2)]
+    trials = second.oracle.trials.values()
+    assert sorted(t.status for t in trials) == ["COMPLETED"] * 6
+
+
+def test_oracle_state_is_written_atomically(tmp_path):
+    tuner = _grid_tuner(tmp_path)
+    tuner.search(verbose=0)
+    project = tmp_path / "p"
+    json.loads((project / "oracle.json").read_text())
+    assert not list(project.rglob("*.tmp"))
+
+
+def test_search_records_every_execution(tmp_path):
+    spec = specs.load("ann", "smoke", ("tuner.executions=2", "search.iterations=[100]", "search.learning_rate=[0.5]"))
+    dataset = data.load("digits", seed=0, limit=200)
+    events = []
+    trials = tuning.search(spec, dataset, tmp_path, seed=11, on_trial=events.append)
+    assert len(trials) == 1
+    executions = trials[0]["executions"]
+    assert [e["seed"] for e in executions] == [11, 12]
+    assert {"val_accuracy", "test_accuracy", "duration_s"} <= set(executions[0])
+    assert events[0]["number"] == 1 and events[0]["total"] == 1
+    assert trials[0]["hyperparameters"] == {"learning_rate": 0.5, "iterations": 100, "hidden_units": 32}
