@@ -9,9 +9,10 @@ BIN := $(VENV)/bin
 TF ?= $(if $(shell command -v nvidia-smi 2>/dev/null),gpu,cpu)
 INSTALLED := $(VENV)/.installed-$(TF)
 SEED ?= 42
-# Where `make reproduce` and `make bench` find CIFAR-10 (a tarball, folder or
-# Keras's download when empty).
-CIFAR10 ?=
+# Where `make reproduce` and `make bench` find CIFAR-10: the local JPEG copy
+# beside the project when there is one, else Keras's download. Any tarball or
+# folder ann-keras reads works: `make reproduce CIFAR10=~/cifar-10-python.tar.gz`.
+CIFAR10 ?= $(wildcard ../shared/data/cifar10-jpg.tar.gz)
 
 .PHONY: install reproduce test bench bench-short lint clean
 
@@ -27,16 +28,16 @@ $(INSTALLED): setup.cfg pyproject.toml | $(BIN)/python
 	touch $@
 
 reproduce: install
-	$(BIN)/ann-keras reproduce --seed $(SEED)
+	ANN_KERAS_CIFAR10="$(if $(CIFAR10),$(abspath $(CIFAR10)))" $(BIN)/ann-keras reproduce --seed $(SEED)
 
 test: install
 	$(BIN)/python -m pytest
 
 bench: install
-	$(BIN)/python bench/run.py --mode full
+	ANN_KERAS_CIFAR10="$(if $(CIFAR10),$(abspath $(CIFAR10)))" $(BIN)/python bench/run.py --mode full
 
 bench-short: install
-	$(BIN)/python bench/run.py --mode short
+	ANN_KERAS_CIFAR10="$(if $(CIFAR10),$(abspath $(CIFAR10)))" $(BIN)/python bench/run.py --mode short
 
 lint: install
 	$(BIN)/python -m flake8 ann_keras tests bench

@@ -8,6 +8,7 @@ TensorFlow is imported only by the commands that train, so `report`,
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import shlex
@@ -16,10 +17,11 @@ from pathlib import Path
 
 import click
 
-from . import __version__, data, specs
+from . import __version__, data, sequences, specs
 from .errors import AnnKerasError
 
-EXPERIMENTS_TO_REPRODUCE = ("ann",)
+# (experiment, profile): None means the spec's default, or `quick` on a machine without a GPU.
+EXPERIMENTS_TO_REPRODUCE = (("ann", None), ("cnn", None), ("rnn", None), ("rnn", "digits-seq"), ("lstm", None))
 
 
 class CLI(click.Group):
@@ -56,6 +58,9 @@ def _common_options(command):
         click.option("--seed", type=int, default=42, show_default=True,
                      help="Fixes data splits, initialisation and shuffling; execution i uses seed+i."),
         click.option("--executions", type=click.IntRange(min=1), help="Seeds per configuration."),
+        click.option("--data", "data_path", type=click.Path(exists=True, path_type=Path),
+                     help=f"Read the data set from this file or folder (cifar10: else ${data.CIFAR10_ENV}, "
+                          "else Keras's download)."),
         click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE",
                      help="Override a spec value, e.g. params.learning_rate=0.05 (repeatable)."),
         click.option("--overwrite", is_flag=True, help="Delete this run's folder and start afresh."),
@@ -98,11 +103,17 @@ def train(experiment, **options):
 @click.option("--reports-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("reports"),
               show_default=True)
 def reproduce(experiments, seed, runs_dir, reports_dir):
-    names = experiments or EXPERIMENTS_TO_REPRODUCE
-    loaded = [specs.load(name) for name in names]   # every name checked before any training
-    for spec in loaded:
-        click.echo(f"== {spec.title} [{spec.profile}]")
-        _run("tune", spec.path, [], profile=spec.profile, seed=seed, executions=None, overrides=(),
+    entries = [(name, None) for name in experiments] or EXPERIMENTS_TO_REPRODUCE
+    gpu = bool(_import_runner().gpus())
+    chosen = []
+    for name, profile in entries:
+        spec = specs.load(name, profile)   # every name is checked before any training starts
+        if profile is None and "quick" in spec.profiles and not gpu:
+            profile = "quick"   # the paper's full protocol needs a GPU; this profile is sized for a CPU
+        chosen.append((spec, profile or spec.profile))
+    for spec, profile in chosen:
+        click.echo(f"== {spec.title} [profile {profile}]")
+        _run("tune", spec.path, [], profile=profile, seed=seed, executions=None, overrides=(), data_path=None,
              overwrite=False, runs_dir=runs_dir, reports_dir=reports_dir, no_report=False, progress="auto")
     _write_index(reports_dir)
 
@@ -122,7 +133,12 @@ def report(run_dirs, reports_dir):
 @cli.command(help="List the data sets that can be loaded and where each comes from.")
 def datasets():
     for name, text in data.available().items():
-        click.echo(f"{name:12} {text}")
+        click.echo(f"{name:17} {text}")
+    try:
+        shipped = sequences.shipped_classification()
+        click.echo(f"\naeon:NAME data sets shipped with aeon: {', '.join(shipped)}")
+    except AnnKerasError as error:
+        click.echo(f"\naeon:NAME: {error}")
 
 
 @cli.command(help="List the experiments in tuning/ and their profiles.")
@@ -138,11 +154,16 @@ def experiments():
 # ---------------------------------------------------------------- running
 
 
-def _run(kind, experiment, extra, *, profile, seed, executions, overrides, overwrite, runs_dir, reports_dir,
-         no_report, progress):
+def _run(kind, experiment, extra, *, profile, seed, executions, overrides, data_path, overwrite, runs_dir,
+         reports_dir, no_report, progress):
     if executions is not None:
         extra.append(f"tuner.executions={executions}")
     spec = specs.load(experiment, profile, tuple(overrides) + tuple(extra))
+    data_path = data_path or (os.environ.get(data.CIFAR10_ENV) if spec.dataset == "cifar10" else None)
+    if data_path and not spec.data["path"]:
+        # An absolute path in the spec: the run folder's hash is the same whichever way it was given.
+        spec = specs.load(experiment, profile, tuple(overrides) + tuple(extra) +
+                          (f"data.path={json.dumps(str(Path(data_path).resolve()))}",))
     runner = _import_runner()
     verbose = _keras_verbose(progress, spec)
     command = "ann-keras " + shlex.join(sys.argv[1:]) if sys.argv[1:] else f"ann-keras {kind} {spec.name}"
@@ -225,9 +246,10 @@ def _print_summary(result):
             best=trials["best"].map({True: "*", False: ""}))))
     paper = metrics.paper_table(result)
     if not paper.empty:
-        click.echo("\nThe paper and us (test accuracy; ours = mean ± std over seeds)")
-        click.echo(_format(paper[["setting", "paper", "ours_mean", "ours_std", "difference", "verdict",
-                                  "paper_finding", "our_finding"]]))
+        from .reports import paper_display
+        click.echo("\nThe paper and us (ours = mean ± std over seeds)")
+        click.echo(_format(paper_display(paper)[["setting", "measure", "paper", "ours", "difference", "verdict",
+                                                 "our finding"]]))
     if result.final:
         m = result.final["metrics"]
         click.echo(f"\nfinal model: test accuracy {m['test_accuracy']:.4f}, test loss {m['test_loss']:.4f} "

@@ -6,12 +6,16 @@ where the numbers came from; `source` says it for the report.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from sklearn.model_selection import train_test_split
 
+from . import images, sequences
 from .errors import DataError, choices
+
+# Read by the CLI: where `make reproduce` and users without --data point at a local CIFAR-10 copy.
+CIFAR10_ENV = "ANN_KERAS_CIFAR10"
 
 
 @dataclass(frozen=True)
@@ -27,6 +31,7 @@ class Dataset:
     y_val: np.ndarray
     x_test: np.ndarray
     y_test: np.ndarray
+    skipped: tuple[str, ...] = ()     # unreadable files left out, "path: reason"
 
     @property
     def input_shape(self) -> tuple[int, ...]:
@@ -44,26 +49,93 @@ class Dataset:
             "class_names": list(self.class_names),
             "input_shape": list(self.input_shape),
             "sizes": {"train": len(self.y_train), "validation": len(self.y_val), "test": len(self.y_test)},
+            "skipped": {"count": len(self.skipped), "first": list(self.skipped[:5])},
         }
 
 
-def _digits(seed: int, *, test_size: float, limit: int):
+def _digits(seed: int, *, test_size: float, **_):
     from sklearn.datasets import load_digits
 
     bunch = load_digits()
     # float32 from the start: Keras computes in float32, and the raw 0..16
     # pixel range is kept on purpose (see tuning/ann.toml, input_scale).
     x, y = bunch.data.astype(np.float32), bunch.target.astype(np.int64)
-    x, y = _limit(x, y, limit, seed)
     x_train, x_test, y_train, y_test = train_test_split(
         x, y, test_size=test_size, random_state=seed, stratify=y)
     names = tuple(str(name) for name in bunch.target_names)
     source = "sklearn.datasets.load_digits (shipped with scikit-learn)"
-    return x_train, y_train, x_test, y_test, names, source
+    return _Splits(x_train, y_train, x_test, y_test, names, source)
+
+
+def _digits_seq(seed: int, *, test_size: float, **_):
+    """scikit-learn's digits read row by row: 8 time steps of 8 features."""
+    digits = _digits(seed, test_size=test_size)
+    x_train, x_test = sequences.prepare(list(digits.x_train.reshape(-1, 8, 8)), list(digits.x_test.reshape(-1, 8, 8)))
+    return _Splits(x_train, digits.y_train, x_test, digits.y_test, digits.class_names,
+                   "sklearn.datasets.load_digits read as 8 time steps of 8 pixels, standardised per column")
+
+
+def _aeon(seed: int, *, path: str, **_):
+    x_train, y_train, x_test, y_test, names, source = sequences.load_aeon(path)
+    x_train, x_test = sequences.prepare(x_train, x_test)
+    return _Splits(x_train, y_train, x_test, y_test, names,
+                   f"{source}, its own train/test split; standardised per channel on the training split, "
+                   f"padded at the end to {x_train.shape[1]} steps")
+
+
+def _cifar10(seed: int, *, path: str, image_size: int, **_):
+    if path:
+        return images.load(path, image_size=image_size, channels=3)
+    import keras
+    try:
+        (x_train, y_train), (x_test, y_test) = keras.datasets.cifar10.load_data()
+    except Exception as error:   # no network, a proxy, a damaged download: all end here
+        raise DataError(f"cannot download CIFAR-10 with Keras ({type(error).__name__}: {error}); give a local "
+                        f"copy with --data PATH or {CIFAR10_ENV}=PATH") from None
+    return _Splits(x_train, y_train.ravel().astype(np.int64), x_test, y_test.ravel().astype(np.int64),
+                   images.CIFAR10_CLASSES, "keras.datasets.cifar10 (the official cifar-10-python.tar.gz, "
+                   "downloaded and cached by Keras)")
+
+
+def _image_folders(seed: int, *, path: str, image_size: int, channels: int, **_):
+    return images.load(path, image_size=image_size, channels=channels)
+
+
+def _synthetic_images(seed: int, *, image_size: int, channels: int, limit: int, test_limit: int, **_):
+    """Ten classes of noisy images, each class a colour and a stripe direction: learnable in seconds."""
+    rng = np.random.default_rng(seed)
+    size = image_size or 32
+    palette = rng.integers(40, 216, size=(10, channels))
+
+    rows, columns = np.indices((size, size))
+    patterns = [(rows // 4) % 2, ((rows + columns) // 4) % 2]   # horizontal or diagonal stripes
+
+    def draw(count):
+        labels = np.arange(count) % 10
+        rng.shuffle(labels)
+        pictures = np.empty((count, size, size, channels), dtype=np.uint8)
+        for i, label in enumerate(labels):
+            stripes = patterns[label % 2][..., None] * 30
+            pictures[i] = np.clip(palette[label] + stripes + rng.normal(0, 20, (size, size, channels)), 0, 255)
+        return pictures, labels.astype(np.int64)
+
+    x_train, y_train = draw(limit or 500)
+    x_test, y_test = draw(test_limit or 100)
+    names = tuple(f"class_{i}" for i in range(10))
+    return _Splits(x_train, y_train, x_test, y_test, names, f"synthetic images generated with seed {seed}")
 
 
 LOADERS = {
     "digits": (_digits, "scikit-learn's 1,797 8x8 hand-written digits, 64 features in 0..16; no download"),
+    "cifar10": (_cifar10, "CIFAR-10, 60,000 32x32 colour images in 10 classes: from --data PATH "
+                          f"(cifar-10-python.tar.gz, its folder, or an image tree or tarball), ${CIFAR10_ENV}, "
+                          "or Keras's download"),
+    "images:PATH": (_image_folders, "your own pictures: PATH/train/<class>/*, PATH/test/<class>/* "
+                                     "(or a .tar/.tar.gz of that), any class names, resized to [data] image_size"),
+    "synthetic-images": (_synthetic_images, "tiny generated 32x32 images in 10 classes, for tests; no files"),
+    "digits-seq": (_digits_seq, "scikit-learn's digits as sequences: 8 time steps of 8 features; no download"),
+    "aeon:NAME": (_aeon, "a classification data set shipped inside the aeon package, with its own train/test "
+                         "split, e.g. aeon:JapaneseVowels, aeon:BasicMotions (see `ann-keras datasets`)"),
 }
 
 
@@ -72,24 +144,44 @@ def available() -> dict[str, str]:
     return {name: text for name, (_, text) in LOADERS.items()}
 
 
-def load(name: str, *, seed: int, test_size: float = 0.2, validation_size: float = 0.2,
-         limit: int = 0) -> Dataset:
+def load(name: str, *, seed: int, test_size: float = 0.2, validation_size: float = 0.2, limit: int = 0,
+         test_limit: int = 0, path: str = "", image_size: int = 32, channels: int = 3) -> Dataset:
     """Load a data set by name and split it with `seed`.
 
-    The validation split is carved from the training split, stratified, so
-    the search never sees the test set; `limit` keeps a stratified subset of
-    that many examples (for quick checks).
+    Data sets with their own test split keep it; others are split by
+    `test_size`. The validation split is carved from the training split,
+    stratified, so the search never sees the test set. `limit` and
+    `test_limit` keep stratified subsets of the training and test splits
+    (for quick runs).
     """
-    if name not in LOADERS:
+    key, _, argument = name.partition(":")
+    loader_name = {"images": "images:PATH", "aeon": "aeon:NAME"}.get(key, key) if argument else key
+    if loader_name not in LOADERS:
         raise DataError(f"unknown data set {name!r}; valid choices: {choices(LOADERS)}")
-    loader, _ = LOADERS[name]
-    x_train, y_train, x_test, y_test, names, source = loader(seed, test_size=test_size, limit=limit)
+    loader, _ = LOADERS[loader_name]
+    splits = loader(seed, test_size=test_size, path=argument or path, image_size=image_size, channels=channels,
+                    limit=limit, test_limit=test_limit)
+    x_train, y_train = subset(splits.x_train, splits.y_train, limit, seed)
+    x_test, y_test = subset(splits.x_test, splits.y_test, test_limit, seed)
     x_train, x_val, y_train, y_val = train_test_split(
         x_train, y_train, test_size=validation_size, random_state=seed, stratify=y_train)
-    return Dataset(name, source, names, x_train, y_train, x_val, y_val, x_test, y_test)
+    return Dataset(name, splits.source, tuple(splits.class_names), x_train, y_train, x_val, y_val, x_test, y_test,
+                   tuple(splits.skipped))
 
 
-def _limit(x, y, limit, seed):
+@dataclass
+class _Splits:
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_test: np.ndarray
+    y_test: np.ndarray
+    class_names: tuple
+    source: str
+    skipped: list = field(default_factory=list)
+
+
+def subset(x, y, limit: int, seed: int):
+    """Return a stratified subset of `limit` examples (all of them when limit is 0)."""
     if not limit or limit >= len(y):
         return x, y
     keep, _ = train_test_split(np.arange(len(y)), train_size=limit, random_state=seed, stratify=y)

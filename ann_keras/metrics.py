@@ -59,46 +59,108 @@ def trials_table(result: RunResult) -> pd.DataFrame:
 
 
 def paper_table(result: RunResult) -> pd.DataFrame:
-    """The paper's settings: its number, ours (mean and std over seeds), the difference, a verdict."""
+    """Every number the paper reports, ours beside it (mean and std over seeds), the difference, a verdict.
+
+    One row per (setting, measure): the paper's settings (test accuracy, and
+    per-epoch figures where it gave them), its best configuration and its
+    final model. Settings the paper reports only a direction for get our
+    direction beside its.
+    """
     runs = result.paper_runs
     baseline = next((run for run in runs if run.get("baseline")), None)
     base_mean = mean_std(baseline["executions"], "test_accuracy")[0] if baseline else float("nan")
     rows = []
     for run in runs:
+        changes = ", ".join(f"{k}={v}" for k, v in run["params"].items())
+        common = {"setting": run["name"], "changes": changes, "executions": len(run["executions"]),
+                  "source": run.get("source", ""), "baseline": bool(run.get("baseline"))}
         ours, std = mean_std(run["executions"], "test_accuracy")
-        paper = run.get("test_accuracy")
-        row = {
-            "setting": run["name"],
-            "changes": ", ".join(f"{k}={v}" for k, v in run["params"].items()),
-            "paper": paper,
-            "ours_mean": ours,
-            "ours_std": std,
-            "executions": len(run["executions"]),
-            "difference": ours - paper if paper is not None else float("nan"),
-            "verdict": verdict(ours, std, paper) if paper is not None else "",
-            "paper_finding": f"{run['expect']} baseline" if run.get("expect") else "",
-            "our_finding": "",
-            "source": run.get("source", ""),
-        }
-        if run.get("expect") and not np.isnan(ours) and not np.isnan(base_mean):
-            direction = _direction(ours - base_mean, std)
-            row["our_finding"] = f"{direction} baseline ({ours - base_mean:+.3f})"
-            if run["expect"] != "inconclusive":
-                row["our_finding"] += " - same as the paper" if direction == run["expect"] else " - differs"
-        rows.append(row)
-    return pd.DataFrame(rows)
+        if run.get("test_accuracy") is not None or run.get("expect"):
+            row = _row(common, "test accuracy", run.get("test_accuracy"), ours, std)
+            if run.get("expect") and not np.isnan(ours) and not np.isnan(base_mean):
+                direction = _direction(ours - base_mean, std)
+                row["paper_finding"] = f"{run['expect']} baseline"
+                row["our_finding"] = f"{direction} baseline ({ours - base_mean:+.3f})"
+                if run["expect"] != "inconclusive":
+                    row["our_finding"] += " - same as the paper" if direction == run["expect"] else " - differs"
+            elif run.get("expect"):
+                row["paper_finding"] = f"{run['expect']} baseline"
+            rows.append(row)
+        curves = [e.get("test_accuracy_by_epoch") or [] for e in run["executions"]]
+        for key, measure, pick in (
+                ("first_epoch_test_accuracy", "test accuracy after epoch 1", lambda c: c[0]),
+                ("best_epoch_test_accuracy", "best test accuracy over the epochs", max),
+                ("best_epoch", "epoch of the best test accuracy", lambda c: int(np.argmax(c)) + 1)):
+            if run.get(key) is not None:
+                values = [pick(c) for c in curves if c]
+                mean, spread = (float(np.mean(values)), float(np.std(values))) if values else (float("nan"),) * 2
+                rows.append(_row(common, measure, run[key], mean, spread, exact=key == "best_epoch"))
+    paper = result.spec["paper"]
+    best = next((t for t in result.trials if t["trial_id"] == result.best_trial_id), None)
+    if paper.get("best") and best is not None:
+        ours_best = {k: best["hyperparameters"].get(k, result.spec["params"].get(k)) for k in paper["best"]}
+        same = all(ours_best[k] == v for k, v in paper["best"].items())
+        rows.append({"setting": "grid search", "measure": "best configuration",
+                     "paper": _values(paper["best"]), "ours": _values(ours_best),
+                     "verdict": "same as the paper" if same else "differs", "source": f"trial {best['trial_id']}"})
+    if paper.get("references") and best is not None:
+        ours, std = mean_std(best["executions"], "test_accuracy")
+        for reference in paper["references"]:
+            rows.append(_row({"setting": reference["name"], "changes": "", "executions": len(best["executions"]),
+                              "source": f"ours: best trial {best['trial_id']}; theirs: {reference['source']}"},
+                             "test accuracy (published result)", reference["test_accuracy"], ours, std,
+                             versus="the published result"))
+    final = result.final or {}
+    for key, measure in (("test_accuracy", "test accuracy"), ("test_loss", "test loss")):
+        if paper.get("final", {}).get(key) is not None and final:
+            row = _row({"setting": "final model", "changes": _values(result.spec["final"]), "executions": 1,
+                        "source": f"final model, seed {final.get('seed')}"},
+                       measure, paper["final"][key], final["metrics"][key], float("nan"),
+                       relative=key == "test_loss")
+            rows.append(row)
+    columns = ["setting", "measure", "changes", "paper", "ours", "ours_mean", "ours_std", "executions",
+               "difference", "verdict", "paper_finding", "our_finding", "source", "baseline"]
+    table = pd.DataFrame(rows, columns=columns)
+    table["baseline"] = table["baseline"].fillna(False).astype(bool)
+    return table.fillna({"paper_finding": "", "our_finding": "", "changes": "", "ours": ""})
 
 
-def verdict(ours: float, std: float, paper: float) -> str:
-    """Return 'reproduced', 'above' or 'below' the paper's number, or 'not measured'."""
+def _row(common: dict, measure: str, paper, ours: float, std: float, *, exact: bool = False,
+         relative: bool = False, versus: str = "the paper") -> dict:
+    row = {**common, "measure": measure, "paper": paper, "ours_mean": ours, "ours_std": std}
+    if paper is None:
+        row.update(difference=float("nan"), verdict="")
+        return row
+    row["difference"] = ours - paper
+    if exact:
+        row["verdict"] = "not measured" if np.isnan(ours) else ("same as the paper" if ours == paper else "differs")
+    else:
+        row["verdict"] = verdict(ours, std, paper, relative=relative, versus=versus)
+    return row
+
+
+def _values(values: dict) -> str:
+    return ", ".join(f"{k}={'/'.join(map(str, v)) if isinstance(v, list) else v}" for k, v in values.items())
+
+
+def verdict(ours: float, std: float, paper: float, *, relative: bool = False, versus: str = "the paper") -> str:
+    """Return 'reproduced', 'above the paper' or 'below the paper', or 'not measured'.
+
+    Within TOLERANCE (relative to the paper's value when `relative`, as for a
+    loss) or one standard deviation, whichever is larger, counts as reproduced.
+    """
     if np.isnan(ours):
         return "not measured"
-    direction = _direction(ours - paper, std)
-    return "reproduced" if direction == "level with" else f"{direction} the paper"
+    spread = std if not np.isnan(std) else 0.0
+    tolerance = max(TOLERANCE * abs(paper) if relative else TOLERANCE, spread)
+    direction = _direction(ours - paper, tolerance)
+    if direction == "level with":
+        return "reproduced" if versus == "the paper" else f"level with {versus}"
+    return f"{direction} {versus}"
 
 
-def _direction(difference: float, std: float) -> str:
-    tolerance = max(TOLERANCE, std if not np.isnan(std) else 0.0)
+def _direction(difference: float, spread: float) -> str:
+    tolerance = max(TOLERANCE, spread if not np.isnan(spread) else 0.0)
     if difference > tolerance:
         return "above"
     if difference < -tolerance:

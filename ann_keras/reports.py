@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from . import metrics, plots
-from .results import RunResult, write_bytes, write_text
+from .results import RunResult, decode_images, write_bytes, write_text
 
 SUMMARY_FILE = "summary.json"
 
@@ -135,25 +135,48 @@ def build_report(result: RunResult) -> Report:
         summary=_summary(result), headline=headline(result, paper_frame),
         profile_note=_profile_note(spec), paper_source=spec["paper"].get("source", ""),
         paper_notes=spec["paper"].get("notes", "").strip(), paper=paper, trials=trials, per_class=per_class,
-        confused=confused, heatmaps=heatmaps, curves=curves, augmentation=[],
+        confused=confused, heatmaps=heatmaps, curves=curves, augmentation=_augmentation(result),
     )
 
 
+def _augmentation(result: RunResult) -> list[Figure]:
+    stored = result.augmentation
+    if not stored:
+        return []
+    grid = decode_images(stored["images"])
+    png = plots.image_grid([list(row) for row in grid], row_titles=stored["labels"],
+                           column_titles=["original"] + [f"augmented {i}" for i in range(1, grid.shape[1])],
+                           title="Training images and augmented copies")
+    layers = ", ".join(f"{k}={v}" for k, v in result.spec["augment"].items() if v) or "none"
+    return [Figure("augmentation", "Augmentation",
+                   f"A few training images (left) and random augmented versions, drawn by the model's own "
+                   f"augmentation layers in training mode. Settings: {layers}.", png)]
+
+
 def headline(result: RunResult, paper_frame: pd.DataFrame) -> dict:
-    """Return the numbers the index shows for this experiment."""
+    """Return the numbers the index shows: our final model, and the paper's headline number beside ours.
+
+    The headline is the paper's final model where it reports one (CNN), else
+    its baseline setting (ANN).
+    """
     final = result.final or {}
-    baseline = paper_frame[paper_frame["setting"] == "baseline"] if not paper_frame.empty else paper_frame
+    chosen = paper_frame.iloc[:0]
+    if not paper_frame.empty:
+        accuracy = paper_frame[(paper_frame["measure"] == "test accuracy") & paper_frame["paper"].notna()]
+        chosen = accuracy[accuracy["setting"] == "final model"]
+        if chosen.empty:
+            chosen = accuracy[accuracy["baseline"]]
     return {
-        "experiment": result.experiment,
+        "experiment": result.spec.get("report_name", result.experiment),
         "title": result.title,
         "profile": result.profile,
         "dataset": result.dataset["name"],
         "test_accuracy": final.get("metrics", {}).get("test_accuracy"),
         "best_trial": result.best_trial_id,
         "trials": len(result.trials),
-        "paper_baseline": None if baseline.empty else _float(baseline.iloc[0]["paper"]),
-        "ours_baseline": None if baseline.empty else _float(baseline.iloc[0]["ours_mean"]),
-        "paper_best": max((r.get("test_accuracy") or 0 for r in result.paper_runs), default=None) or None,
+        "compared": None if chosen.empty else f"{chosen.iloc[0]['setting']}, test accuracy",
+        "paper": None if chosen.empty else _float(chosen.iloc[0]["paper"]),
+        "ours": None if chosen.empty else _float(chosen.iloc[0]["ours_mean"]),
         "hardware": _hardware(result.environment["hardware"]),
         "finished": result.finished,
     }
@@ -232,15 +255,31 @@ def _trials(frame: pd.DataFrame) -> Table:
     return table
 
 
+def paper_display(frame: pd.DataFrame) -> pd.DataFrame:
+    """Return the paper-and-us table with each number formatted by what it measures."""
+    rows = []
+    for row in frame.to_dict("records"):
+        measure, paper, mean, std, diff = (row["measure"], row["paper"], row["ours_mean"], row["ours_std"],
+                                           row["difference"])
+        if "configuration" in measure:
+            cells = (paper, row["ours"], "")
+        elif measure.startswith("epoch"):
+            cells = (_cell(paper), "" if _nan(mean) else f"{mean:.1f}" + ("" if _nan(std) or not std else f" ± {std:.1f}"),
+                     "" if _nan(diff) else f"{diff:+.0f}")
+        elif "accuracy" in measure:
+            cells = (_pct(paper), _mean_std(mean, 0.0 if _nan(std) else std) if not _nan(std) else _pct(mean),
+                     "" if _nan(diff) else f"{100 * diff:+.1f} pts")
+        else:
+            cells = (_num(paper), _num(mean), "" if _nan(diff) else f"{diff:+.3f}")
+        rows.append({"setting": row["setting"], "measure": measure, "changes": row["changes"],
+                     "paper": cells[0], "ours": cells[1], "difference": cells[2], "verdict": row["verdict"],
+                     "paper's finding": row["paper_finding"], "our finding": row["our_finding"],
+                     "measured by": row["source"]})
+    return pd.DataFrame(rows)
+
+
 def _paper(frame: pd.DataFrame) -> Table:
-    shown = pd.DataFrame({
-        "setting": frame["setting"], "changes": frame["changes"],
-        "paper": [_pct(v) for v in frame["paper"]],
-        "ours": [_mean_std(m, s) for m, s in zip(frame["ours_mean"], frame["ours_std"])],
-        "difference": ["" if _nan(d) else f"{100 * d:+.1f} pts" for d in frame["difference"]],
-        "verdict": frame["verdict"], "paper's finding": frame["paper_finding"],
-        "our finding": frame["our_finding"], "measured by": frame["source"],
-    })
+    shown = paper_display(frame)
     table = _table("paper_and_us", frame)
     table.columns = list(shown.columns)
     table.rows = [[_cell(v) for v in row] for row in shown.itertuples(index=False)]
@@ -297,7 +336,7 @@ def _environments() -> tuple[jinja2.Environment, jinja2.Environment]:
 def write_report(result: RunResult, reports_dir: Path) -> Path:
     """Write reports/<experiment>/ (README.md, index.html, CSVs, PNGs); return the folder."""
     report = build_report(result)
-    folder = Path(reports_dir) / result.experiment
+    folder = Path(reports_dir) / result.spec.get("report_name", result.experiment)
     html_env, markdown_env = _environments()
     tables = [t for t in (report.paper, report.trials, report.per_class, report.confused) if t is not None]
     for table in tables:

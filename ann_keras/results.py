@@ -7,6 +7,7 @@ temporary name and renamed, so a kill never leaves half a file behind.
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import platform
@@ -85,6 +86,7 @@ class RunResult:
     best_trial_id: str | None
     final: dict                # the retrained best: params, metrics, history, y_true, y_pred
     paper_runs: list = field(default_factory=list)  # the paper's settings, measured
+    augmentation: dict = field(default_factory=dict)  # sample images and augmented copies (encode_images)
     schema_version: int = SCHEMA_VERSION
 
     @property
@@ -103,7 +105,8 @@ class RunResult:
         if version != SCHEMA_VERSION:
             raise ResultsError(f"{where}: schema_version {version!r} is not supported; valid choices: {SCHEMA_VERSION}")
         names = [f.name for f in fields(cls)]
-        missing = [name for name in names if name not in data and name != "paper_runs"]
+        optional = ("paper_runs", "augmentation")
+        missing = [name for name in names if name not in data and name not in optional]
         if missing:
             raise ResultsError(f"{where}: missing keys: {', '.join(missing)}")
         return cls(**{name: data[name] for name in names if name in data})
@@ -124,6 +127,20 @@ def load(path: Path) -> RunResult:
     if not path.exists():
         raise ResultsError(f"{path}: no results.json here; give a run folder from runs/<experiment>/")
     return RunResult.from_dict(read_json(path), str(path))
+
+
+def encode_images(images) -> dict:
+    """Return a uint8 array as JSON-able data: its shape and its bytes in base64."""
+    import numpy as np
+    array = np.ascontiguousarray(images, dtype=np.uint8)
+    return {"shape": list(array.shape), "uint8_base64": base64.b64encode(array.tobytes()).decode("ascii")}
+
+
+def decode_images(stored: dict):
+    """Undo `encode_images`."""
+    import numpy as np
+    data = base64.b64decode(stored["uint8_base64"])
+    return np.frombuffer(data, dtype=np.uint8).reshape(stored["shape"])
 
 
 # ---------------------------------------------------------------- environment

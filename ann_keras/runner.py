@@ -16,9 +16,10 @@ import time
 from pathlib import Path
 
 import keras
+import numpy as np
 import tensorflow as tf
 
-from . import data, results, training, tuning
+from . import augment, data, models, results, training, tuning
 from .specs import Spec
 
 FINAL_DIR = "final"
@@ -31,9 +32,16 @@ def run_dir_for(spec: Spec, seed: int, runs_root: Path, kind: str = "tune") -> P
     return Path(runs_root) / spec.name / f"{spec.profile}-{tuner}-seed{seed}-{spec.digest()}"
 
 
+def gpus() -> list[str]:
+    """Return the names of the GPUs TensorFlow can use."""
+    return [device.name for device in tf.config.list_physical_devices("GPU")]
+
+
 def load_dataset(spec: Spec, seed: int) -> data.Dataset:
-    """Return the spec's data set split with `seed`."""
-    return data.load(spec.dataset, seed=seed, **spec.data)
+    """Return the spec's data set split with `seed`, checked against the spec's model."""
+    dataset = data.load(spec.dataset, seed=seed, **spec.data)
+    models.check_input(spec.model, dataset.input_shape)
+    return dataset
 
 
 def tune(spec: Spec, *, seed: int, runs_root: Path, command: str, overwrite: bool = False,
@@ -67,6 +75,19 @@ def tune(spec: Spec, *, seed: int, runs_root: Path, command: str, overwrite: boo
     timings["final_s"] = time.perf_counter() - stage
     return _finish("tune", spec, dataset, seed, command, started, clock, timings, trials,
                    best["trial_id"] if best else None, final, paper_runs, run_dir)
+
+
+def augmentation_samples(spec: Spec, dataset: data.Dataset, seed: int, count: int = 6) -> dict:
+    """Return a few training images with augmented copies (for the report), or {} without augmentation."""
+    if not spec.params.get("augment") or len(dataset.input_shape) != 3:
+        return {}
+    picked = np.random.default_rng(seed).choice(len(dataset.y_train), size=min(count, len(dataset.y_train)),
+                                                replace=False)
+    grid = augment.samples(spec.augment, dataset.x_train[picked], seed=seed)
+    if grid is None:
+        return {}
+    names = [dataset.class_names[label] for label in dataset.y_train[picked]]
+    return {"images": results.encode_images(grid), "labels": names}
 
 
 def train(spec: Spec, *, seed: int, runs_root: Path, command: str, overwrite: bool = False,
@@ -138,10 +159,11 @@ def train_final(spec: Spec, dataset: data.Dataset, overrides: dict, run_dir: Pat
     if record_path.exists() and (folder / MODEL_FILE).exists():
         return results.read_json(record_path)
     params = spec.with_params(overrides, "final")
-    execution = training.train(spec.model, params, dataset, seed=seed, verbose=verbose)
+    folder.mkdir(parents=True, exist_ok=True)
+    execution = training.train(spec.model, params, dataset, seed=seed, augment=spec.augment, verbose=verbose,
+                               resume_dir=folder)
     # Keras insists on the .keras suffix, so the temporary name keeps it.
     temporary = folder / f".{MODEL_FILE}.tmp.keras"
-    folder.mkdir(parents=True, exist_ok=True)
     execution.model.save(temporary)
     os.replace(temporary, folder / MODEL_FILE)
     record = {
@@ -157,7 +179,7 @@ def train_final(spec: Spec, dataset: data.Dataset, overrides: dict, run_dir: Pat
 def _cached_execution(spec, dataset, params, path: Path, *, seed: int, verbose: int = 0) -> dict:
     if path.exists():
         return results.read_json(path)
-    execution = training.train(spec.model, params, dataset, seed=seed, verbose=verbose)
+    execution = training.train(spec.model, params, dataset, seed=seed, augment=spec.augment, verbose=verbose)
     summary = execution.summary()
     results.write_json(path, summary)
     keras.backend.clear_session(free_memory=True)
@@ -183,13 +205,13 @@ def _now() -> str:
 
 def _finish(kind, spec, dataset, seed, command, started, clock, timings, trials, best_id, final, paper_runs,
             run_dir) -> tuple[results.RunResult, Path]:
-    gpus = [device.name for device in tf.config.list_physical_devices("GPU")]
     result = results.RunResult(
         kind=kind, experiment=spec.name, title=spec.title, command=command, seed=seed, spec=spec.to_dict(),
-        dataset=dataset.describe(), environment=results.environment(gpus), started=started, finished=_now(),
+        dataset=dataset.describe(), environment=results.environment(gpus()), started=started, finished=_now(),
         wall_time_s=round(time.perf_counter() - clock, 3),
         timings={key: round(value, 3) for key, value in timings.items()},
         trials=trials, best_trial_id=best_id, final=final or {}, paper_runs=paper_runs,
+        augmentation=augmentation_samples(spec, dataset, seed),
     )
     results.save(result, run_dir)
     return result, run_dir

@@ -83,6 +83,22 @@ TRAINING_PARAMS = {
     "log_every": Field(int, "gradient steps between logged points when counting iterations", minimum=1,
                        default=100),
     "jit_compile": Field(bool, "compile the training step with XLA", default=True),
+    "momentum": Field(float, "SGD momentum (Nesterov when > 0)", minimum=0, maximum=0.999, default=0.0),
+    "weight_decay": Field(float, "decoupled weight decay of the optimizer (0 = none)", minimum=0, default=0.0),
+    "label_smoothing": Field(float, "cross-entropy label smoothing", minimum=0, maximum=0.5, default=0.0),
+    "schedule": Field(str, "learning rate over training: constant, or one cycle (linear warm-up, then linear "
+                           "decay to zero)", choices=("constant", "onecycle"), default="constant"),
+    "warmup": Field(float, "fraction of training spent warming up (onecycle)", minimum=0, maximum=0.9,
+                    default=0.2),
+    "ema": Field(float, "keep an exponential moving average of the weights with this momentum (0 = off)",
+                 minimum=0, maximum=0.9999, default=0.0),
+    "tta_flip": Field(bool, "evaluate on each image and its mirror image, averaging the predictions",
+                      default=False),
+    "steps_per_execution": Field(int, "batches per compiled call when counting epochs", minimum=1, default=1),
+    "train_examples": Field(int, "train on a stratified subset of this many training examples (0 = all)",
+                            minimum=0, default=0),
+    "track_test": Field(bool, "also measure test accuracy after every epoch (for the paper's per-epoch figures)",
+                        default=False),
 }
 
 MODEL_PARAMS = {
@@ -94,12 +110,57 @@ MODEL_PARAMS = {
         "output_activation": Field(str, "output-layer activation", choices=("sigmoid", "softmax", "linear")),
         "input_scale": Field(float, "factor applied to the inputs inside the model", **_POSITIVE),
     },
+    "cnn": {
+        **TRAINING_PARAMS,
+        "filters": Field(list, "kernels per convolution pair, e.g. [48, 96]: two convolutions each"),
+        "kernel_size": Field(int, "height and width of every kernel", minimum=1, default=3),
+        "batch_norm": Field(bool, "batch normalisation after every convolution", default=True),
+        "reduction": Field(str, "how each pair halves the image: the second convolution's stride, "
+                                "max-pooling, or none", choices=("stride", "maxpool", "none")),
+        "dropout": Field(float, "dropout rate after each pair and each dense layer", minimum=0, maximum=0.95),
+        "dense_units": Field(int, "nodes per fully-connected layer", minimum=1),
+        "dense_layers": Field(int, "fully-connected layers before the softmax", minimum=0),
+        "augment": Field(bool, "apply the [augment] layers in training"),
+    },
+    "resnet": {
+        **TRAINING_PARAMS,
+        "widths": Field(list, "kernels of the stem and of each pooling stage, e.g. [32, 64, 128, 256]"),
+        "residual_stages": Field(list, "stages (1-based) followed by a residual block of two convolutions"),
+        "dropout": Field(float, "dropout before the softmax", minimum=0, maximum=0.95, default=0.0),
+        "augment": Field(bool, "apply the [augment] layers in training"),
+    },
+    "rnn": {
+        **TRAINING_PARAMS,
+        "cell": Field(str, "recurrent cell", choices=("simple", "lstm", "gru")),
+        "units": Field(int, "units per recurrent layer (per direction)", minimum=1),
+        "recurrent_layers": Field(int, "stacked recurrent layers", minimum=1),
+        "bidirectional": Field(bool, "read each sequence forwards and backwards"),
+        "dropout": Field(float, "dropout on each cell's inputs", minimum=0, maximum=0.95, default=0.0),
+        "recurrent_dropout": Field(float, "dropout on each cell's recurrent state", minimum=0, maximum=0.95,
+                                   default=0.0),
+        "masking": Field(bool, "skip padded time steps (variable-length sequences)", default=True),
+    },
+}
+
+AUGMENT_FIELDS = {
+    "horizontal_flip": Field(bool, "mirror left-right"),
+    "vertical_flip": Field(bool, "mirror top-bottom"),
+    "rotation": Field(float, "fraction of a full turn", minimum=0, maximum=0.5),
+    "crop": Field(int, "pixels of padding before a random crop", minimum=0),
+    "translation": Field(float, "fraction of height and width", minimum=0, maximum=0.5),
+    "zoom": Field(float, "fraction", minimum=0, maximum=0.9),
+    "brightness": Field(float, "fraction of the value range", minimum=0, maximum=1),
+    "hue": Field(float, "fraction of the hue circle", minimum=0, maximum=1),
 }
 
 DATA_FIELDS = {
     "test_size": Field(float, "fraction held out for testing when the data set has no test split", **_FRACTION),
     "validation_size": Field(float, "fraction of the training split held out as the tuner's objective", **_FRACTION),
-    "limit": Field(int, "use only this many examples in all (0 = all); for quick checks", minimum=0),
+    "limit": Field(int, "keep this many training examples, stratified (0 = all); for quick runs", minimum=0),
+    "test_limit": Field(int, "keep this many test examples, stratified (0 = all)", minimum=0),
+    "path": Field(str, "where a file-based data set is read from ('' = its default; cifar10: Keras's download)"),
+    "image_size": Field(int, "images are resized to image_size x image_size", minimum=4),
+    "channels": Field(int, "1 (grayscale) or 3 (RGB)", choices=(1, 3)),
 }
 
 TUNERS = ("grid", "random", "bayesian", "hyperband")
@@ -117,12 +178,24 @@ PAPER_RUN_FIELDS = {
     "baseline": Field(bool, "the setting other runs are compared with"),
     "test_accuracy": Field(float, "test accuracy the paper reports", minimum=0, maximum=1),
     "expect": Field(str, "the paper's finding relative to the baseline", choices=("above", "below", "inconclusive")),
+    "first_epoch_test_accuracy": Field(float, "test accuracy after the first epoch", minimum=0, maximum=1),
+    "best_epoch_test_accuracy": Field(float, "the highest test accuracy over the epochs", minimum=0, maximum=1),
+    "best_epoch": Field(int, "the epoch of that highest test accuracy", minimum=1),
+}
+REFERENCE_FIELDS = {
+    "name": Field(str, "the published method"),
+    "test_accuracy": Field(float, "its reported test accuracy", minimum=0, maximum=1),
+    "source": Field(str, "where it was published"),
+}
+PAPER_FINAL_FIELDS = {
+    "test_accuracy": Field(float, "test accuracy of the paper's final model", minimum=0, maximum=1),
+    "test_loss": Field(float, "test loss of the paper's final model", minimum=0),
 }
 
 TOP_LEVEL = ("name", "title", "description", "dataset", "model", "default_profile",
-             "data", "params", "search", "tuner", "final", "paper", "profiles")
-PROFILE_TABLES = ("data", "params", "search", "tuner", "final")
-SET_TABLES = ("data", "params", "search", "tuner", "final")
+             "data", "params", "augment", "search", "tuner", "final", "paper", "profiles")
+PROFILE_TABLES = ("data", "params", "augment", "search", "tuner", "final")
+SET_TABLES = ("data", "params", "augment", "search", "tuner", "final")
 
 # ---------------------------------------------------------------- the spec
 
@@ -141,11 +214,13 @@ class Spec:
     profile_description: str
     data: dict
     params: dict
+    augment: dict
     search: dict
     tuner: dict
     final: dict
     paper: dict
     profiles: tuple = field(default=())   # every profile the file defines
+    report_name: str = ""                 # the folder under reports/ (the name unless a profile says)
     overrides: tuple = field(default=())
 
     @property
@@ -159,15 +234,16 @@ class Spec:
             "name": self.name, "title": self.title, "description": self.description,
             "path": self.path, "dataset": self.dataset, "model": self.model,
             "profile": self.profile, "profile_description": self.profile_description,
-            "data": self.data, "params": self.params, "search": self.search,
+            "data": self.data, "params": self.params, "augment": self.augment, "search": self.search,
             "tuner": self.tuner, "final": self.final, "paper": self.paper,
-            "profiles": list(self.profiles), "overrides": list(self.overrides),
+            "profiles": list(self.profiles), "report_name": self.report_name or self.name,
+            "overrides": list(self.overrides),
         }
 
     def digest(self) -> str:
         """Return a short hash of everything that decides what a run computes."""
         payload = self.to_dict()
-        for key in ("path", "title", "description", "profile_description", "paper", "profiles", "overrides"):
+        for key in ("path", "title", "description", "profile_description", "paper", "profiles", "report_name", "overrides"):
             payload.pop(key)
         text = json.dumps(payload, sort_keys=True)
         return hashlib.sha256(text.encode()).hexdigest()[:8]
@@ -246,6 +322,8 @@ def resolve(raw: dict, path: str, profile: str | None = None, overrides: tuple[s
         raise SpecError(f"{path}: unknown profile {profile!r}; valid choices: {choices(profiles) or '(none)'}")
     chosen = dict(profiles[profile])
     profile_description = chosen.pop("description", "")
+    dataset = chosen.pop("dataset", raw["dataset"])   # e.g. synthetic data for the smoke profile
+    report_name = chosen.pop("report_name", raw["name"])  # a profile on other data reports on its own page
     _check_keys(chosen, PROFILE_TABLES, f"{path}: [profiles.{profile}]")
 
     tables = {key: copy.deepcopy(raw.get(key, {})) for key in PROFILE_TABLES}
@@ -259,16 +337,19 @@ def resolve(raw: dict, path: str, profile: str | None = None, overrides: tuple[s
     params = _check_params(tables["params"], model, f"{where} [params]")
     search = _check_search(tables["search"], model, f"{where} [search]")
     final = _check_table(tables["final"], MODEL_PARAMS[model], f"{where} [final]")
-    data = _check_table({"test_size": 0.2, "validation_size": 0.2, "limit": 0, **tables["data"]},
+    augment = _check_table(tables["augment"], AUGMENT_FIELDS, f"{where} [augment]")
+    data = _check_table({"test_size": 0.2, "validation_size": 0.2, "limit": 0, "test_limit": 0, "path": "",
+                         "image_size": 32, "channels": 3, **tables["data"]},
                         DATA_FIELDS, f"{where} [data]")
     tuner = _check_table({"name": "grid", "executions": 3, "max_trials": 0,
                           "objective": "val_accuracy", "paper_runs": True, **tables["tuner"]}, TUNER_FIELDS, f"{where} [tuner]")
     paper = _check_paper(raw.get("paper", {}), model, f"{path} [paper]")
     return Spec(
         name=raw["name"], title=raw.get("title", raw["name"]), description=raw.get("description", ""),
-        path=path, dataset=raw["dataset"], model=model, profile=profile,
-        profile_description=profile_description, data=data, params=params, search=search,
-        tuner=tuner, final=final, paper=paper, profiles=tuple(profiles), overrides=tuple(overrides),
+        path=path, dataset=dataset, model=model, profile=profile,
+        profile_description=profile_description, data=data, params=params, augment=augment, search=search,
+        tuner=tuner, final=final, paper=paper, profiles=tuple(profiles), report_name=report_name,
+        overrides=tuple(overrides),
     )
 
 
@@ -339,7 +420,7 @@ def _check_search(search: dict, model: str, where: str) -> dict:
 
 
 def _check_paper(paper: dict, model: str, where: str) -> dict:
-    _check_keys(paper, ("source", "notes", "runs"), where)
+    _check_keys(paper, ("source", "notes", "runs", "final", "best", "per_class_accuracy", "references"), where)
     runs = []
     for index, run in enumerate(paper.get("runs", [])):
         run_where = f"{where} runs[{index}]"
@@ -350,4 +431,13 @@ def _check_paper(paper: dict, model: str, where: str) -> dict:
         runs.append(checked)
     if sum(run.get("baseline", False) for run in runs) > 1:
         raise SpecError(f"{where}: more than one run is marked baseline = true")
-    return {"source": paper.get("source", ""), "notes": paper.get("notes", ""), "runs": runs}
+    final = _check_table(paper.get("final", {}), PAPER_FINAL_FIELDS, f"{where} final")
+    best = _check_table(paper.get("best", {}), MODEL_PARAMS[model], f"{where} best")
+    per_class = paper.get("per_class_accuracy", {})
+    _check_keys(per_class, per_class, f"{where} per_class_accuracy")
+    per_class = {name: Field(float, "", minimum=0, maximum=1).check(value, f"{where} per_class_accuracy {name}")
+                 for name, value in per_class.items()}
+    references = [_check_table(ref, REFERENCE_FIELDS, f"{where} references[{i}]")
+                  for i, ref in enumerate(paper.get("references", []))]
+    return {"source": paper.get("source", ""), "notes": paper.get("notes", ""), "runs": runs, "final": final,
+            "best": best, "per_class_accuracy": per_class, "references": references}

@@ -8,15 +8,21 @@ and one Keras "epoch" is one logged point, so 5000 steps cost 20 calls.
 
 from __future__ import annotations
 
+import csv
+import math
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import keras
 import numpy as np
 import tensorflow as tf
 
-from . import models
+from . import data, models
 from .data import Dataset
+
+HISTORY_FILE = "history.csv"
+TRAIN_EVALUATION = 10_000
 
 
 @dataclass
@@ -32,85 +38,168 @@ class Execution:
 
     def summary(self) -> dict:
         """Return the JSON-able part kept for every execution of every trial."""
-        return {"seed": self.seed, **self.metrics, "duration_s": round(self.duration_s, 3)}
+        summary = {"seed": self.seed, **self.metrics, "duration_s": round(self.duration_s, 3)}
+        if "test_accuracy" in self.history:   # tracked per epoch (track_test): the paper's per-epoch figures
+            summary["test_accuracy_by_epoch"] = self.history["test_accuracy"]
+        return summary
 
 
-def train(model_name: str, params: dict, dataset: Dataset, *, seed: int, verbose: int = 0,
-          budget: int | None = None, callbacks=()) -> Execution:
+def train(model_name: str, params: dict, dataset: Dataset, *, seed: int, augment: dict | None = None,
+          verbose: int = 0, budget: int | None = None, resume_dir: Path | None = None) -> Execution:
     """Build the model from `params` with `seed` fixed, train it and evaluate it."""
     keras.utils.set_random_seed(seed)
-    model = models.build(model_name, dataset.input_shape, dataset.num_classes, params)
-    return fit(model, params, dataset, seed=seed, verbose=verbose, budget=budget, callbacks=callbacks)
+    model = models.build(model_name, dataset.input_shape, dataset.num_classes, params, augment)
+    return fit(model, params, dataset, seed=seed, verbose=verbose, budget=budget, resume_dir=resume_dir)
 
 
-def compile_model(model: keras.Model, params: dict, steps_per_execution: int = 1) -> None:
-    """Attach the optimizer, loss and accuracy metric that `params` names."""
-    optimizers = {"sgd": keras.optimizers.SGD, "adam": keras.optimizers.Adam}
-    model.compile(
-        optimizer=optimizers[params["optimizer"]](learning_rate=params["learning_rate"]),
-        loss=loss_function(params),
-        metrics=["accuracy"],
-        steps_per_execution=steps_per_execution,
-        jit_compile=params["jit_compile"],
-    )
+def compile_model(model: keras.Model, params: dict, steps_per_execution: int = 1, total_steps: int = 1) -> None:
+    """Attach the optimizer, learning-rate schedule, loss and accuracy metric that `params` name."""
+    rate = params["learning_rate"]
+    if params["schedule"] == "onecycle":
+        rate = OneCycle(rate, total_steps, params["warmup"])
+    options = dict(learning_rate=rate, weight_decay=params["weight_decay"] or None,
+                   use_ema=params["ema"] > 0, ema_momentum=params["ema"] or 0.99)
+    if params["optimizer"] == "sgd":
+        optimizer = keras.optimizers.SGD(momentum=params["momentum"], nesterov=params["momentum"] > 0, **options)
+    else:
+        optimizer = keras.optimizers.Adam(**options)
+    model.compile(optimizer=optimizer, loss=loss_function(params), metrics=["accuracy"],
+                  steps_per_execution=steps_per_execution, jit_compile=params["jit_compile"])
+
+
+@keras.saving.register_keras_serializable(package="ann_keras")
+class OneCycle(keras.optimizers.schedules.LearningRateSchedule):
+    """Linear warm-up from 0 to `peak` over `warmup` of the steps, then linear decay to 0."""
+
+    def __init__(self, peak: float, total_steps: int, warmup: float):
+        self.peak, self.total_steps, self.warmup = peak, max(int(total_steps), 1), warmup
+
+    def __call__(self, step):
+        step = keras.ops.cast(step, "float32")
+        rise = max(self.warmup * self.total_steps, 1.0)
+        up = step / rise
+        down = (self.total_steps - step) / max(self.total_steps - rise, 1.0)
+        return self.peak * keras.ops.clip(keras.ops.minimum(up, down), 0.0, 1.0)
+
+    def get_config(self):
+        return {"peak": self.peak, "total_steps": self.total_steps, "warmup": self.warmup}
 
 
 def loss_function(params: dict) -> keras.losses.Loss:
-    """Return the Keras loss for `params`; MSE takes one-hot targets, cross-entropy labels."""
+    """Return the Keras loss for `params`; MSE and smoothed cross-entropy take one-hot targets, the rest labels."""
     if params["loss"] == "mse":
         return keras.losses.MeanSquaredError()
+    if params.get("label_smoothing"):
+        return keras.losses.CategoricalCrossentropy(label_smoothing=params["label_smoothing"],
+                                                    from_logits=params.get("output_activation") == "linear")
     # A linear output layer emits logits, the others probabilities.
-    return keras.losses.SparseCategoricalCrossentropy(from_logits=params["output_activation"] == "linear")
+    return keras.losses.SparseCategoricalCrossentropy(from_logits=params.get("output_activation") == "linear")
 
 
 def targets(labels: np.ndarray, params: dict, num_classes: int) -> np.ndarray:
-    """Return what the loss compares predictions with: one-hot rows for MSE, labels otherwise."""
-    if params["loss"] == "mse":
+    """Return what the loss compares predictions with: one-hot rows (MSE, label smoothing) or labels."""
+    if params["loss"] == "mse" or params.get("label_smoothing"):
         return np.eye(num_classes, dtype=np.float32)[labels]
     return labels
 
 
 def fit(model: keras.Model, params: dict, dataset: Dataset, *, seed: int, verbose: int = 0,
-        budget: int | None = None, callbacks=()) -> Execution:
+        budget: int | None = None, resume_dir: Path | None = None) -> Execution:
     """Compile and train `model`, then evaluate it on every split.
 
     `budget` caps the number of Keras epochs (logged points when counting
     iterations); Hyperband uses it to train short before training long.
+    With `resume_dir`, a killed run continues from its last completed epoch
+    (Keras's BackupAndRestore) and its history survives in a CSV file there.
     """
     k = dataset.num_classes
-    y_train, y_val = targets(dataset.y_train, params, k), targets(dataset.y_val, params, k)
-    batch_size = params["batch_size"] or len(dataset.y_train)
+    x_train, y_train = data.subset(dataset.x_train, dataset.y_train, params["train_examples"], seed)
+    y_train, y_val = targets(y_train, params, k), targets(dataset.y_val, params, k)
+    batch_size = params["batch_size"] or len(y_train)
     started = time.perf_counter()
     if params.get("iterations"):
-        steps = params["log_every"]
-        epochs = params["iterations"] // steps
-        compile_model(model, params, steps_per_execution=steps)
-        batches = _repeating_batches(dataset.x_train, y_train, batch_size, seed)
-        fit_args = dict(x=batches, steps_per_epoch=steps, shuffle=False)  # tf.data shuffles itself
+        per_call = steps_per_epoch = params["log_every"]
+        epochs = params["iterations"] // per_call
+        batches = _repeating_batches(x_train, y_train, batch_size, seed)
     else:
+        # A finite dataset: Keras makes a fresh pass each epoch only when steps_per_epoch is None.
+        per_call, steps_per_epoch = params["steps_per_execution"], None
         epochs = params["epochs"]
-        compile_model(model, params)
-        fit_args = dict(x=dataset.x_train, y=y_train, batch_size=batch_size, shuffle=True)
+        batches = epoch_batches(x_train, y_train, batch_size, seed)
     if budget is not None:
         epochs = min(epochs, budget)
-    history = model.fit(**fit_args, epochs=epochs, validation_data=(dataset.x_val, y_val),
-                        validation_batch_size=1024, verbose=verbose, callbacks=list(callbacks))
+    total_steps = epochs * (steps_per_epoch or math.ceil(len(y_train) / batch_size))
+    compile_model(model, params, steps_per_execution=per_call, total_steps=total_steps)
+    callbacks = [TestMetrics(dataset, params)] if params["track_test"] else []
+    if resume_dir is not None:
+        callbacks += [keras.callbacks.BackupAndRestore(str(Path(resume_dir) / "backup")),
+                      keras.callbacks.CSVLogger(str(Path(resume_dir) / HISTORY_FILE), append=True)]
+    # tf.data shuffles itself, so Keras's shuffle is off.
+    history = model.fit(batches, steps_per_epoch=steps_per_epoch, shuffle=False, epochs=epochs,
+                        validation_data=(dataset.x_val, y_val),
+                        validation_batch_size=1024, verbose=verbose, callbacks=callbacks).history
+    if resume_dir is not None:
+        history = read_history_csv(Path(resume_dir) / HISTORY_FILE)   # includes epochs before a restart
     metrics, y_pred = evaluate(model, params, dataset)
     duration = time.perf_counter() - started
-    return Execution(seed, metrics, _history(history.history, params), y_pred, duration, model)
+    return Execution(seed, metrics, _history(history, params), y_pred, duration, model)
+
+
+class TestMetrics(keras.callbacks.Callback):
+    """Adds test accuracy and loss to each epoch's logs (the paper reports test accuracy per epoch)."""
+
+    def __init__(self, dataset: Dataset, params: dict):
+        super().__init__()
+        # Not `self.params`: Keras sets that attribute on every callback.
+        self.dataset, self.spec_params = dataset, params
+
+    def on_epoch_end(self, epoch, logs=None):
+        scores = predict(self.model, self.dataset.x_test, self.spec_params)
+        if logs is not None:
+            logs["test_accuracy"] = float(np.mean(scores.argmax(axis=1) == self.dataset.y_test))
+            logs["test_loss"] = float(loss_function(self.spec_params)(
+                targets(self.dataset.y_test, self.spec_params, self.dataset.num_classes), scores))
+
+
+def read_history_csv(path: Path) -> dict:
+    """Return Keras's history from a CSVLogger file, keeping the last row of an epoch logged twice."""
+    with open(path, newline="") as stream:
+        rows = {int(row["epoch"]): row for row in csv.DictReader(stream)}
+    keys = [key for key in (next(iter(rows.values())) if rows else {}) if key != "epoch"]
+    return {key: [float(rows[epoch][key]) for epoch in sorted(rows)] for key in keys}
 
 
 def evaluate(model: keras.Model, params: dict, dataset: Dataset) -> tuple[dict, np.ndarray]:
-    """Return loss and accuracy on train, validation and test, and the test predictions."""
+    """Return loss and accuracy on train, validation and test, and the test predictions.
+
+    Training accuracy is measured on at most TRAIN_EVALUATION examples (a
+    fixed stratified subset): enough to see over-fitting, without predicting
+    all 45,000 CIFAR-10 training images after every run.
+    """
     loss = loss_function(params)
     metrics = {}
-    for split, x, y in (("train", dataset.x_train, dataset.y_train), ("val", dataset.x_val, dataset.y_val),
+    x_train, y_train = data.subset(dataset.x_train, dataset.y_train, TRAIN_EVALUATION, 0)
+    for split, x, y in (("train", x_train, y_train), ("val", dataset.x_val, dataset.y_val),
                         ("test", dataset.x_test, dataset.y_test)):
-        scores = model.predict(x, batch_size=1024, verbose=0)
+        scores = predict(model, x, params)
         predicted = scores.argmax(axis=1)
         metrics[f"{split}_accuracy"] = float(np.mean(predicted == y))
         metrics[f"{split}_loss"] = float(loss(targets(y, params, dataset.num_classes), scores))
     return metrics, predicted
+
+
+def predict(model: keras.Model, x: np.ndarray, params: dict) -> np.ndarray:
+    """Return class scores; with `tta_flip`, the mean over each image and its mirror image."""
+    scores = model.predict(x, batch_size=1024, verbose=0)
+    if params.get("tta_flip") and x.ndim == 4:
+        scores = (scores + model.predict(x[:, :, ::-1], batch_size=1024, verbose=0)) / 2
+    return scores
+
+
+def epoch_batches(x, y, batch_size: int, seed: int) -> tf.data.Dataset:
+    # uint8 images stay uint8 here; the model casts and rescales each batch.
+    batches = tf.data.Dataset.from_tensor_slices((x, y)).shuffle(len(y), seed=seed, reshuffle_each_iteration=True)
+    return batches.batch(batch_size).prefetch(tf.data.AUTOTUNE)
 
 
 def _repeating_batches(x, y, batch_size: int, seed: int) -> tf.data.Dataset:

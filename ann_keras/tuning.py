@@ -31,13 +31,18 @@ EXECUTIONS_FILE = "executions.json"
 
 
 def encode(value):
-    """Return a hyperparameter value as Keras Tuner accepts it (lists become JSON text)."""
-    return json.dumps(value) if isinstance(value, list) else value
+    """Return a hyperparameter value as Keras Tuner keeps it: lists and booleans become JSON text.
+
+    (Keras Tuner's Choice takes no lists, and turns booleans into 0 and 1.)
+    """
+    return json.dumps(value) if isinstance(value, (list, bool)) else value
 
 
 def decode(value):
     """Undo `encode`."""
-    return json.loads(value) if isinstance(value, str) and value.startswith("[") else value
+    if isinstance(value, str) and (value.startswith("[") or value in ("true", "false")):
+        return json.loads(value)
+    return value
 
 
 class SpecHyperModel(kt.HyperModel):
@@ -54,7 +59,8 @@ class SpecHyperModel(kt.HyperModel):
         return self.spec.with_params(chosen, "trial")
 
     def build(self, hp):
-        return models.build(self.spec.model, self.dataset.input_shape, self.dataset.num_classes, self.params(hp))
+        return models.build(self.spec.model, self.dataset.input_shape, self.dataset.num_classes, self.params(hp),
+                            self.spec.augment)
 
     def fit(self, hp, model, *, seed: int, budget: int | None = None, **_):
         return training.fit(model, self.params(hp), self.dataset, seed=seed, verbose=self.verbose, budget=budget)
@@ -201,7 +207,8 @@ class SpecTuner(kt.Tuner):
 
 def mean_metrics(executions: list[dict]) -> dict:
     """Return the mean of every metric over executions (what the oracle scores)."""
-    keys = [key for key in executions[0] if key not in ("seed", "duration_s")]
+    keys = [key for key, value in executions[0].items() if key not in ("seed", "duration_s")
+            and isinstance(value, (int, float))]
     return {key: float(np.mean([e[key] for e in executions])) for key in keys}
 
 

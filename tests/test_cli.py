@@ -99,3 +99,97 @@ def test_overwrite_starts_afresh(in_tmp):
     assert "resuming in" in second.output
     third = invoke(*args, "--overwrite")
     assert third.exit_code == 0 and "resuming in" not in third.output
+
+
+# ---------------------------------------------------------------- image data through the command line
+
+
+@pytest.fixture
+def cnn_spec(tmp_path):
+    """tuning/cnn.toml whose smoke profile reads real files (--data) instead of synthetic images."""
+    from conftest import ROOT
+    text = (ROOT / "tuning" / "cnn.toml").read_text()
+    text = text.replace('dataset = "synthetic-images"\n', "")
+    text = text.replace("image_size = 16, validation_size = 0.2", "image_size = 8, validation_size = 0.3")
+    path = tmp_path / "cnn-files.toml"
+    path.write_text(text)
+    return path
+
+
+def test_cnn_smoke_tune_reports_augmentation_and_three_heatmaps(in_tmp):
+    result = invoke("tune", "cnn", "--profile", "smoke")
+    assert result.exit_code == 0, result.output
+    page = (in_tmp / "reports" / "cnn" / "index.html").read_text()
+    assert 'id="augmentation"' in page and page.count('src="data:image/png;base64,') == 5
+    markdown = (in_tmp / "reports" / "cnn" / "README.md").read_text()
+    assert "paper_accuracy" in markdown                          # Table I beside ours
+    assert "best configuration" in markdown and "76.3%" in markdown
+
+
+def test_cnn_reads_an_image_tree_given_with_data(in_tmp, cnn_spec, monkeypatch):
+    from test_images import make_tree
+    monkeypatch.setenv("ANN_KERAS_CACHE", str(in_tmp / "cache"))
+    tree = make_tree(in_tmp / "tree", classes=("<img src=x onerror=alert(1)>", "dog", "ship"), per_class=12)
+    result = invoke("train", str(cnn_spec), "--profile", "smoke", "--data", str(tree), "--executions", "1")
+    assert result.exit_code == 0, result.output
+    page = (in_tmp / "reports" / "cnn" / "index.html").read_text()
+    assert "&lt;img src=x onerror=alert(1)&gt;" in page and "<img src=x" not in page
+
+
+def truncated_archive(root):
+    path = root / "bad.tar.gz"
+    path.write_bytes(b"\x1f\x8b\x08 truncated")
+    return path
+
+
+def tree_without_test_split(root):
+    from test_images import make_tree
+    return make_tree(root / "t", splits=("train",))
+
+
+@pytest.mark.parametrize("make, message", [
+    (truncated_archive, "unreadable archive"),
+    (tree_without_test_split, "no 'test' split"),
+])
+def test_bad_image_data_is_one_line_and_exit_code_2(in_tmp, cnn_spec, make, message):
+    path = make(in_tmp)
+    result = invoke("train", str(cnn_spec), "--profile", "smoke", "--data", str(path))
+    assert result.exit_code == 2 and message in result.output
+    assert len(result.output.strip().splitlines()) == 1
+
+
+def test_a_model_and_data_of_different_shapes_get_a_clear_message(in_tmp, cnn_spec):
+    text = cnn_spec.read_text().replace('dataset = "cifar10"', 'dataset = "digits"')
+    cnn_spec.write_text(text)
+    result = invoke("train", str(cnn_spec), "--profile", "smoke")
+    assert result.exit_code == 2
+    assert "the cnn model needs images (height, width, channels), got examples of shape (64,)" in result.output
+
+
+# ---------------------------------------------------------------- recurrent networks
+
+
+def test_rnn_and_lstm_smoke_runs_write_their_own_report_pages(in_tmp):
+    for experiment in ("rnn", "lstm"):
+        result = invoke("tune", experiment, "--profile", "smoke")
+        assert result.exit_code == 0, result.output
+        assert "test accuracy (published result)" in result.output
+    assert (in_tmp / "reports" / "rnn-smoke" / "index.html").exists()
+    assert (in_tmp / "reports" / "lstm-smoke" / "index.html").exists()
+    markdown = (in_tmp / "reports" / "lstm-smoke" / "README.md").read_text()
+    assert "MLSTM-FCN" in markdown and "Karim et al. 2019" in markdown
+
+
+def test_datasets_lists_the_shipped_aeon_sets():
+    output = invoke("datasets").output
+    assert "aeon:NAME" in output and "JapaneseVowels" in output and "BasicMotions" in output
+
+
+def test_images_given_to_the_rnn_get_a_clear_message(in_tmp, spec_file):
+    from conftest import ROOT
+    path = in_tmp / "rnn-images.toml"
+    path.write_text((ROOT / "tuning" / "rnn.toml").read_text().replace(
+        'dataset = "digits-seq"\nreport_name = "rnn-smoke"', 'dataset = "synthetic-images"\nreport_name = "x"'))
+    result = invoke("train", str(path), "--profile", "smoke")
+    assert result.exit_code == 2
+    assert "the rnn model needs sequences (time steps, channels), got examples of shape (32, 32, 3)" in result.output

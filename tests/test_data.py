@@ -28,10 +28,10 @@ def test_splits_are_stratified(seed):
     assert counts.min() >= 35 and counts.max() <= 37
 
 
-def test_limit_keeps_a_stratified_subset(seed):
-    d = data.load("digits", seed=seed, limit=300)
-    assert len(d.y_train) + len(d.y_val) + len(d.y_test) == 300
-    assert set(d.y_test) == set(range(10))
+def test_limits_keep_stratified_subsets(seed):
+    d = data.load("digits", seed=seed, limit=240, test_limit=60)
+    assert len(d.y_train) + len(d.y_val) == 240 and len(d.y_test) == 60
+    assert set(d.y_test) == set(range(10)) and set(d.y_val) == set(range(10))
 
 
 def test_describe_reports_sizes_and_source(seed):
@@ -42,5 +42,68 @@ def test_describe_reports_sizes_and_source(seed):
 
 
 def test_unknown_data_set_lists_the_valid_ones(seed):
-    with pytest.raises(DataError, match="unknown data set 'mnist'; valid choices: digits"):
+    with pytest.raises(DataError, match="unknown data set .mnist.; valid choices: aeon:NAME, cifar10, digits, digits-seq, images:PATH"):
         data.load("mnist", seed=seed)
+
+
+def test_cifar10_without_a_path_uses_keras_download(monkeypatch, seed):
+    import keras
+    rng = np.random.default_rng(0)
+    fake = ((rng.integers(0, 256, (100, 32, 32, 3), dtype=np.uint8), np.arange(100).reshape(-1, 1) % 10),
+            (rng.integers(0, 256, (20, 32, 32, 3), dtype=np.uint8), np.arange(20).reshape(-1, 1) % 10))
+    monkeypatch.setattr(keras.datasets.cifar10, "load_data", lambda: fake)
+    d = data.load("cifar10", seed=seed, validation_size=0.1)
+    assert d.class_names[3] == "cat" and d.input_shape == (32, 32, 3)
+    assert d.x_train.dtype == np.uint8 and len(d.y_test) == 20
+    assert "keras.datasets.cifar10" in d.source
+
+
+def test_cifar10_download_failure_says_how_to_use_a_local_copy(monkeypatch, seed):
+    import keras
+
+    def offline():
+        raise OSError("network is unreachable")
+    monkeypatch.setattr(keras.datasets.cifar10, "load_data", offline)
+    with pytest.raises(DataError, match="cannot download CIFAR-10 .* give a local copy with --data PATH"):
+        data.load("cifar10", seed=seed)
+
+
+def test_cifar10_and_images_read_a_local_tree(tmp_path, monkeypatch, seed):
+    from test_images import make_tree
+    monkeypatch.setenv("ANN_KERAS_CACHE", str(tmp_path / "cache"))
+    tree = make_tree(tmp_path / "tree", per_class=10)
+    from_path = data.load("cifar10", seed=seed, path=str(tree), image_size=8, validation_size=0.2)
+    from_name = data.load(f"images:{tree}", seed=seed, image_size=8, validation_size=0.2)
+    assert from_path.class_names == from_name.class_names == ("cat", "dog", "ship")
+    assert np.array_equal(from_path.x_val, from_name.x_val)
+    assert from_path.describe()["skipped"] == {"count": 0, "first": []}
+
+
+def test_synthetic_images_are_deterministic(seed):
+    a = data.load("synthetic-images", seed=seed, limit=100, test_limit=20, image_size=16)
+    b = data.load("synthetic-images", seed=seed, limit=100, test_limit=20, image_size=16)
+    assert a.x_train.shape[1:] == (16, 16, 3) and np.array_equal(a.x_train, b.x_train)
+    assert len(a.y_test) == 20
+
+
+def test_images_without_a_path_is_unknown(seed):
+    with pytest.raises(DataError, match="unknown data set 'images'"):
+        data.load("images", seed=seed)
+
+
+def test_digits_seq_is_eight_steps_of_eight_features(seed):
+    d = data.load("digits-seq", seed=seed)
+    assert d.input_shape == (8, 8) and d.x_train.dtype == np.float32
+    assert len(d.y_test) == 360 and d.num_classes == 10
+
+
+def test_any_shipped_aeon_set_loads_by_name_with_its_own_split(seed):
+    d = data.load("aeon:BasicMotions", seed=seed, validation_size=0.25)
+    assert d.input_shape == (100, 6)
+    assert len(d.y_train) + len(d.y_val) == 40 and len(d.y_test) == 40
+    assert d.class_names == ("badminton", "running", "standing", "walking")
+
+
+def test_unknown_aeon_set_is_refused(seed):
+    with pytest.raises(DataError, match="unknown aeon data set 'Nope'"):
+        data.load("aeon:Nope", seed=seed)

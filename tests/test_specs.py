@@ -59,7 +59,7 @@ def test_experiment_can_be_a_path(spec_file):
     (("hidden_units = [32, 45]", "hidden_units = []"), "needs a non-empty list"),
     (("hidden_units = [32, 45]", "hidden_units = [32, 32]"), "values repeat"),
     (('name = "grid"', 'name = "genetic"'), "'genetic' is not one of: bayesian, grid, hyperband, random"),
-    (('model = "mlp"', 'model = "transformer"'), "model 'transformer' is not one of: mlp"),
+    (('model = "mlp"', 'model = "transformer"'), "model 'transformer' is not one of: cnn, mlp"),
     (("iterations = 5000            #", "iterations = 5100            #"), "not a multiple of log_every"),
     (('default_profile = "paper"', 'default_profile = "fast"'), "unknown profile 'fast'"),
     (("[tuner]", "[tunr]"), "unknown key 'tunr'; valid keys:"),

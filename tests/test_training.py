@@ -51,3 +51,82 @@ def test_targets_are_one_hot_for_mse_only():
     labels = np.array([0, 2])
     assert training.targets(labels, {"loss": "mse"}, 3).tolist() == [[1, 0, 0], [0, 0, 1]]
     assert training.targets(labels, {"loss": "crossentropy"}, 3) is labels
+
+
+@pytest.fixture(scope="module")
+def images_case():
+    spec = specs.load("cnn", "smoke")
+    return spec, data.load("synthetic-images", seed=0, limit=300, test_limit=60, image_size=16)
+
+
+def test_cnn_learns_synthetic_images_with_augmentation(images_case):
+    spec, dataset = images_case
+    params = spec.with_params({"epochs": 6, "dropout": 0.1, "learning_rate": 0.01, "filters": [8, 16],
+                               "dense_units": 32}, "test")
+    run = training.train("cnn", params, dataset, seed=0, augment=spec.augment)
+    assert run.metrics["test_accuracy"] > 0.3       # ten classes: chance is 0.1
+
+
+def test_test_accuracy_is_tracked_per_epoch_when_asked(images_case):
+    spec, dataset = images_case
+    run = training.train("cnn", spec.with_params({"epochs": 2, "track_test": True}, "test"), dataset, seed=0)
+    assert len(run.history["test_accuracy"]) == 2
+    assert run.summary()["test_accuracy_by_epoch"] == run.history["test_accuracy"]
+    assert run.history["test_accuracy"][-1] == pytest.approx(run.metrics["test_accuracy"])
+
+
+def test_train_examples_trains_on_a_subset(images_case):
+    spec, dataset = images_case
+    params = spec.with_params({"epochs": 1, "train_examples": 64, "batch_size": 32}, "test")
+    run = training.train("cnn", params, dataset, seed=0, verbose=0)
+    assert run.history["step"] == [1]
+    assert run.model.optimizer.iterations.numpy() == 2        # 64 examples in batches of 32
+
+
+def test_a_killed_run_resumes_from_its_last_epoch(images_case, tmp_path, monkeypatch):
+    import keras
+    spec, dataset = images_case
+    params = spec.with_params({"epochs": 4}, "test")
+
+    class KillAfterTwoEpochs(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            if epoch == 1:
+                raise KeyboardInterrupt
+
+    real_fit = keras.Model.fit
+
+    def fit_with_kill(self, *args, callbacks=(), **kwargs):
+        # The kill must come after BackupAndRestore has saved the epoch, as a real kill would.
+        return real_fit(self, *args, callbacks=list(callbacks) + [KillAfterTwoEpochs()], **kwargs)
+
+    monkeypatch.setattr(keras.Model, "fit", fit_with_kill)
+    with pytest.raises(KeyboardInterrupt):
+        training.train("cnn", params, dataset, seed=0, resume_dir=tmp_path)
+    monkeypatch.setattr(keras.Model, "fit", real_fit)
+
+    epochs_run = []
+    monkeypatch.setattr(keras.callbacks.CSVLogger, "on_epoch_begin",
+                        lambda self, epoch, logs=None: epochs_run.append(epoch), raising=False)
+    run = training.train("cnn", params, dataset, seed=0, resume_dir=tmp_path)
+    assert epochs_run == [2, 3]                               # epochs 0 and 1 were not trained again
+    assert run.history["step"] == [1, 2, 3, 4] and len(run.history["loss"]) == 4
+
+
+def test_one_cycle_rises_then_falls_to_zero():
+    schedule = training.OneCycle(0.4, total_steps=100, warmup=0.25)
+    rates = [float(schedule(step)) for step in (0, 25, 50, 100)]
+    assert rates == pytest.approx([0.0, 0.4, 0.4 * 50 / 75, 0.0])
+    assert training.OneCycle.from_config(schedule.get_config()).peak == 0.4
+
+
+def test_label_smoothing_uses_one_hot_targets_and_tta_averages_mirror_images(images_case):
+    spec, dataset = images_case
+    params = spec.with_params({"epochs": 1, "label_smoothing": 0.2, "tta_flip": True, "schedule": "onecycle",
+                               "optimizer": "sgd", "momentum": 0.9, "weight_decay": 0.0005,
+                               "steps_per_execution": 4}, "test")
+    assert training.targets(np.array([1]), params, 3).tolist() == [[0, 1, 0]]
+    run = training.train("cnn", params, dataset, seed=0)
+    mirrored = dataset.x_test[:, :, ::-1]
+    plain = run.model.predict(dataset.x_test, verbose=0)
+    averaged = (plain + run.model.predict(mirrored, verbose=0)) / 2
+    assert training.predict(run.model, dataset.x_test, params) == pytest.approx(averaged, abs=1e-6)

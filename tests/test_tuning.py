@@ -23,6 +23,7 @@ def test_hypermodel_with_empty_hyperparameters_uses_the_first_value_of_each_axis
 def test_list_values_round_trip_through_keras_tuner():
     assert tuning.decode(tuning.encode([48, 96])) == [48, 96]
     assert tuning.encode(0.1) == 0.1 and tuning.decode("sgd") == "sgd"
+    assert tuning.decode(tuning.encode(True)) is True and tuning.decode(tuning.encode(False)) is False
 
 
 def test_grid_size_and_planned_trials(spec):

@@ -1,0 +1,329 @@
+"""Image data sets from disk: CIFAR-10's official archive, image-folder trees and tarballs of them.
+
+Everything returns uint8 arrays (N, height, width, channels) and integer
+labels; scaling to [0, 1] happens inside the model. Decoded arrays are cached
+under a key made of the source's content, so the second load skips decoding.
+
+Bad data policy: a file inside a class folder that cannot be decoded as an
+image (corrupt, or not an image at all) is skipped and counted, and the count
+and the first names appear in the report; everything else that is wrong (an
+empty class folder, a missing split, class folders that differ between the
+splits, an unreadable archive, a tar member that would land outside the
+target folder, a pickle that asks for code) stops the load with a message
+naming the file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import pickle
+import tarfile
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+import numpy as np
+
+from .errors import DataError
+from .results import write_bytes
+
+CACHE_VERSION = 1
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".tif", ".tiff", ".webp", ".ppm")
+CIFAR10_CLASSES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
+
+
+@dataclass
+class ImageSplits:
+    """Decoded train and test splits, and what had to be skipped on the way."""
+
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_test: np.ndarray
+    y_test: np.ndarray
+    class_names: tuple[str, ...]
+    source: str
+    skipped: list[str] = field(default_factory=list)   # "path: reason", one per skipped file
+
+
+def cache_dir() -> Path:
+    """Return the folder for decoded arrays ($ANN_KERAS_CACHE, else ~/.cache/ann-keras); safe to delete."""
+    return Path(os.environ.get("ANN_KERAS_CACHE") or Path.home() / ".cache" / "ann-keras")
+
+
+# ---------------------------------------------------------------- entry point
+
+
+def load(path: str | Path, *, image_size: int | None, channels: int) -> ImageSplits:
+    """Read an image data set from `path`: a CIFAR-10 python archive or folder, an image tree, or its tar."""
+    path = Path(path).expanduser()
+    if not path.exists():
+        raise DataError(f"data path {str(path)!r} does not exist")
+    key = _cache_key(path, image_size, channels)
+    cached = _read_cache(key)
+    if cached is not None:
+        return cached
+    if _is_cifar_python(path):
+        splits = _read_cifar_python(path)
+    elif path.is_dir():
+        splits = _read_tree(_FolderTree(path), path, image_size, channels)
+    elif _is_tar(path):
+        splits = _read_tar(path, image_size, channels)
+    else:
+        raise DataError(f"{path}: not a folder, a .tar/.tar.gz archive or CIFAR-10's cifar-10-python.tar.gz; "
+                        "valid choices: cifar-10-python.tar.gz, cifar-10-batches-py/, "
+                        "a tree train/<class>/*, test/<class>/*, or a .tar/.tar.gz of such a tree")
+    _write_cache(key, splits)
+    return splits
+
+
+# ---------------------------------------------------------------- CIFAR-10 python pickles
+
+
+class _ArraysOnly(pickle.Unpickler):
+    """An unpickler that rebuilds NumPy arrays and plain containers, and refuses anything else.
+
+    CIFAR-10's batches are pickles; a pickle can name any Python callable, so
+    a file from someone else could run code on load. Only the few NumPy
+    internals an array needs are allowed.
+    """
+
+    ALLOWED = {
+        ("numpy.core.multiarray", "_reconstruct"), ("numpy._core.multiarray", "_reconstruct"),
+        ("numpy", "ndarray"), ("numpy", "dtype"), ("numpy.core.multiarray", "scalar"),
+        ("numpy._core.multiarray", "scalar"),
+    }
+
+    def __init__(self, stream, where: str):
+        super().__init__(stream, encoding="bytes")
+        self.where = where
+
+    def find_class(self, module, name):
+        if (module, name) in self.ALLOWED:
+            return super().find_class(module, name)
+        raise DataError(f"{self.where}: refusing to unpickle {module}.{name}; a CIFAR-10 batch holds only "
+                        "arrays, lists and numbers")
+
+
+def _is_cifar_python(path: Path) -> bool:
+    if path.is_dir():
+        return (path / "data_batch_1").exists() or (path / "cifar-10-batches-py" / "data_batch_1").exists()
+    return path.name.startswith("cifar-10-python") and path.name.endswith((".tar.gz", ".tgz", ".tar"))
+
+
+def _unpickle(data: bytes, where: str) -> dict:
+    try:
+        batch = _ArraysOnly(io.BytesIO(data), where).load()
+    except DataError:
+        raise
+    except Exception as error:   # a damaged pickle raises many kinds of error
+        raise DataError(f"{where}: not a readable CIFAR-10 batch ({error})") from None
+    if not isinstance(batch, dict) or b"data" not in batch or b"labels" not in batch:
+        raise DataError(f"{where}: not a CIFAR-10 batch (no data and labels)")
+    images = np.asarray(batch[b"data"], dtype=np.uint8).reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1)
+    return {"x": np.ascontiguousarray(images), "y": np.asarray(batch[b"labels"], dtype=np.int64)}
+
+
+def _read_cifar_python(path: Path) -> ImageSplits:
+    names = [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch"]
+    found = {}
+    if path.is_dir():
+        folder = path / "cifar-10-batches-py" if (path / "cifar-10-batches-py").is_dir() else path
+        for name in names:
+            if (folder / name).exists():
+                found[name] = _unpickle((folder / name).read_bytes(), str(folder / name))
+    else:
+        with _open_tar(path) as archive:
+            for member in archive:
+                base = PurePosixPath(member.name).name
+                if member.isfile() and base in names:
+                    _check_member(member, path)
+                    found[base] = _unpickle(archive.extractfile(member).read(), f"{path}:{member.name}")
+    missing = [name for name in names if name not in found]
+    if missing:
+        raise DataError(f"{path}: CIFAR-10 batches missing: {', '.join(missing)}")
+    train = [found[name] for name in names[:5]]
+    return ImageSplits(
+        np.concatenate([b["x"] for b in train]), np.concatenate([b["y"] for b in train]),
+        found["test_batch"]["x"], found["test_batch"]["y"], CIFAR10_CLASSES,
+        f"CIFAR-10 python batches at {path}")
+
+
+# ---------------------------------------------------------------- image trees
+
+
+class _FolderTree:
+    """Files of an image tree on disk, as (relative posix path, reader) pairs."""
+
+    def __init__(self, root: Path):
+        self.root = root
+
+    def files(self):
+        for path in sorted(self.root.rglob("*")):
+            if path.is_file():
+                yield path.relative_to(self.root).as_posix(), path.read_bytes
+
+    def folders(self):
+        return {p.relative_to(self.root).as_posix() for p in self.root.rglob("*") if p.is_dir()}
+
+
+class _MemoryTree:
+    """Files of a tar archive, read in one sequential pass (seeking in a .tar.gz restarts decompression)."""
+
+    def __init__(self, contents: dict[str, bytes], folders: set[str]):
+        self.contents, self._folders = contents, folders
+
+    def files(self):
+        for name in sorted(self.contents):
+            yield name, (lambda name=name: self.contents[name])
+
+    def folders(self):
+        return self._folders
+
+
+def _read_tar(path: Path, image_size, channels) -> ImageSplits:
+    contents, folders = {}, set()
+    with _open_tar(path) as archive:
+        try:
+            for member in archive:
+                _check_member(member, path)
+                parts = PurePosixPath(member.name.removeprefix("./")).parts
+                upto = len(parts) if member.isdir() else len(parts) - 1
+                folders.update("/".join(parts[:i]) for i in range(1, upto + 1))
+                if member.isfile():
+                    contents["/".join(parts)] = archive.extractfile(member).read()
+        except (tarfile.TarError, OSError, EOFError) as error:
+            raise DataError(f"{path}: unreadable archive ({error})") from None
+    return _read_tree(_MemoryTree(contents, folders), path, image_size, channels)
+
+
+def _is_tar(path: Path) -> bool:
+    try:
+        return tarfile.is_tarfile(path)
+    except (OSError, EOFError, tarfile.TarError) as error:
+        raise DataError(f"{path}: unreadable archive ({error})") from None
+
+
+def _open_tar(path: Path) -> tarfile.TarFile:
+    try:
+        return tarfile.open(path)
+    except (tarfile.TarError, OSError, EOFError) as error:
+        raise DataError(f"{path}: unreadable archive ({error})") from None
+
+
+def _check_member(member: tarfile.TarInfo, archive: Path) -> None:
+    """Refuse members that would land outside the target folder, or that are links or devices."""
+    name = PurePosixPath(member.name)
+    if name.is_absolute() or ".." in name.parts:
+        raise DataError(f"{archive}: member {member.name!r} would land outside the target folder; refused")
+    if member.issym() or member.islnk() or member.isdev():
+        raise DataError(f"{archive}: member {member.name!r} is a link or device; refused")
+
+
+def _read_tree(tree, where: Path, image_size, channels) -> ImageSplits:
+    folders = tree.folders()
+    root = _split_root(folders, where)
+    classes = {}
+    for split in ("train", "test"):
+        prefix = f"{root}{split}/"
+        classes[split] = sorted(f.removeprefix(prefix) for f in folders
+                                if f.startswith(prefix) and "/" not in f.removeprefix(prefix))
+        if not classes[split]:
+            raise DataError(f"{where}: no class folders in {prefix!r}; expected {prefix}<class>/<image>")
+    if classes["train"] != classes["test"]:
+        only_train = sorted(set(classes["train"]) - set(classes["test"]))
+        only_test = sorted(set(classes["test"]) - set(classes["train"]))
+        raise DataError(f"{where}: class folders differ between splits: only in train: "
+                        f"{', '.join(only_train) or '-'}; only in test: {', '.join(only_test) or '-'}")
+    names = classes["train"]
+    index = {name: i for i, name in enumerate(names)}
+    images = {"train": [], "test": []}
+    labels = {"train": [], "test": []}
+    skipped = []
+    for relative, read in tree.files():
+        parts = relative.removeprefix(root).split("/")
+        if len(parts) != 3 or parts[0] not in images:
+            continue   # files beside the splits (a README, say) are not data
+        split, name, _ = parts
+        try:
+            images[split].append(_decode(read(), image_size, channels))
+        except ValueError as error:
+            skipped.append(f"{relative}: {error}")
+            continue
+        labels[split].append(index[name])
+    for split in ("train", "test"):
+        counts = np.bincount(np.asarray(labels[split], dtype=np.int64), minlength=len(names))
+        empty = [names[i] for i in np.flatnonzero(counts == 0)]
+        if empty:
+            raise DataError(f"{where}: no readable images in {root}{split}/{empty[0]}/"
+                            + (f" (and {len(empty) - 1} more class folders)" if len(empty) > 1 else ""))
+    shapes = {img.shape for split in images.values() for img in split}
+    if len(shapes) > 1:
+        raise DataError(f"{where}: images differ in size ({', '.join(map(str, sorted(shapes))[:3])}); "
+                        "set [data] image_size to resize them")
+    return ImageSplits(np.stack(images["train"]), np.asarray(labels["train"], dtype=np.int64),
+                       np.stack(images["test"]), np.asarray(labels["test"], dtype=np.int64),
+                       tuple(names), f"image folders in {where}", skipped)
+
+
+def _split_root(folders: set[str], where: Path) -> str:
+    """Return the prefix under which train/ and test/ sit: the top, or one folder down."""
+    if "train" in folders and "test" in folders:
+        return ""
+    for folder in sorted(folders):
+        if "/" not in folder and f"{folder}/train" in folders and f"{folder}/test" in folders:
+            return f"{folder}/"
+    missing = "test" if "train" in folders or any(f.endswith("/train") for f in folders) else "train"
+    raise DataError(f"{where}: no {missing!r} split; expected train/<class>/* and test/<class>/*")
+
+
+def _decode(data: bytes, image_size, channels) -> np.ndarray:
+    """Return one image as uint8 (height, width, channels), or raise ValueError saying why not."""
+    from PIL import Image, UnidentifiedImageError
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            image = image.convert("L" if channels == 1 else "RGB")
+            if image_size and image.size != (image_size, image_size):
+                image = image.resize((image_size, image_size), Image.BILINEAR)
+            array = np.asarray(image, dtype=np.uint8)
+    except (UnidentifiedImageError, OSError, SyntaxError) as error:
+        raise ValueError(f"not a readable image ({type(error).__name__})") from None
+    return array[..., None] if array.ndim == 2 else array
+
+
+# ---------------------------------------------------------------- cache
+
+
+def _cache_key(path: Path, image_size, channels) -> str:
+    digest = hashlib.sha256(f"v{CACHE_VERSION}|{image_size}|{channels}|".encode())
+    files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+    for file in files:
+        digest.update(file.relative_to(path).as_posix().encode() if path.is_dir() else b"")
+        with open(file, "rb") as stream:
+            for block in iter(lambda: stream.read(1 << 20), b""):
+                digest.update(block)
+    return digest.hexdigest()[:24]
+
+
+def _read_cache(key: str) -> ImageSplits | None:
+    path = cache_dir() / f"images-{key}.npz"
+    if not path.exists():
+        return None
+    try:
+        with np.load(path, allow_pickle=False) as stored:
+            return ImageSplits(stored["x_train"], stored["y_train"], stored["x_test"], stored["y_test"],
+                               tuple(str(n) for n in stored["class_names"]), str(stored["source"]),
+                               [str(s) for s in stored["skipped"]])
+    except (OSError, ValueError, KeyError):
+        return None   # a damaged cache is rebuilt, never trusted
+
+
+def _write_cache(key: str, splits: ImageSplits) -> None:
+    buffer = io.BytesIO()
+    np.savez(buffer, x_train=splits.x_train, y_train=splits.y_train, x_test=splits.x_test, y_test=splits.y_test,
+             class_names=np.asarray(splits.class_names), source=np.asarray(splits.source),
+             skipped=np.asarray(splits.skipped, dtype=str))
+    try:
+        write_bytes(cache_dir() / f"images-{key}.npz", buffer.getvalue())
+    except OSError:
+        pass   # an unwritable cache costs time on the next load, nothing else

@@ -1,0 +1,52 @@
+"""Child process of bench/run.py: time training epochs of one CNN configuration on CIFAR-10.
+
+Prints one JSON line: seconds per epoch (scaled to the paper's 45,000 training images), images per
+second, and this process's peak resident memory. A process of its own, so the memory is this run's.
+"""
+
+import argparse
+import json
+import os
+import resource
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+parser = argparse.ArgumentParser()
+parser.add_argument("--data", required=True)
+parser.add_argument("--images", type=int, required=True, help="training images per timed epoch")
+parser.add_argument("--set", dest="overrides", action="append", default=[])
+args = parser.parse_args()
+
+import keras  # noqa: E402
+import tensorflow as tf  # noqa: E402
+
+from ann_keras import data, models, runner, specs, training  # noqa: E402
+
+
+class EpochTimes(keras.callbacks.Callback):
+    def on_epoch_begin(self, epoch, logs=None):
+        self.start = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.seconds = time.perf_counter() - self.start
+
+
+tf.get_logger().setLevel("ERROR")
+spec = specs.load("cnn", "paper", tuple(args.overrides) + (f"data.path={json.dumps(args.data)}",))
+dataset = runner.load_dataset(spec, 42)
+params = spec.params
+keras.utils.set_random_seed(42)
+model = models.build("cnn", dataset.input_shape, dataset.num_classes, params, spec.augment)
+training.compile_model(model, params)
+x, y = data.subset(dataset.x_train, dataset.y_train, args.images, 42)
+times = EpochTimes()
+# Two epochs: the first includes tracing; the second is the steady state reported.
+model.fit(training.epoch_batches(x, y, params["batch_size"], 42), epochs=2, verbose=0, callbacks=[times])
+peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(json.dumps({"epoch_s_scaled": times.seconds * len(dataset.y_train) / len(y),
+                  "images_per_s": len(y) / times.seconds, "peak_rss_gib": peak_kib / 2**20,
+                  "train_images": len(dataset.y_train), "timed_images": len(y)}))

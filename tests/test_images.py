@@ -1,0 +1,200 @@
+import io
+import pickle
+import tarfile
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from ann_keras import images
+from ann_keras.errors import DataError
+
+CLASSES = ("cat", "dog", "ship")
+
+
+@pytest.fixture(autouse=True)
+def private_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("ANN_KERAS_CACHE", str(tmp_path / "cache"))
+
+
+def png(colour, size=(8, 8), mode="RGB"):
+    buffer = io.BytesIO()
+    Image.new(mode, size, colour).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def make_tree(root, classes=CLASSES, per_class=3, splits=("train", "test"), size=(8, 8), mode="RGB"):
+    for split in splits:
+        for index, name in enumerate(classes):
+            folder = root / split / name
+            folder.mkdir(parents=True, exist_ok=True)
+            for i in range(per_class):
+                colour = (index * 80, i * 40, 10) if mode == "RGB" else index * 80
+                (folder / f"{i:04d}.png").write_bytes(png(colour, size, mode))
+    (root / "README.md").write_text("not data")
+    return root
+
+
+def make_tar(tree, path, prefix=""):
+    with tarfile.open(path, "w:gz") as archive:
+        archive.add(tree, arcname=prefix or ".")
+    return path
+
+
+def test_image_tree_gives_uint8_arrays_and_sorted_class_names(tmp_path):
+    splits = images.load(make_tree(tmp_path / "t"), image_size=8, channels=3)
+    assert splits.class_names == CLASSES
+    assert splits.x_train.shape == (9, 8, 8, 3) and splits.x_train.dtype == np.uint8
+    assert sorted(splits.y_test.tolist()) == [0, 0, 0, 1, 1, 1, 2, 2, 2]
+    assert splits.x_train[splits.y_train == 1][0, 0, 0, 0] == 80    # dog's colour
+    assert splits.skipped == []
+
+
+@pytest.mark.parametrize("prefix", ["", "cifar10"])
+def test_tarball_of_a_tree_reads_like_the_tree(tmp_path, prefix):
+    tree = make_tree(tmp_path / "t")
+    archive = make_tar(tree, tmp_path / "data.tar.gz", prefix)
+    from_tree = images.load(tree, image_size=8, channels=3)
+    from_tar = images.load(archive, image_size=8, channels=3)
+    assert np.array_equal(from_tree.x_train, from_tar.x_train)
+    assert np.array_equal(from_tree.y_test, from_tar.y_test)
+
+
+def test_any_size_and_grayscale_are_resized_and_converted(tmp_path):
+    tree = make_tree(tmp_path / "t", size=(20, 12), mode="L")
+    splits = images.load(tree, image_size=16, channels=1)
+    assert splits.x_train.shape == (9, 16, 16, 1)
+    rgb = images.load(tree, image_size=16, channels=3)
+    assert rgb.x_train.shape == (9, 16, 16, 3)
+
+
+def test_second_load_comes_from_the_cache(tmp_path, monkeypatch):
+    tree = make_tree(tmp_path / "t")
+    first = images.load(tree, image_size=8, channels=3)
+    monkeypatch.setattr(images, "_decode", lambda *a: pytest.fail("decoded again"))
+    second = images.load(tree, image_size=8, channels=3)
+    assert np.array_equal(first.x_test, second.x_test) and second.class_names == first.class_names
+
+
+def test_changed_content_is_not_served_from_the_cache(tmp_path):
+    tree = make_tree(tmp_path / "t")
+    images.load(tree, image_size=8, channels=3)
+    (tree / "train" / "cat" / "0000.png").write_bytes(png((255, 255, 255)))
+    again = images.load(tree, image_size=8, channels=3)
+    assert again.x_train[0, 0, 0].tolist() == [255, 255, 255]
+
+
+def test_corrupt_and_non_image_files_are_skipped_and_counted(tmp_path):
+    tree = make_tree(tmp_path / "t")
+    (tree / "train" / "cat" / "broken.jpg").write_bytes(b"\xff\xd8 not really a jpeg")
+    (tree / "train" / "dog" / "notes.txt").write_text("hello")
+    splits = images.load(tree, image_size=8, channels=3)
+    assert len(splits.y_train) == 9
+    assert len(splits.skipped) == 2 and "train/cat/broken.jpg" in splits.skipped[0]
+
+
+@pytest.mark.parametrize("damage, message", [
+    (lambda t: [p.unlink() for p in (t / "train" / "dog").iterdir()], "no readable images in train/dog/"),
+    (lambda t: [(t / "test").rename(t / "tests")], "no 'test' split"),
+    (lambda t: (t / "test" / "cat").rename(t / "test" / "kitten"),
+     "class folders differ between splits: only in train: cat; only in test: kitten"),
+])
+def test_bad_trees_are_refused_with_a_message_naming_them(tmp_path, damage, message):
+    tree = make_tree(tmp_path / "t")
+    damage(tree)
+    with pytest.raises(DataError, match=message):
+        images.load(tree, image_size=8, channels=3)
+
+
+def test_unreadable_archive_is_named(tmp_path):
+    broken = tmp_path / "data.tar.gz"
+    make_tar(make_tree(tmp_path / "t"), broken)
+    broken.write_bytes(broken.read_bytes()[:200])
+    with pytest.raises(DataError, match="data.tar.gz: unreadable archive"):
+        images.load(broken, image_size=8, channels=3)
+
+
+def test_not_an_archive_lists_what_is_accepted(tmp_path):
+    other = tmp_path / "data.bin"
+    other.write_bytes(b"\x00" * 100)
+    with pytest.raises(DataError, match="not a folder, a .tar/.tar.gz archive"):
+        images.load(other, image_size=8, channels=3)
+
+
+@pytest.mark.parametrize("name", ["../escape.png", "/etc/evil.png", "train/cat/../../../up.png"])
+def test_tar_members_outside_the_target_folder_are_refused(tmp_path, name):
+    archive = tmp_path / "evil.tar"
+    with tarfile.open(archive, "w") as tar:
+        data = png((1, 2, 3))
+        info = tarfile.TarInfo(name)
+        info.size = len(data)
+        tar.addfile(info, io.BytesIO(data))
+    with pytest.raises(DataError, match="would land outside the target folder"):
+        images.load(archive, image_size=8, channels=3)
+
+
+def test_tar_links_are_refused(tmp_path):
+    archive = tmp_path / "link.tar"
+    with tarfile.open(archive, "w") as tar:
+        info = tarfile.TarInfo("train/cat/a.png")
+        info.type, info.linkname = tarfile.SYMTYPE, "/etc/passwd"
+        tar.addfile(info)
+    with pytest.raises(DataError, match="is a link or device; refused"):
+        images.load(archive, image_size=8, channels=3)
+
+
+# ---------------------------------------------------------------- CIFAR-10's python batches
+
+
+def cifar_batch(count, seed):
+    rng = np.random.default_rng(seed)
+    return {b"data": rng.integers(0, 256, (count, 3072), dtype=np.uint8),
+            b"labels": [i % 10 for i in range(count)], b"batch_label": b"x"}
+
+
+def make_cifar_archive(path, batch_names=None):
+    names = batch_names or [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch"]
+    with tarfile.open(path, "w:gz") as tar:
+        for seed, name in enumerate(names):
+            data = pickle.dumps(cifar_batch(20, seed))
+            info = tarfile.TarInfo(f"cifar-10-batches-py/{name}")
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    return path
+
+
+def test_official_archive_layout_is_read(tmp_path):
+    splits = images.load(make_cifar_archive(tmp_path / "cifar-10-python.tar.gz"), image_size=32, channels=3)
+    assert splits.x_train.shape == (100, 32, 32, 3) and splits.x_test.shape == (20, 32, 32, 3)
+    assert splits.class_names[0] == "airplane" and splits.class_names[-1] == "truck"
+    raw = cifar_batch(20, 0)[b"data"][0]
+    assert splits.x_train[0, 0, 0].tolist() == [raw[0], raw[1024], raw[2048]]   # channels-first on disk
+
+
+def test_extracted_official_folder_is_read(tmp_path):
+    folder = tmp_path / "cifar-10-batches-py"
+    folder.mkdir()
+    for seed, name in enumerate([f"data_batch_{i}" for i in range(1, 6)] + ["test_batch"]):
+        (folder / name).write_bytes(pickle.dumps(cifar_batch(10, seed)))
+    assert images.load(folder, image_size=32, channels=3).x_train.shape == (50, 32, 32, 3)
+
+
+def test_missing_batches_are_named(tmp_path):
+    archive = make_cifar_archive(tmp_path / "cifar-10-python.tar.gz", ["data_batch_1", "test_batch"])
+    with pytest.raises(DataError, match="batches missing: data_batch_2"):
+        images.load(archive, image_size=32, channels=3)
+
+
+class Payload:
+    def __reduce__(self):
+        return (print, ("this must never run",))
+
+
+def test_a_pickle_that_names_code_is_refused_not_run(tmp_path, capsys):
+    folder = tmp_path / "cifar-10-batches-py"
+    folder.mkdir()
+    for name in [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch"]:
+        (folder / name).write_bytes(pickle.dumps({b"data": Payload(), b"labels": []}))
+    with pytest.raises(DataError, match="refusing to unpickle builtins.print"):
+        images.load(folder, image_size=32, channels=3)
+    assert "must never run" not in capsys.readouterr().out
