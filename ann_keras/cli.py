@@ -241,7 +241,7 @@ def _print_summary(result):
     trials = metrics.trials_table(result)
     if not trials.empty:
         click.echo(f"\n{result.title}: {len(trials)} trial(s), {result.spec['tuner']['executions']} "
-                   f"execution(s) each, sorted by validation accuracy (* = best)")
+                   f"execution(s) each, sorted by {result.spec['tuner']['objective']} (* = best)")
         click.echo(_format(trials.drop(columns=["message", "status"]).assign(
             best=trials["best"].map({True: "*", False: ""}))))
     paper = metrics.paper_table(result)

@@ -31,8 +31,8 @@ def mean_std(executions: list[dict], key: str) -> tuple[float, float]:
 def trials_table(result: RunResult) -> pd.DataFrame:
     """One row per trial: every hyperparameter, accuracy mean and std over executions, time.
 
-    Sorted by the objective (mean validation accuracy), best first; failed
-    trials last, with Keras Tuner's message.
+    Sorted by the search's objective (mean validation accuracy, or loss),
+    best first; failed trials last, with Keras Tuner's message.
     """
     axes = list(result.spec["search"]) or sorted({k for t in result.trials for k in t["hyperparameters"]})
     rows = []
@@ -43,7 +43,7 @@ def trials_table(result: RunResult) -> pd.DataFrame:
             row[axis] = "/".join(map(str, value)) if isinstance(value, list) else value
         if trial.get("budget") is not None:
             row["budget"] = trial["budget"]
-        for key in ("val_accuracy", "test_accuracy", "test_loss"):
+        for key in ("val_accuracy", "val_loss", "test_accuracy", "test_loss"):
             row[f"{key}_mean"], row[f"{key}_std"] = mean_std(trial["executions"], key)
         row["executions"] = len(trial["executions"])
         row["time_s"] = round(sum(e["duration_s"] for e in trial["executions"]), 2)
@@ -54,7 +54,9 @@ def trials_table(result: RunResult) -> pd.DataFrame:
     if table.empty:
         return table
     table["_failed"] = table["status"] != "COMPLETED"
-    table = table.sort_values(["_failed", "val_accuracy_mean"], ascending=[True, False], na_position="last")
+    objective = result.spec["tuner"]["objective"]
+    table = table.sort_values(["_failed", f"{objective}_mean"], ascending=[True, objective.endswith("loss")],
+                              na_position="last")
     return table.drop(columns="_failed").reset_index(drop=True)
 
 

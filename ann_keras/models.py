@@ -67,11 +67,12 @@ def build_cnn(input_shape, num_classes: int, params: dict, augment: dict | None 
 def build_resnet(input_shape, num_classes: int, params: dict, augment: dict | None = None) -> keras.Model:
     """Return a narrow ResNet in the style of David Page's fast CIFAR-10 network (ResNet-9).
 
-    A stem convolution of `widths[0]` kernels at full resolution; then per
-    further width a convolution, 2x2 max-pooling (early pooling keeps the
-    expensive layers small), batch normalisation and ReLU, plus a residual
-    block of two convolutions for the stages in `residual_stages` (1-based);
-    global max-pooling and a softmax.
+    A stem convolution of `widths[0]` kernels at full resolution (pooled at
+    once with `stem_pool`); then per further width a convolution, 2x2
+    max-pooling (early pooling keeps the expensive layers small), batch
+    normalisation and ReLU, plus a residual block of two convolutions for
+    the stages in `residual_stages` (1-based); global max-pooling and a
+    softmax.
     """
     check_input("resnet", input_shape)
     inputs = keras.Input(shape=tuple(input_shape), name="pixels")
@@ -81,16 +82,21 @@ def build_resnet(input_shape, num_classes: int, params: dict, augment: dict | No
         x = augmentation(x)
     x = layers.Rescaling(1 / 255, name="to_unit_range")(x)
 
+    def batch_norm(name):
+        # Keras's default momentum (0.99) suits long runs; a few hundred steps need PyTorch's 0.9.
+        return layers.BatchNormalization(momentum=params["bn_momentum"], name=name)
+
     def conv_bn(x, width, name):
         x = layers.Conv2D(width, 3, padding="same", use_bias=False, name=f"{name}_conv")(x)
-        x = layers.BatchNormalization(name=f"{name}_bn")(x)
-        return layers.ReLU(name=f"{name}_relu")(x)
+        return layers.ReLU(name=f"{name}_relu")(batch_norm(f"{name}_bn")(x))
 
     x = conv_bn(x, params["widths"][0], "stem")
+    if params["stem_pool"]:
+        x = layers.MaxPooling2D(2, name="stem_pool")(x)   # every later layer works on a quarter of the pixels
     for stage, width in enumerate(params["widths"][1:], start=1):
         x = layers.Conv2D(width, 3, padding="same", use_bias=False, name=f"stage{stage}_conv")(x)
         x = layers.MaxPooling2D(2, name=f"stage{stage}_pool")(x)
-        x = layers.ReLU(name=f"stage{stage}_relu")(layers.BatchNormalization(name=f"stage{stage}_bn")(x))
+        x = layers.ReLU(name=f"stage{stage}_relu")(batch_norm(f"stage{stage}_bn")(x))
         if stage in params["residual_stages"]:
             shortcut = x
             x = conv_bn(conv_bn(x, width, f"stage{stage}_res1"), width, f"stage{stage}_res2")
@@ -98,7 +104,10 @@ def build_resnet(input_shape, num_classes: int, params: dict, augment: dict | No
     x = layers.GlobalMaxPooling2D(name="global_max")(x)
     if params["dropout"]:
         x = layers.Dropout(params["dropout"])(x)
-    outputs = layers.Dense(num_classes, activation="softmax", name="output")(x)
+    logits = layers.Dense(num_classes, name="logits")(x)
+    # Max-pooled ReLU features are large; scaled-down logits keep the first steps from blowing up.
+    logits = layers.Rescaling(params["logit_scale"], name="logit_scale")(logits)
+    outputs = layers.Softmax(name="output")(logits)
     return keras.Model(inputs, outputs, name="resnet")
 
 

@@ -67,6 +67,23 @@ def training_curves(history: dict, *, title: str) -> bytes:
     return _png(figure)
 
 
+def accuracy_against_time(history: dict, *, target: float | None, title: str) -> bytes:
+    """Return validation (and test, where tracked) accuracy against minutes of training, with a target line."""
+    minutes = [t / 60 for t in history["time_s"]]
+    figure, axes = plt.subplots(figsize=(7, 3.8))
+    for key, label in (("val_accuracy", "validation"), ("test_accuracy", "test"), ("accuracy", "training")):
+        if history.get(key):
+            axes.plot(minutes, history[key], marker=".", label=label)
+    if target is not None:
+        axes.axhline(target, color="grey", linestyle=":", label=f"paper: {100 * target:.1f}%")
+    axes.set_xlabel("minutes since training started")
+    axes.set_ylabel("accuracy")
+    axes.grid(alpha=0.3)
+    axes.legend()
+    axes.set_title(title)
+    return _png(figure)
+
+
 def image_grid(rows: list[list[np.ndarray]], *, row_titles: list[str], column_titles: list[str],
                title: str) -> bytes:
     """Return a grid of images (uint8 or [0, 1] floats), one list per row."""

@@ -65,6 +65,7 @@ class Report:
     title: str
     description: str
     summary: list[tuple[str, str]]
+    objective: str             # what the trials are sorted by, in words
     headline: dict
     profile_note: str
     paper_source: str
@@ -126,6 +127,13 @@ def build_report(result: RunResult) -> Report:
                          f"Loss and accuracy of the final model per logged {final['history']['unit']}, "
                          "on the training and validation splits.",
                          plots.training_curves(final["history"], title=result.title))]
+        if final["history"].get("time_s"):
+            target = spec["paper"].get("final", {}).get("test_accuracy")
+            curves.append(Figure(
+                "accuracy_against_time", "Accuracy against time",
+                "Accuracy of the final model after each epoch against wall time since its training started "
+                "(a resumed run counts from its restart); the dotted line is the paper's final test accuracy.",
+                plots.accuracy_against_time(final["history"], target=target, title=result.title)))
     trials_frame = metrics.trials_table(result)
     trials = _trials(trials_frame)
     paper_frame = metrics.paper_table(result)
@@ -133,6 +141,8 @@ def build_report(result: RunResult) -> Report:
     return Report(
         experiment=result.experiment, title=result.title, description=spec.get("description", "").strip(),
         summary=_summary(result), headline=headline(result, paper_frame),
+        objective={"val_accuracy": "mean validation accuracy (highest first)",
+                   "val_loss": "mean validation loss (lowest first)"}[spec["tuner"]["objective"]],
         profile_note=_profile_note(spec), paper_source=spec["paper"].get("source", ""),
         paper_notes=spec["paper"].get("notes", "").strip(), paper=paper, trials=trials, per_class=per_class,
         confused=confused, heatmaps=heatmaps, curves=curves, augmentation=_augmentation(result),
@@ -245,6 +255,7 @@ def _trials(frame: pd.DataFrame) -> Table:
     shown = frame.drop(columns="best").iloc[:, :first_metric - 1].astype(str)
     for key in ("val_accuracy", "test_accuracy"):
         shown[key] = [_mean_std(m, s) for m, s in zip(frame[f"{key}_mean"], frame[f"{key}_std"])]
+    shown["val_loss"] = [_num(v, 4) for v in frame["val_loss_mean"]]
     shown["test_loss"] = [_num(v, 4) for v in frame["test_loss_mean"]]
     shown["executions"], shown["time_s"] = frame["executions"], [f"{v:.1f}" for v in frame["time_s"]]
     if (frame["status"] != "COMPLETED").any():

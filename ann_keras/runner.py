@@ -59,7 +59,7 @@ def tune(spec: Spec, *, seed: int, runs_root: Path, command: str, overwrite: boo
     trials = tuning.search(spec, dataset, run_dir, seed=seed, verbose=verbose,
                            on_trial=lambda info: on_event("trial", info))
     timings["search_s"] = time.perf_counter() - stage
-    best = best_trial(trials)
+    best = best_trial(trials, spec.tuner["objective"])
 
     stage = time.perf_counter()
     paper_runs = measure_paper_runs(spec, dataset, trials, run_dir, seed=seed, on_event=on_event)
@@ -106,7 +106,8 @@ def train(spec: Spec, *, seed: int, runs_root: Path, command: str, overwrite: bo
         executions.append(_cached_execution(spec, dataset, spec.params, run_dir / "executions" / f"{index}.json",
                                             seed=seed + index, verbose=verbose))
     trial = {"trial_id": "train", "status": "COMPLETED", "hyperparameters": {}, "budget": None,
-             "score": tuning.mean_metrics(executions)["val_accuracy"], "executions": executions, "message": None}
+             "score": tuning.mean_metrics(executions)[spec.tuner["objective"]], "executions": executions,
+             "message": None}
     final["trial_id"] = "train"
     on_event("trial", {"number": 1, "total": 1, "trial": trial, "best": trial})
     timings["final_s"] = time.perf_counter() - stage
@@ -114,10 +115,11 @@ def train(spec: Spec, *, seed: int, runs_root: Path, command: str, overwrite: bo
                    run_dir)
 
 
-def best_trial(trials: list[dict]) -> dict | None:
-    """Return the completed trial with the highest mean validation accuracy."""
+def best_trial(trials: list[dict], objective: str = "val_accuracy") -> dict | None:
+    """Return the completed trial with the best score (highest accuracy or lowest loss)."""
     completed = [t for t in trials if t["status"] == "COMPLETED" and t["executions"]]
-    return max(completed, key=lambda t: t["score"], default=None)
+    sign = -1 if tuning.objective_direction(objective) == "min" else 1
+    return max(completed, key=lambda t: sign * t["score"], default=None)
 
 
 def measure_paper_runs(spec: Spec, dataset: data.Dataset, trials: list[dict], run_dir: Path, *, seed: int,

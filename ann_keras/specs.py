@@ -126,6 +126,11 @@ MODEL_PARAMS = {
         **TRAINING_PARAMS,
         "widths": Field(list, "kernels of the stem and of each pooling stage, e.g. [32, 64, 128, 256]"),
         "residual_stages": Field(list, "stages (1-based) followed by a residual block of two convolutions"),
+        "stem_pool": Field(bool, "max-pool right after the stem convolution", default=False),
+        "logit_scale": Field(float, "factor on the logits before the softmax", minimum=0, exclusive_minimum=True,
+                             default=1.0),
+        "bn_momentum": Field(float, "batch normalisation's moving-average momentum", minimum=0, maximum=0.999,
+                             default=0.99),
         "dropout": Field(float, "dropout before the softmax", minimum=0, maximum=0.95, default=0.0),
         "augment": Field(bool, "apply the [augment] layers in training"),
     },
@@ -168,7 +173,9 @@ TUNER_FIELDS = {
     "name": Field(str, "search algorithm", choices=TUNERS),
     "executions": Field(int, "seeds per trial; every execution's numbers are kept", minimum=1),
     "max_trials": Field(int, "stop after this many trials (0 = the whole grid)", minimum=0),
-    "objective": Field(str, "what the search maximises", choices=("val_accuracy",)),
+    "objective": Field(str, "what the search optimises: validation accuracy (maximised) or loss (minimised; "
+                            "it still ranks trials when a small validation split is classified perfectly)",
+                       choices=("val_accuracy", "val_loss")),
     "paper_runs": Field(bool, "also train the paper's settings that the search does not cover"),
 }
 
@@ -241,10 +248,20 @@ class Spec:
         }
 
     def digest(self) -> str:
-        """Return a short hash of everything that decides what a run computes."""
+        """Return a short hash of everything that decides what a run computes.
+
+        Optional parameters left at their defaults are not hashed, so a new
+        release that adds an option (with a default that keeps the old
+        behaviour) still finds and resumes an existing run folder.
+        """
         payload = self.to_dict()
-        for key in ("path", "title", "description", "profile_description", "paper", "profiles", "report_name", "overrides"):
+        for key in ("path", "title", "description", "profile_description", "paper", "profiles", "report_name",
+                    "overrides"):
             payload.pop(key)
+        fields = MODEL_PARAMS[self.model]
+        for table in ("params", "final"):
+            payload[table] = {key: value for key, value in payload[table].items()
+                              if fields[key].default is None or value != fields[key].default}
         text = json.dumps(payload, sort_keys=True)
         return hashlib.sha256(text.encode()).hexdigest()[:8]
 

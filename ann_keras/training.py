@@ -131,6 +131,7 @@ def fit(model: keras.Model, params: dict, dataset: Dataset, *, seed: int, verbos
     total_steps = epochs * (steps_per_epoch or math.ceil(len(y_train) / batch_size))
     compile_model(model, params, steps_per_execution=per_call, total_steps=total_steps)
     callbacks = [TestMetrics(dataset, params)] if params["track_test"] else []
+    callbacks.append(Clock(started))   # last: its time includes the other callbacks' work
     if resume_dir is not None:
         callbacks += [keras.callbacks.BackupAndRestore(str(Path(resume_dir) / "backup")),
                       keras.callbacks.CSVLogger(str(Path(resume_dir) / HISTORY_FILE), append=True)]
@@ -143,6 +144,18 @@ def fit(model: keras.Model, params: dict, dataset: Dataset, *, seed: int, verbos
     metrics, y_pred = evaluate(model, params, dataset)
     duration = time.perf_counter() - started
     return Execution(seed, metrics, _history(history, params), y_pred, duration, model)
+
+
+class Clock(keras.callbacks.Callback):
+    """Adds `time_s`, seconds since training started, to each epoch's logs: accuracy against time."""
+
+    def __init__(self, started: float):
+        super().__init__()
+        self.started = started
+
+    def on_epoch_end(self, epoch, logs=None):
+        if logs is not None:
+            logs["time_s"] = time.perf_counter() - self.started
 
 
 class TestMetrics(keras.callbacks.Callback):

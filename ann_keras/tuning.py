@@ -132,9 +132,14 @@ class HyperbandOracle(AtomicStateMixin, kt.oracles.HyperbandOracle):
     pass
 
 
+def objective_direction(objective: str) -> str:
+    """Return 'min' for a loss, 'max' for an accuracy."""
+    return "min" if objective.endswith("loss") else "max"
+
+
 def make_oracle(spec: Spec, seed: int) -> kt.Oracle:
-    """Return the oracle the spec's [tuner] names, maximising validation accuracy."""
-    objective = kt.Objective(spec.tuner["objective"], direction="max")
+    """Return the oracle the spec's [tuner] names, optimising its objective on the validation split."""
+    objective = kt.Objective(spec.tuner["objective"], direction=objective_direction(spec.tuner["objective"]))
     max_trials = spec.tuner["max_trials"] or grid_size(spec)
     # A bad grid point fails its own trial; only a run of failures stops the search.
     common = dict(objective=objective, seed=seed, max_consecutive_failed_trials=max(3, grid_size(spec)))

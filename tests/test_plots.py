@@ -25,3 +25,9 @@ def test_image_grid_takes_colour_and_grayscale():
     png = plots.image_grid([[colour, gray], [gray, colour]], row_titles=["a", "b"], column_titles=["x", "y"],
                            title="grid")
     assert png.startswith(PNG)
+
+
+def test_accuracy_against_time_draws_with_and_without_a_target():
+    history = {"time_s": [30.0, 60.0], "val_accuracy": [0.5, 0.7], "accuracy": [0.4, 0.6]}
+    assert plots.accuracy_against_time(history, target=0.763, title="t").startswith(PNG)
+    assert plots.accuracy_against_time(history, target=None, title="t").startswith(PNG)

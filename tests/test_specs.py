@@ -109,3 +109,10 @@ def test_missing_spec_file():
 def test_specs_are_found_from_any_folder(in_tmp):
     assert "ann" in specs.available()
     assert specs.load("ann").name == "ann"
+
+
+def test_options_left_at_their_defaults_do_not_change_the_run_folder():
+    # A release that adds an option with a neutral default must still resume old runs.
+    base = specs.load("cnn", "smoke")
+    assert base.digest() == specs.load("cnn", "smoke", ("weight_decay=0.0", "schedule=constant")).digest()
+    assert base.digest() != specs.load("cnn", "smoke", ("weight_decay=0.001",)).digest()
