@@ -113,13 +113,15 @@ def paper_table(result: RunResult) -> pd.DataFrame:
                              "test accuracy (published result)", reference["test_accuracy"], ours, std,
                              versus="the published result"))
     final = result.final or {}
+    # A `train` run's final model is one of its seeds: compare the mean over all of them.
+    seeds = result.trials[0]["executions"] if result.kind == "train" and result.trials else []
     for key, measure in (("test_accuracy", "test accuracy"), ("test_loss", "test loss")):
         if paper.get("final", {}).get(key) is not None and final:
-            row = _row({"setting": "final model", "changes": _values(result.spec["final"]), "executions": 1,
-                        "source": f"final model, seed {final.get('seed')}"},
-                       measure, paper["final"][key], final["metrics"][key], float("nan"),
-                       relative=key == "test_loss")
-            rows.append(row)
+            ours, std = mean_std(seeds, key) if seeds else (final["metrics"][key], float("nan"))
+            source = f"mean of {len(seeds)} seeds" if seeds else f"final model, seed {final.get('seed')}"
+            rows.append(_row({"setting": "final model", "changes": _values(result.spec["final"]),
+                              "executions": len(seeds) or 1, "source": source},
+                             measure, paper["final"][key], ours, std, relative=key == "test_loss"))
     columns = ["setting", "measure", "changes", "paper", "ours", "ours_mean", "ours_std", "executions",
                "difference", "verdict", "paper_finding", "our_finding", "source", "baseline"]
     table = pd.DataFrame(rows, columns=columns)

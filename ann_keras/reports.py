@@ -238,8 +238,7 @@ def _hardware(hardware: dict) -> str:
 def _profile_note(spec: dict) -> str:
     if spec["profile"] == "paper":
         return "This run used the paper's protocol in full."
-    return (f"This run used the reduced profile '{spec['profile']}': {spec['profile_description']} "
-            "Our numbers are therefore not the paper's protocol.")
+    return f"This run used the profile '{spec['profile']}', not the paper's protocol: {spec['profile_description']}"
 
 
 def _table(name: str, frame: pd.DataFrame, highlight=None) -> Table:
@@ -278,10 +277,11 @@ def paper_display(frame: pd.DataFrame) -> pd.DataFrame:
             cells = (_cell(paper), "" if _nan(mean) else f"{mean:.1f}" + ("" if _nan(std) or not std else f" ± {std:.1f}"),
                      "" if _nan(diff) else f"{diff:+.0f}")
         elif "accuracy" in measure:
-            cells = (_pct(paper), _mean_std(mean, 0.0 if _nan(std) else std) if not _nan(std) else _pct(mean),
+            cells = (_pct(paper), _pct(mean) if _nan(std) else _mean_std(mean, std),
                      "" if _nan(diff) else f"{100 * diff:+.1f} pts")
         else:
-            cells = (_num(paper), _num(mean), "" if _nan(diff) else f"{diff:+.3f}")
+            cells = (_num(paper), _num(mean) + ("" if _nan(std) else f" ± {std:.3f}"),
+                     "" if _nan(diff) else f"{diff:+.3f}")
         rows.append({"setting": row["setting"], "measure": measure, "changes": row["changes"],
                      "paper": cells[0], "ours": cells[1], "difference": cells[2], "verdict": row["verdict"],
                      "paper's finding": row["paper_finding"], "our finding": row["our_finding"],

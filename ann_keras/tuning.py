@@ -94,6 +94,19 @@ class AtomicStateMixin:
     def _save_trial(self, trial):
         results.write_json(Path(self._get_trial_dir(trial.trial_id)) / "trial.json", trial.get_state())
 
+    def end_trial(self, trial):
+        # Keras Tuner saves before it removes the trial from `ongoing_trials`, so the saved state of a
+        # finished search still lists its last trial as running, and a resume would run it again.
+        super().end_trial(trial)
+        self.save()
+
+    def set_state(self, state):
+        super().set_state(state)
+        # Repair state saved that way: a trial that has ended is not running.
+        ended = set(self.end_order)
+        self.ongoing_trials = {tuner: trial for tuner, trial in self.ongoing_trials.items()
+                               if trial.trial_id not in ended}
+
 
 class GridSearchOracle(AtomicStateMixin, kt.oracles.GridSearchOracle):
     """Keras Tuner's grid oracle, made resumable.
@@ -244,5 +257,5 @@ def search(spec: Spec, dataset: Dataset, run_dir: Path, *, seed: int, verbose: i
                       project_name="tuner", overwrite=False)
     tuner.search(verbose=0)
     oracle = tuner.oracle
-    return [trial_record(oracle.trials[trial_id], Path(tuner.get_trial_dir(trial_id)))
-            for trial_id in oracle.end_order]
+    ended = dict.fromkeys(oracle.end_order)   # in order, once each (older runs could list a trial twice)
+    return [trial_record(oracle.trials[trial_id], Path(tuner.get_trial_dir(trial_id))) for trial_id in ended]

@@ -54,7 +54,7 @@ def test_sections_appear_in_order_in_both_pages(result, tmp_path):
 def test_summary_names_profile_data_hardware_versions_seed_and_command(result, tmp_path):
     markdown = (reports.write_report(result, tmp_path) / "README.md").read_text()
     for text in ("smoke:", "sklearn.datasets.load_digits", "usable cores", "keras-tuner", "| Seed | 42",
-                 result.command, "reduced profile 'smoke'"):
+                 result.command, "the profile 'smoke', not the paper's protocol"):
         assert text in markdown, text
 
 

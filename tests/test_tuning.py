@@ -71,6 +71,29 @@ def test_interrupted_grid_search_resumes_without_repeating_or_losing_points(tmp_
     assert sorted(t.status for t in trials) == ["COMPLETED"] * 6
 
 
+def test_a_finished_search_resumed_runs_nothing_again(tmp_path):
+    first = _grid_tuner(tmp_path)
+    first.search(verbose=0)
+    assert len(first.runs) == 6
+    saved = json.loads((tmp_path / "p" / "oracle.json").read_text())
+    assert saved["ongoing_trials"] == {}          # keras-tuner 1.4.8 left the last trial listed here
+    second = _grid_tuner(tmp_path)
+    second.search(verbose=0)
+    assert second.runs == []
+
+
+def test_state_saved_with_a_finished_trial_still_running_is_repaired(tmp_path):
+    first = _grid_tuner(tmp_path)
+    first.search(verbose=0)
+    path = tmp_path / "p" / "oracle.json"
+    saved = json.loads(path.read_text())
+    saved["ongoing_trials"] = {"tuner0": saved["end_order"][-1]}    # as keras-tuner itself saves it
+    path.write_text(json.dumps(saved))
+    second = _grid_tuner(tmp_path)
+    second.search(verbose=0)
+    assert second.runs == []
+
+
 def test_oracle_state_is_written_atomically(tmp_path):
     tuner = _grid_tuner(tmp_path)
     tuner.search(verbose=0)
