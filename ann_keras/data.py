@@ -6,12 +6,13 @@ where the numbers came from; `source` says it for the report.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 from sklearn.model_selection import train_test_split
 
 from . import images, sequences
+from .splits import Splits
 from .errors import DataError, choices
 
 # Read by the CLI: where `make reproduce` and users without --data point at a local CIFAR-10 copy.
@@ -64,23 +65,23 @@ def _digits(seed: int, *, test_size: float, **_):
         x, y, test_size=test_size, random_state=seed, stratify=y)
     names = tuple(str(name) for name in bunch.target_names)
     source = "sklearn.datasets.load_digits (shipped with scikit-learn)"
-    return _Splits(x_train, y_train, x_test, y_test, names, source)
+    return Splits(x_train, y_train, x_test, y_test, names, source)
 
 
 def _digits_seq(seed: int, *, test_size: float, **_):
     """scikit-learn's digits read row by row: 8 time steps of 8 features."""
     digits = _digits(seed, test_size=test_size)
     x_train, x_test = sequences.prepare(list(digits.x_train.reshape(-1, 8, 8)), list(digits.x_test.reshape(-1, 8, 8)))
-    return _Splits(x_train, digits.y_train, x_test, digits.y_test, digits.class_names,
-                   "sklearn.datasets.load_digits read as 8 time steps of 8 pixels, standardised per column")
+    return Splits(x_train, digits.y_train, x_test, digits.y_test, digits.class_names,
+                  "sklearn.datasets.load_digits read as 8 time steps of 8 pixels, standardised per column")
 
 
 def _aeon(seed: int, *, path: str, **_):
     x_train, y_train, x_test, y_test, names, source = sequences.load_aeon(path)
     x_train, x_test = sequences.prepare(x_train, x_test)
-    return _Splits(x_train, y_train, x_test, y_test, names,
-                   f"{source}, its own train/test split; standardised per channel on the training split, "
-                   f"padded at the end to {x_train.shape[1]} steps")
+    return Splits(x_train, y_train, x_test, y_test, names,
+                  f"{source}, its own train/test split; standardised per channel on the training split, "
+                  f"padded at the end to {x_train.shape[1]} steps")
 
 
 def _cifar10(seed: int, *, path: str, image_size: int, **_):
@@ -92,9 +93,9 @@ def _cifar10(seed: int, *, path: str, image_size: int, **_):
     except Exception as error:   # no network, a proxy, a damaged download: all end here
         raise DataError(f"cannot download CIFAR-10 with Keras ({type(error).__name__}: {error}); give a local "
                         f"copy with --data PATH or {CIFAR10_ENV}=PATH") from None
-    return _Splits(x_train, y_train.ravel().astype(np.int64), x_test, y_test.ravel().astype(np.int64),
-                   images.CIFAR10_CLASSES, "keras.datasets.cifar10 (the official cifar-10-python.tar.gz, "
-                   "downloaded and cached by Keras)")
+    return Splits(x_train, y_train.ravel().astype(np.int64), x_test, y_test.ravel().astype(np.int64),
+                  images.CIFAR10_CLASSES, "keras.datasets.cifar10 (the official cifar-10-python.tar.gz, "
+                  "downloaded and cached by Keras)")
 
 
 def _image_folders(seed: int, *, path: str, image_size: int, channels: int, **_):
@@ -122,7 +123,7 @@ def _synthetic_images(seed: int, *, image_size: int, channels: int, limit: int, 
     x_train, y_train = draw(limit or 500)
     x_test, y_test = draw(test_limit or 100)
     names = tuple(f"class_{i}" for i in range(10))
-    return _Splits(x_train, y_train, x_test, y_test, names, f"synthetic images generated with seed {seed}")
+    return Splits(x_train, y_train, x_test, y_test, names, f"synthetic images generated with seed {seed}")
 
 
 LOADERS = {
@@ -131,7 +132,7 @@ LOADERS = {
                           f"(cifar-10-python.tar.gz, its folder, or an image tree or tarball), ${CIFAR10_ENV}, "
                           "or Keras's download"),
     "images:PATH": (_image_folders, "your own pictures: PATH/train/<class>/*, PATH/test/<class>/* "
-                                     "(or a .tar/.tar.gz of that), any class names, resized to [data] image_size"),
+                                    "(or a .tar/.tar.gz of that), any class names, resized to [data] image_size"),
     "synthetic-images": (_synthetic_images, "tiny generated 32x32 images in 10 classes, for tests; no files"),
     "digits-seq": (_digits_seq, "scikit-learn's digits as sequences: 8 time steps of 8 features; no download"),
     "aeon:NAME": (_aeon, "a classification data set shipped inside the aeon package, with its own train/test "
@@ -167,17 +168,6 @@ def load(name: str, *, seed: int, test_size: float = 0.2, validation_size: float
         x_train, y_train, test_size=validation_size, random_state=seed, stratify=y_train)
     return Dataset(name, splits.source, tuple(splits.class_names), x_train, y_train, x_val, y_val, x_test, y_test,
                    tuple(splits.skipped))
-
-
-@dataclass
-class _Splits:
-    x_train: np.ndarray
-    y_train: np.ndarray
-    x_test: np.ndarray
-    y_test: np.ndarray
-    class_names: tuple
-    source: str
-    skipped: list = field(default_factory=list)
 
 
 def subset(x, y, limit: int, seed: int):

@@ -20,30 +20,17 @@ import io
 import os
 import pickle
 import tarfile
-from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 import numpy as np
 
 from .errors import DataError
 from .results import write_bytes
+from .splits import Splits
 
 CACHE_VERSION = 1
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".tif", ".tiff", ".webp", ".ppm")
 CIFAR10_CLASSES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
-
-
-@dataclass
-class ImageSplits:
-    """Decoded train and test splits, and what had to be skipped on the way."""
-
-    x_train: np.ndarray
-    y_train: np.ndarray
-    x_test: np.ndarray
-    y_test: np.ndarray
-    class_names: tuple[str, ...]
-    source: str
-    skipped: list[str] = field(default_factory=list)   # "path: reason", one per skipped file
 
 
 def cache_dir() -> Path:
@@ -54,7 +41,7 @@ def cache_dir() -> Path:
 # ---------------------------------------------------------------- entry point
 
 
-def load(path: str | Path, *, image_size: int | None, channels: int) -> ImageSplits:
+def load(path: str | Path, *, image_size: int | None, channels: int) -> Splits:
     """Read an image data set from `path`: a CIFAR-10 python archive or folder, an image tree, or its tar."""
     path = Path(path).expanduser()
     if not path.exists():
@@ -124,7 +111,7 @@ def _unpickle(data: bytes, where: str) -> dict:
     return {"x": np.ascontiguousarray(images), "y": np.asarray(batch[b"labels"], dtype=np.int64)}
 
 
-def _read_cifar_python(path: Path) -> ImageSplits:
+def _read_cifar_python(path: Path) -> Splits:
     names = [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch"]
     found = {}
     if path.is_dir():
@@ -143,7 +130,7 @@ def _read_cifar_python(path: Path) -> ImageSplits:
     if missing:
         raise DataError(f"{path}: CIFAR-10 batches missing: {', '.join(missing)}")
     train = [found[name] for name in names[:5]]
-    return ImageSplits(
+    return Splits(
         np.concatenate([b["x"] for b in train]), np.concatenate([b["y"] for b in train]),
         found["test_batch"]["x"], found["test_batch"]["y"], CIFAR10_CLASSES,
         f"CIFAR-10 python batches at {path}")
@@ -181,7 +168,7 @@ class _MemoryTree:
         return self._folders
 
 
-def _read_tar(path: Path, image_size, channels) -> ImageSplits:
+def _read_tar(path: Path, image_size, channels) -> Splits:
     contents, folders = {}, set()
     with _open_tar(path) as archive:
         try:
@@ -220,7 +207,7 @@ def _check_member(member: tarfile.TarInfo, archive: Path) -> None:
         raise DataError(f"{archive}: member {member.name!r} is a link or device; refused")
 
 
-def _read_tree(tree, where: Path, image_size, channels) -> ImageSplits:
+def _read_tree(tree, where: Path, image_size, channels) -> Splits:
     folders = tree.folders()
     root = _split_root(folders, where)
     classes = {}
@@ -261,9 +248,9 @@ def _read_tree(tree, where: Path, image_size, channels) -> ImageSplits:
     if len(shapes) > 1:
         raise DataError(f"{where}: images differ in size ({', '.join(map(str, sorted(shapes))[:3])}); "
                         "set [data] image_size to resize them")
-    return ImageSplits(np.stack(images["train"]), np.asarray(labels["train"], dtype=np.int64),
-                       np.stack(images["test"]), np.asarray(labels["test"], dtype=np.int64),
-                       tuple(names), f"image folders in {where}", skipped)
+    return Splits(np.stack(images["train"]), np.asarray(labels["train"], dtype=np.int64),
+                  np.stack(images["test"]), np.asarray(labels["test"], dtype=np.int64),
+                  tuple(names), f"image folders in {where}", skipped)
 
 
 def _split_root(folders: set[str], where: Path) -> str:
@@ -305,20 +292,20 @@ def _cache_key(path: Path, image_size, channels) -> str:
     return digest.hexdigest()[:24]
 
 
-def _read_cache(key: str) -> ImageSplits | None:
+def _read_cache(key: str) -> Splits | None:
     path = cache_dir() / f"images-{key}.npz"
     if not path.exists():
         return None
     try:
         with np.load(path, allow_pickle=False) as stored:
-            return ImageSplits(stored["x_train"], stored["y_train"], stored["x_test"], stored["y_test"],
-                               tuple(str(n) for n in stored["class_names"]), str(stored["source"]),
-                               [str(s) for s in stored["skipped"]])
+            return Splits(stored["x_train"], stored["y_train"], stored["x_test"], stored["y_test"],
+                          tuple(str(n) for n in stored["class_names"]), str(stored["source"]),
+                          [str(s) for s in stored["skipped"]])
     except (OSError, ValueError, KeyError):
         return None   # a damaged cache is rebuilt, never trusted
 
 
-def _write_cache(key: str, splits: ImageSplits) -> None:
+def _write_cache(key: str, splits: Splits) -> None:
     buffer = io.BytesIO()
     np.savez(buffer, x_train=splits.x_train, y_train=splits.y_train, x_test=splits.x_test, y_test=splits.y_test,
              class_names=np.asarray(splits.class_names), source=np.asarray(splits.source),

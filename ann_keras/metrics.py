@@ -28,6 +28,20 @@ def mean_std(executions: list[dict], key: str) -> tuple[float, float]:
     return float(np.mean(values)), float(np.std(values))
 
 
+def training_seconds(result: RunResult) -> float:
+    """Return the seconds spent training everything the run records: trials, extra paper settings, final model.
+
+    Unlike the wall time of the last invocation, this survives resuming:
+    each training's duration was stored when it finished.
+    """
+    seconds = sum(e.get("duration_s", 0) for t in result.trials for e in t["executions"])
+    seconds += sum(e.get("duration_s", 0) for run in result.paper_runs
+                   if run.get("source") == "trained beside the search" for e in run["executions"])
+    if result.kind == "tune" and result.final:
+        seconds += result.final.get("duration_s", 0)   # a train run's final model is its first execution
+    return float(seconds)
+
+
 def trials_table(result: RunResult) -> pd.DataFrame:
     """One row per trial: every hyperparameter, accuracy mean and std over executions, time.
 

@@ -218,7 +218,9 @@ def _summary(result: RunResult) -> list[tuple[str, str]]:
         rows.append(("Final model", f"test accuracy {_pct(m['test_accuracy'])}, test loss {_num(m['test_loss'], 4)}"
                      f" (one run, seed {final['seed']}{'; retrained with ' + overrides if overrides else ''})"))
     rows += [
-        ("Wall time", f"{result.wall_time_s:.1f} s (" + ", ".join(
+        ("Training time", f"{metrics.training_seconds(result):.1f} s: every training this run records (trials, "
+                          "the paper's extra settings, the final model), resumed invocations included"),
+        ("Wall time", f"{result.wall_time_s:.1f} s in the last invocation (" + ", ".join(
             f"{k.removesuffix('_s')} {v:.1f} s" for k, v in result.timings.items()) + ")"),
         ("Hardware", _hardware(result.environment["hardware"])),
         ("Versions", ", ".join(f"{k} {v}" for k, v in versions.items())),
@@ -274,7 +276,8 @@ def paper_display(frame: pd.DataFrame) -> pd.DataFrame:
         if "configuration" in measure:
             cells = (paper, row["ours"], "")
         elif measure.startswith("epoch"):
-            cells = (_cell(paper), "" if _nan(mean) else f"{mean:.1f}" + ("" if _nan(std) or not std else f" ± {std:.1f}"),
+            spread = "" if _nan(std) or not std else f" ± {std:.1f}"
+            cells = (_cell(paper), "" if _nan(mean) else f"{mean:.1f}{spread}",
                      "" if _nan(diff) else f"{diff:+.0f}")
         elif "accuracy" in measure:
             cells = (_pct(paper), _pct(mean) if _nan(std) else _mean_std(mean, std),

@@ -358,8 +358,8 @@ def resolve(raw: dict, path: str, profile: str | None = None, overrides: tuple[s
     data = _check_table({"test_size": 0.2, "validation_size": 0.2, "limit": 0, "test_limit": 0, "path": "",
                          "image_size": 32, "channels": 3, **tables["data"]},
                         DATA_FIELDS, f"{where} [data]")
-    tuner = _check_table({"name": "grid", "executions": 3, "max_trials": 0,
-                          "objective": "val_accuracy", "paper_runs": True, **tables["tuner"]}, TUNER_FIELDS, f"{where} [tuner]")
+    tuner = _check_table({"name": "grid", "executions": 3, "max_trials": 0, "objective": "val_accuracy",
+                          "paper_runs": True, **tables["tuner"]}, TUNER_FIELDS, f"{where} [tuner]")
     paper = _check_paper(raw.get("paper", {}), model, f"{path} [paper]")
     return Spec(
         name=raw["name"], title=raw.get("title", raw["name"]), description=raw.get("description", ""),

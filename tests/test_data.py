@@ -42,7 +42,8 @@ def test_describe_reports_sizes_and_source(seed):
 
 
 def test_unknown_data_set_lists_the_valid_ones(seed):
-    with pytest.raises(DataError, match="unknown data set .mnist.; valid choices: aeon:NAME, cifar10, digits, digits-seq, images:PATH"):
+    with pytest.raises(DataError, match="unknown data set 'mnist'; valid choices: aeon:NAME, cifar10, digits, "
+                                        "digits-seq, images:PATH"):
         data.load("mnist", seed=seed)
 
 

@@ -71,3 +71,9 @@ def test_tables_from_a_saved_run(fixture_results):
     paper = metrics.paper_table(result)
     assert len(paper) == len(result.paper_runs)
     assert paper.iloc[0]["setting"] == "baseline" and paper.iloc[0]["paper"] == 0.91
+
+
+def test_training_seconds_add_every_recorded_training_once(fixture_results):
+    result = results.load(fixture_results)
+    trials = sum(e["duration_s"] for t in result.trials for e in t["executions"])
+    assert metrics.training_seconds(result) == pytest.approx(trials + result.final["duration_s"])
