@@ -51,7 +51,7 @@ def build_cnn(input_shape, num_classes: int, params: dict, augment: dict | None 
             x = layers.Conv2D(filters, params["kernel_size"], strides=stride, padding="same",
                               use_bias=not params["batch_norm"], name=f"conv{pair}_{conv}")(x)
             if params["batch_norm"]:
-                x = layers.BatchNormalization(name=f"bn{pair}_{conv}")(x)
+                x = layers.BatchNormalization(momentum=params["bn_momentum"], name=f"bn{pair}_{conv}")(x)
             x = layers.ReLU()(x)
         if params["reduction"] == "maxpool":
             x = layers.MaxPooling2D(2, name=f"pool{pair}")(x)

@@ -115,6 +115,8 @@ MODEL_PARAMS = {
         "filters": Field(list, "kernels per convolution pair, e.g. [48, 96]: two convolutions each"),
         "kernel_size": Field(int, "height and width of every kernel", minimum=1, default=3),
         "batch_norm": Field(bool, "batch normalisation after every convolution", default=True),
+        "bn_momentum": Field(float, "batch normalisation's moving-average momentum", minimum=0, maximum=0.999,
+                             default=0.99),
         "reduction": Field(str, "how each pair halves the image: the second convolution's stride, "
                                 "max-pooling, or none", choices=("stride", "maxpool", "none")),
         "dropout": Field(float, "dropout rate after each pair and each dense layer", minimum=0, maximum=0.95),

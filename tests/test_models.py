@@ -40,7 +40,8 @@ def test_cnn_is_the_papers_network_by_default():
     convs = [layer for layer in model.layers if layer.name.startswith("conv")]
     assert [c.filters for c in convs] == [48, 48, 96, 96]
     assert [c.strides for c in convs] == [(1, 1), (2, 2), (1, 1), (2, 2)]       # the "stride" reading
-    assert len([layer for layer in model.layers if layer.name.startswith("bn")]) == 4
+    norms = [layer for layer in model.layers if layer.name.startswith("bn")]
+    assert len(norms) == 4 and all(n.momentum == 0.9 for n in norms)      # PyTorch's default, as the paper
     assert [layer.units for layer in model.layers if layer.name.startswith("dense")] == [512, 512]
     assert all(layer.rate == 0.5 for layer in model.layers if "dropout" in layer.name)
     assert model.get_layer("output").activation.__name__ == "softmax"
