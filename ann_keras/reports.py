@@ -243,9 +243,11 @@ def _profile_note(spec: dict) -> str:
     return f"This run used the profile '{spec['profile']}', not the paper's protocol: {spec['profile_description']}"
 
 
-def _table(name: str, frame: pd.DataFrame, highlight=None) -> Table:
-    rows = [[_cell(value) for value in row] for row in frame.itertuples(index=False)]
-    return Table(name, [str(c) for c in frame.columns], rows, frame, list(highlight or []))
+def _table(name: str, frame: pd.DataFrame, shown: pd.DataFrame | None = None, highlight=None) -> Table:
+    """Return a Table that shows `shown` (default: `frame`) and writes `frame`, unformatted, as CSV."""
+    shown = frame if shown is None else shown
+    rows = [[_cell(value) for value in row] for row in shown.itertuples(index=False)]
+    return Table(name, [str(c) for c in shown.columns], rows, frame, list(highlight or []))
 
 
 def _trials(frame: pd.DataFrame) -> Table:
@@ -261,10 +263,7 @@ def _trials(frame: pd.DataFrame) -> Table:
     shown["executions"], shown["time_s"] = frame["executions"], [f"{v:.1f}" for v in frame["time_s"]]
     if (frame["status"] != "COMPLETED").any():
         shown["status"], shown["message"] = frame["status"], frame["message"]
-    table = _table("trials", frame, highlight=frame["best"].tolist())
-    table.columns = [str(c) for c in shown.columns]
-    table.rows = [[_cell(v) for v in row] for row in shown.itertuples(index=False)]
-    return table
+    return _table("trials", frame, shown, highlight=frame["best"].tolist())
 
 
 def paper_display(frame: pd.DataFrame) -> pd.DataFrame:
@@ -293,11 +292,7 @@ def paper_display(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _paper(frame: pd.DataFrame) -> Table:
-    shown = paper_display(frame)
-    table = _table("paper_and_us", frame)
-    table.columns = list(shown.columns)
-    table.rows = [[_cell(v) for v in row] for row in shown.itertuples(index=False)]
-    return table
+    return _table("paper_and_us", frame, paper_display(frame))
 
 
 def _heatmaps(y_true, y_pred, class_names, per_class: pd.DataFrame) -> list[Figure]:

@@ -47,13 +47,8 @@ def load_dataset(spec: Spec, seed: int) -> data.Dataset:
 def tune(spec: Spec, *, seed: int, runs_root: Path, command: str, overwrite: bool = False,
          verbose: int = 0, on_event=lambda kind, info: None) -> tuple[results.RunResult, Path]:
     """Search the spec's grid, measure the paper's settings, retrain the best; write results.json."""
-    run_dir = _prepare(run_dir_for(spec, seed, runs_root), overwrite, on_event)
-    started, clock = _now(), time.perf_counter()
-    timings = {}
-
-    dataset = load_dataset(spec, seed)
-    timings["data_s"] = time.perf_counter() - clock
-    on_event("data", dataset.describe())
+    run_dir, dataset, started, clock, timings = _start(spec, seed, run_dir_for(spec, seed, runs_root), overwrite,
+                                                       on_event)
 
     stage = time.perf_counter()
     trials = tuning.search(spec, dataset, run_dir, seed=seed, verbose=verbose,
@@ -93,11 +88,8 @@ def augmentation_samples(spec: Spec, dataset: data.Dataset, seed: int, count: in
 def train(spec: Spec, *, seed: int, runs_root: Path, command: str, overwrite: bool = False,
           verbose: int = 0, on_event=lambda kind, info: None) -> tuple[results.RunResult, Path]:
     """Train [params] once per execution seed (no search); the first seed's model is kept."""
-    run_dir = _prepare(run_dir_for(spec, seed, runs_root, "train"), overwrite, on_event)
-    started, clock = _now(), time.perf_counter()
-    dataset = load_dataset(spec, seed)
-    timings = {"data_s": time.perf_counter() - clock}
-    on_event("data", dataset.describe())
+    run_dir, dataset, started, clock, timings = _start(spec, seed, run_dir_for(spec, seed, runs_root, "train"),
+                                                       overwrite, on_event)
 
     stage = time.perf_counter()
     final = train_final(spec, dataset, {}, run_dir, seed=seed, verbose=verbose)
@@ -192,13 +184,18 @@ def _key(params: dict) -> str:
     return repr(sorted(params.items()))
 
 
-def _prepare(run_dir: Path, overwrite: bool, on_event) -> Path:
+def _start(spec: Spec, seed: int, run_dir: Path, overwrite: bool, on_event):
+    """Prepare the run folder (wiped with `overwrite`) and load the data; the first stage of tune and train."""
     if overwrite and run_dir.exists():
         shutil.rmtree(run_dir)
     if (run_dir / "tuner").exists() or (run_dir / FINAL_DIR).exists():
         on_event("resume", {"run_dir": str(run_dir)})
     run_dir.mkdir(parents=True, exist_ok=True)
-    return run_dir
+    started, clock = _now(), time.perf_counter()
+    dataset = load_dataset(spec, seed)
+    timings = {"data_s": time.perf_counter() - clock}
+    on_event("data", dataset.describe())
+    return run_dir, dataset, started, clock, timings
 
 
 def _now() -> str:
