@@ -19,6 +19,9 @@ import click
 
 from . import __version__, data, sequences, specs
 from .errors import AnnKerasError
+from .roles import ROLES, WORKER_OF, DistributedError, Role, role_from
+
+STRATEGIES = ("default", "mirrored")   # devices.STRATEGIES, without importing TensorFlow for --help
 
 # (experiment, profile): None means the spec's default, or `quick` on a machine without a GPU.
 EXPERIMENTS_TO_REPRODUCE = (("ann", None), ("cnn", None), ("rnn", None), ("rnn", "digits-seq"), ("lstm", None))
@@ -71,6 +74,9 @@ def _common_options(command):
         click.option("--no-report", is_flag=True, help="Do not write the report at the end."),
         click.option("--progress", type=click.Choice(["auto", "bar", "line", "none"]), default="auto",
                      show_default=True, help="Keras's progress output per training run."),
+        click.option("--strategy", type=click.Choice(STRATEGIES), default="default", show_default=True,
+                     help="mirrored: train each model across all GPUs at once (tf.distribute.MirroredStrategy); "
+                          "without GPUs, across the CPU devices that $ANN_KERAS_CPU_REPLICAS makes."),
     ]
     for option in reversed(options):
         command = option(command)
@@ -81,13 +87,30 @@ def _common_options(command):
 @_common_options
 @click.option("--tuner", type=click.Choice(specs.TUNERS), help="Search algorithm (default: the spec's).")
 @click.option("--max-trials", type=click.IntRange(min=0), help="Stop after this many trials (0 = whole grid).")
-def tune(experiment, tuner, max_trials, **options):
+@click.option("--workers", type=click.IntRange(min=1, max=256),
+              help="Run the trials in N worker processes on this machine (one GPU each where there are GPUs), "
+                   "served by this process as the chief.")
+@click.option("--role", type=click.Choice(ROLES), help="Several machines: this process's part in the search.")
+@click.option("--listen", metavar="HOST:PORT", help="With --role chief: the address workers connect to.")
+@click.option("--chief", "chief_address", metavar="HOST:PORT", help="With --role worker: the chief's --listen.")
+@click.option("--worker-id", help="With --role worker: a name unique among the workers, e.g. worker-1.")
+def tune(experiment, tuner, max_trials, workers, role, listen, chief_address, worker_id, **options):
     extra = []
     if tuner:
         extra.append(f"tuner.name={tuner}")
     if max_trials is not None:
         extra.append(f"tuner.max_trials={max_trials}")
-    _run("tune", experiment, extra, **options)
+    chosen = role_from(role, listen, chief_address, worker_id, workers)
+    if workers is not None and options["strategy"] != "default":
+        raise DistributedError("--workers gives each worker its own GPU; --strategy mirrored spreads one trial over "
+                               "all of them: choose one (with several machines, --role worker --strategy mirrored "
+                               "uses every GPU of that worker's machine)")
+    if chosen is not None and chosen.name == "worker":
+        if options["overwrite"]:
+            raise DistributedError("--overwrite is for the chief: a worker works in the chief's run folder")
+        from .distributed import follow_chief
+        follow_chief()
+    _run("tune", experiment, extra, role=chosen, workers=workers, **options)
 
 
 @cli.command(help="Train the spec's [params] once per seed, without a search.")
@@ -155,21 +178,37 @@ def experiments():
 
 
 def _run(kind, experiment, extra, *, profile, seed, executions, overrides, data_path, overwrite, runs_dir,
-         reports_dir, no_report, progress):
+         reports_dir, no_report, progress, strategy="default", role=None, workers=None):
     if executions is not None:
         extra.append(f"tuner.executions={executions}")
-    spec = specs.load(experiment, profile, tuple(overrides) + tuple(extra))
+    settings = tuple(overrides) + tuple(extra)
+    spec = specs.load(experiment, profile, settings)
     data_path = data_path or (os.environ.get(data.CIFAR10_ENV) if spec.dataset == "cifar10" else None)
     if data_path and not spec.data["path"]:
         # An absolute path in the spec: the run folder's hash is the same whichever way it was given.
-        spec = specs.load(experiment, profile, tuple(overrides) + tuple(extra) +
-                          (f"data.path={json.dumps(str(Path(data_path).resolve()))}",))
+        settings += (f"data.path={json.dumps(str(Path(data_path).resolve()))}",)
+        spec = specs.load(experiment, profile, settings)
     runner = _import_runner()
+    from . import devices
+    if workers is not None:
+        from .distributed import WorkerPool
+        gpus = devices.gpu_ids()
+        if gpus:
+            devices.share_gpus()   # the chief builds a model too; it must not take the workers' GPU memory
+        pool = WorkerPool(_worker_command(spec, seed, settings, runs_dir, progress), workers, gpus=gpus,
+                          echo=click.echo)
+        role = Role("chief", "127.0.0.1", 0, pool=pool)
     verbose = _keras_verbose(progress, spec)
     command = "ann-keras " + shlex.join(sys.argv[1:]) if sys.argv[1:] else f"ann-keras {kind} {spec.name}"
-    do = runner.tune if kind == "tune" else runner.train
-    result, run_dir = do(spec, seed=seed, runs_root=runs_dir, command=command, overwrite=overwrite,
-                         verbose=verbose, on_event=_print_event)
+    options = dict(seed=seed, runs_root=runs_dir, command=command, overwrite=overwrite, verbose=verbose,
+                   on_event=_print_event, strategy=devices.make_strategy(strategy))
+    if kind == "tune":
+        result, run_dir = runner.tune(spec, role=role, **options)
+    else:
+        result, run_dir = runner.train(spec, **options)
+    if result is None:
+        click.echo(f"{role.worker_id}: no more trials; stopping")
+        return
     click.echo(f"results: {run_dir / 'results.json'}")
     _print_summary(result)
     if not no_report:
@@ -178,13 +217,24 @@ def _run(kind, experiment, extra, *, profile, seed, executions, overrides, data_
         click.echo(f"report: {folder / 'index.html'}")
 
 
+def _worker_command(spec, seed, settings, runs_dir, progress) -> list[str]:
+    """Return the command line of a worker of this chief: the same spec, seed, overrides and runs folder."""
+    command = [sys.executable, "-m", "ann_keras", "tune", str(spec.path), "--profile", spec.profile,
+               "--seed", str(seed), "--runs-dir", str(Path(runs_dir).resolve()), "--progress", progress]
+    for setting in settings:
+        command += ["--set", setting]
+    return command
+
+
 def _import_runner():
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+    os.environ.setdefault("GRPC_VERBOSITY", "NONE")   # Keras Tuner imports gRPC; see distributed.py
     try:
         import tensorflow as tf
 
-        from . import runner
+        from . import devices, runner
+        devices.configure()
         # Each trial builds new models, so tf.function retracing is expected, not a bug.
         tf.get_logger().setLevel("ERROR")
     except ImportError as error:
@@ -210,6 +260,23 @@ def _print_event(kind, info):
                    f"{sizes['validation']} validation, {sizes['test']} test")
     elif kind == "trial":
         click.echo(_trial_line(info))
+    elif kind == "worker_ready":
+        click.echo(f"{info['worker']}: asking the chief at {info['chief']} for trials; run folder {info['run_dir']}")
+    elif kind == "worker_trial":
+        if WORKER_OF not in os.environ:   # a local chief (--workers N) prints every trial itself
+            trial = info["trial"]
+            click.echo(f"trial {trial['trial_id']} {_values(trial['hyperparameters'])}  {_scores(trial)}")
+    elif kind == "chief_ready":
+        if info["workers"]:
+            click.echo(f"chief: serving the search at {info['address']} to {', '.join(info['workers'])}")
+        else:
+            click.echo(f"chief: serving the search at {info['address']}; start each worker with the same "
+                       f"experiment and options plus --role worker --chief {info['address']} --worker-id ID")
+    elif kind == "worker_died":
+        how = f"killed by signal {-info['code']}" if info["code"] < 0 else f"exit code {info['code']}"
+        fate = (f"its trial {info['trial_id']} goes back to the queue" if info["trial_id"]
+                else "it held no trial")
+        click.echo(f"chief: {info['worker']} stopped ({how}); {fate}")
     elif kind == "paper_run":
         click.echo(f"paper setting {info['name']!r}: training beside the search")
     elif kind == "final_begin":
@@ -220,16 +287,22 @@ def _trial_line(info) -> str:
     from .metrics import mean_std
     trial, best = info["trial"], info["best"]
     total = f"/{info['total']}" if info.get("total") else ""
+    line = f"trial {info['number']}{total} {_values(trial['hyperparameters'])}  {_scores(trial)}"
+    if info.get("worker"):
+        line += f"  on {info['worker']}"
+    if trial["status"] == "COMPLETED" and best:
+        line += f"  best so far: trial {best['trial_id']} val {mean_std(best['executions'], 'val_accuracy')[0]:.3f}"
+    return line
+
+
+def _scores(trial) -> str:
+    from .metrics import mean_std
     if trial["status"] != "COMPLETED":
-        return f"trial {info['number']}{total} {_values(trial['hyperparameters'])}  FAILED: {trial['message']}"
+        return f"FAILED: {trial['message']}"
     val, val_std = mean_std(trial["executions"], "val_accuracy")
     test, test_std = mean_std(trial["executions"], "test_accuracy")
     seconds = sum(e["duration_s"] for e in trial["executions"])
-    line = (f"trial {info['number']}{total} {_values(trial['hyperparameters'])}  "
-            f"val {val:.3f}±{val_std:.3f}  test {test:.3f}±{test_std:.3f}  {seconds:.1f}s")
-    if best:
-        line += f"  best so far: trial {best['trial_id']} val {mean_std(best['executions'], 'val_accuracy')[0]:.3f}"
-    return line
+    return f"val {val:.3f}±{val_std:.3f}  test {test:.3f}±{test_std:.3f}  {seconds:.1f}s"
 
 
 def _values(values: dict) -> str:

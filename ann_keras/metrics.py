@@ -61,6 +61,9 @@ def trials_table(result: RunResult) -> pd.DataFrame:
             row[f"{key}_mean"], row[f"{key}_std"] = mean_std(trial["executions"], key)
         row["executions"] = len(trial["executions"])
         row["time_s"] = round(sum(e["duration_s"] for e in trial["executions"]), 2)
+        workers = sorted({e["worker"] for e in trial["executions"] if e.get("worker")})
+        if workers:   # a distributed search: which worker process ran it
+            row["worker"] = "/".join(workers)
         row["status"] = trial["status"]
         row["message"] = trial.get("message") or ""
         rows.append(row)

@@ -223,12 +223,26 @@ def _summary(result: RunResult) -> list[tuple[str, str]]:
         ("Wall time", f"{result.wall_time_s:.1f} s in the last invocation (" + ", ".join(
             f"{k.removesuffix('_s')} {v:.1f} s" for k, v in result.timings.items()) + ")"),
         ("Hardware", _hardware(result.environment["hardware"])),
+        *_distribution(result.environment.get("distribution") or {}),
         ("Versions", ", ".join(f"{k} {v}" for k, v in versions.items())),
         ("Seed", f"{result.seed} (execution i uses seed + i)"),
         ("Command", result.command),
         ("Finished", result.finished),
     ]
     return rows
+
+
+def _distribution(distribution: dict) -> list[tuple[str, str]]:
+    """Return the summary row saying how the work was spread, if it was."""
+    parts = []
+    if distribution.get("workers"):
+        workers = distribution["workers"]
+        parts.append(f"trials run by {len(workers)} worker process(es) ({', '.join(workers)}) of one chief "
+                     "(Keras Tuner's chief/worker engine)")
+    if distribution.get("strategy", "default") != "default":
+        parts.append(f"each model trained with tf.distribute {distribution['strategy']} strategy over "
+                     f"{distribution['replicas']} replica(s)")
+    return [("Distribution", "; ".join(parts))] if parts else []
 
 
 def _hardware(hardware: dict) -> str:
@@ -261,6 +275,8 @@ def _trials(frame: pd.DataFrame) -> Table:
     shown["val_loss"] = [_num(v, 4) for v in frame["val_loss_mean"]]
     shown["test_loss"] = [_num(v, 4) for v in frame["test_loss_mean"]]
     shown["executions"], shown["time_s"] = frame["executions"], [f"{v:.1f}" for v in frame["time_s"]]
+    if "worker" in frame:
+        shown["worker"] = frame["worker"].fillna("")
     if (frame["status"] != "COMPLETED").any():
         shown["status"], shown["message"] = frame["status"], frame["message"]
     return _table("trials", frame, shown, highlight=frame["best"].tolist())

@@ -17,9 +17,9 @@ from pathlib import Path
 
 import keras
 import numpy as np
-import tensorflow as tf
 
-from . import augment, data, models, results, training, tuning
+from . import augment, data, devices, models, results, training, tuning
+from .devices import gpus  # noqa: F401 - the CLI asks the runner
 from .specs import Spec
 
 FINAL_DIR = "final"
@@ -32,11 +32,6 @@ def run_dir_for(spec: Spec, seed: int, runs_root: Path, kind: str = "tune") -> P
     return Path(runs_root) / spec.name / f"{spec.profile}-{tuner}-seed{seed}-{spec.digest()}"
 
 
-def gpus() -> list[str]:
-    """Return the names of the GPUs TensorFlow can use."""
-    return [device.name for device in tf.config.list_physical_devices("GPU")]
-
-
 def load_dataset(spec: Spec, seed: int) -> data.Dataset:
     """Return the spec's data set split with `seed`, checked against the spec's model."""
     dataset = data.load(spec.dataset, seed=seed, **spec.data)
@@ -45,19 +40,35 @@ def load_dataset(spec: Spec, seed: int) -> data.Dataset:
 
 
 def tune(spec: Spec, *, seed: int, runs_root: Path, command: str, overwrite: bool = False,
-         verbose: int = 0, on_event=lambda kind, info: None) -> tuple[results.RunResult, Path]:
-    """Search the spec's grid, measure the paper's settings, retrain the best; write results.json."""
-    run_dir, dataset, started, clock, timings = _start(spec, seed, run_dir_for(spec, seed, runs_root), overwrite,
-                                                       on_event)
+         verbose: int = 0, on_event=lambda kind, info: None, role=None,
+         strategy=None) -> tuple[results.RunResult | None, Path]:
+    """Search the spec's grid, measure the paper's settings, retrain the best; write results.json.
+
+    With `role` (distributed.Role), this process is the chief, which serves
+    the search to its workers and then goes on as above, or a worker, which
+    runs the trials it is handed and returns (None, run folder).
+    """
+    worker = role is not None and role.name == "worker"
+    run_dir = run_dir_for(spec, seed, runs_root)
+    if worker:
+        # The chief made the run folder; a worker adds its trials there.
+        on_event("worker_ready", {"worker": role.worker_id, "chief": role.address, "run_dir": str(run_dir)})
+    run_dir, dataset, started, clock, timings = _start(
+        spec, seed, run_dir, overwrite and not worker,
+        (lambda kind, info: kind != "resume" and on_event(kind, info)) if worker else on_event)
 
     stage = time.perf_counter()
-    trials = tuning.search(spec, dataset, run_dir, seed=seed, verbose=verbose,
-                           on_trial=lambda info: on_event("trial", info))
+    trials = tuning.search(spec, dataset, run_dir, seed=seed, verbose=verbose, role=role, strategy=strategy,
+                           on_trial=lambda info: on_event("worker_trial" if worker else "trial", info),
+                           on_event=on_event)
+    if worker:
+        return None, run_dir
     timings["search_s"] = time.perf_counter() - stage
     best = best_trial(trials, spec.tuner["objective"])
 
     stage = time.perf_counter()
-    paper_runs = measure_paper_runs(spec, dataset, trials, run_dir, seed=seed, on_event=on_event)
+    paper_runs = measure_paper_runs(spec, dataset, trials, run_dir, seed=seed, on_event=on_event,
+                                    strategy=strategy)
     timings["paper_runs_s"] = time.perf_counter() - stage
 
     stage = time.perf_counter()
@@ -65,11 +76,12 @@ def tune(spec: Spec, *, seed: int, runs_root: Path, command: str, overwrite: boo
     if best is not None:
         overrides = {**best["hyperparameters"], **spec.final}
         on_event("final_begin", {"trial_id": best["trial_id"], "overrides": overrides})
-        final = train_final(spec, dataset, overrides, run_dir, seed=seed, verbose=verbose)
+        final = train_final(spec, dataset, overrides, run_dir, seed=seed, verbose=verbose, strategy=strategy)
         final["trial_id"] = best["trial_id"]
     timings["final_s"] = time.perf_counter() - stage
+    distribution = {**devices.describe(strategy), "workers": _workers(trials)}
     return _finish("tune", spec, dataset, seed, command, started, clock, timings, trials,
-                   best["trial_id"] if best else None, final, paper_runs, run_dir)
+                   best["trial_id"] if best else None, final, paper_runs, run_dir, distribution)
 
 
 def augmentation_samples(spec: Spec, dataset: data.Dataset, seed: int, count: int = 6) -> dict:
@@ -86,17 +98,17 @@ def augmentation_samples(spec: Spec, dataset: data.Dataset, seed: int, count: in
 
 
 def train(spec: Spec, *, seed: int, runs_root: Path, command: str, overwrite: bool = False,
-          verbose: int = 0, on_event=lambda kind, info: None) -> tuple[results.RunResult, Path]:
+          verbose: int = 0, on_event=lambda kind, info: None, strategy=None) -> tuple[results.RunResult, Path]:
     """Train [params] once per execution seed (no search); the first seed's model is kept."""
     run_dir, dataset, started, clock, timings = _start(spec, seed, run_dir_for(spec, seed, runs_root, "train"),
                                                        overwrite, on_event)
 
     stage = time.perf_counter()
-    final = train_final(spec, dataset, {}, run_dir, seed=seed, verbose=verbose)
+    final = train_final(spec, dataset, {}, run_dir, seed=seed, verbose=verbose, strategy=strategy)
     executions = [{"seed": seed, **final["metrics"], "duration_s": final["duration_s"]}]
     for index in range(1, spec.tuner["executions"]):
         executions.append(_cached_execution(spec, dataset, spec.params, run_dir / "executions" / f"{index}.json",
-                                            seed=seed + index, verbose=verbose))
+                                            seed=seed + index, verbose=verbose, strategy=strategy))
     trial = {"trial_id": "train", "status": "COMPLETED", "hyperparameters": {}, "budget": None,
              "score": tuning.mean_metrics(executions)[spec.tuner["objective"]], "executions": executions,
              "message": None}
@@ -104,7 +116,7 @@ def train(spec: Spec, *, seed: int, runs_root: Path, command: str, overwrite: bo
     on_event("trial", {"number": 1, "total": 1, "trial": trial, "best": trial})
     timings["final_s"] = time.perf_counter() - stage
     return _finish("train", spec, dataset, seed, command, started, clock, timings, [trial], "train", final, [],
-                   run_dir)
+                   run_dir, devices.describe(strategy))
 
 
 def best_trial(trials: list[dict], objective: str = "val_accuracy") -> dict | None:
@@ -115,7 +127,7 @@ def best_trial(trials: list[dict], objective: str = "val_accuracy") -> dict | No
 
 
 def measure_paper_runs(spec: Spec, dataset: data.Dataset, trials: list[dict], run_dir: Path, *, seed: int,
-                       on_event=lambda kind, info: None) -> list[dict]:
+                       on_event=lambda kind, info: None, strategy=None) -> list[dict]:
     """Return the paper's settings with our measurements beside them.
 
     A setting that is also a grid point reuses that trial's executions; the
@@ -137,7 +149,7 @@ def measure_paper_runs(spec: Spec, dataset: data.Dataset, trials: list[dict], ru
             on_event("paper_run", {"name": run["name"], "params": run["params"]})
             entry.update(source="trained beside the search", executions=[
                 _cached_execution(spec, dataset, params, run_dir / "paper_runs" / f"{index}-{i}.json",
-                                  seed=seed + i)
+                                  seed=seed + i, strategy=strategy)
                 for i in range(spec.tuner["executions"])])
         else:
             entry.update(source="not measured in this profile", executions=[])
@@ -146,7 +158,7 @@ def measure_paper_runs(spec: Spec, dataset: data.Dataset, trials: list[dict], ru
 
 
 def train_final(spec: Spec, dataset: data.Dataset, overrides: dict, run_dir: Path, *, seed: int,
-                verbose: int = 0) -> dict:
+                verbose: int = 0, strategy=None) -> dict:
     """Train [params] + `overrides` + nothing else; save the model; return its record (cached)."""
     folder = run_dir / FINAL_DIR
     record_path = folder / "final.json"
@@ -155,7 +167,7 @@ def train_final(spec: Spec, dataset: data.Dataset, overrides: dict, run_dir: Pat
     params = spec.with_params(overrides, "final")
     folder.mkdir(parents=True, exist_ok=True)
     execution = training.train(spec.model, params, dataset, seed=seed, augment=spec.augment, verbose=verbose,
-                               resume_dir=folder)
+                               resume_dir=folder, strategy=strategy)
     # Keras insists on the .keras suffix, so the temporary name keeps it.
     temporary = folder / f".{MODEL_FILE}.tmp.keras"
     execution.model.save(temporary)
@@ -170,14 +182,20 @@ def train_final(spec: Spec, dataset: data.Dataset, overrides: dict, run_dir: Pat
     return record
 
 
-def _cached_execution(spec, dataset, params, path: Path, *, seed: int, verbose: int = 0) -> dict:
+def _cached_execution(spec, dataset, params, path: Path, *, seed: int, verbose: int = 0, strategy=None) -> dict:
     if path.exists():
         return results.read_json(path)
-    execution = training.train(spec.model, params, dataset, seed=seed, augment=spec.augment, verbose=verbose)
+    execution = training.train(spec.model, params, dataset, seed=seed, augment=spec.augment, verbose=verbose,
+                               strategy=strategy)
     summary = execution.summary()
     results.write_json(path, summary)
     keras.backend.clear_session(free_memory=True)
     return summary
+
+
+def _workers(trials: list[dict]) -> list[str]:
+    """Return the worker processes that ran the trials' executions ([] for a single process)."""
+    return sorted({e["worker"] for t in trials for e in t["executions"] if e.get("worker")})
 
 
 def _key(params: dict) -> str:
@@ -203,10 +221,11 @@ def _now() -> str:
 
 
 def _finish(kind, spec, dataset, seed, command, started, clock, timings, trials, best_id, final, paper_runs,
-            run_dir) -> tuple[results.RunResult, Path]:
+            run_dir, distribution) -> tuple[results.RunResult, Path]:
     result = results.RunResult(
         kind=kind, experiment=spec.name, title=spec.title, command=command, seed=seed, spec=spec.to_dict(),
-        dataset=dataset.describe(), environment=results.environment(gpus()), started=started, finished=_now(),
+        dataset=dataset.describe(), environment={**results.environment(devices.gpus()), "distribution": distribution},
+        started=started, finished=_now(),
         wall_time_s=round(time.perf_counter() - clock, 3),
         timings={key: round(value, 3) for key, value in timings.items()},
         trials=trials, best_trial_id=best_id, final=final or {}, paper_runs=paper_runs,

@@ -8,6 +8,7 @@ and one Keras "epoch" is one logged point, so 5000 steps cost 20 calls.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import math
 import time
@@ -45,11 +46,13 @@ class Execution:
 
 
 def train(model_name: str, params: dict, dataset: Dataset, *, seed: int, augment: dict | None = None,
-          verbose: int = 0, budget: int | None = None, resume_dir: Path | None = None) -> Execution:
-    """Build the model from `params` with `seed` fixed, train it and evaluate it."""
+          verbose: int = 0, budget: int | None = None, resume_dir: Path | None = None,
+          strategy: tf.distribute.Strategy | None = None) -> Execution:
+    """Build the model from `params` with `seed` fixed, train it and evaluate it (within `strategy`'s scope)."""
     keras.utils.set_random_seed(seed)
-    model = models.build(model_name, dataset.input_shape, dataset.num_classes, params, augment)
-    return fit(model, params, dataset, seed=seed, verbose=verbose, budget=budget, resume_dir=resume_dir)
+    with strategy.scope() if strategy is not None else contextlib.nullcontext():
+        model = models.build(model_name, dataset.input_shape, dataset.num_classes, params, augment)
+        return fit(model, params, dataset, seed=seed, verbose=verbose, budget=budget, resume_dir=resume_dir)
 
 
 def compile_model(model: keras.Model, params: dict, steps_per_execution: int = 1, total_steps: int = 1) -> None:
@@ -128,6 +131,10 @@ def fit(model: keras.Model, params: dict, dataset: Dataset, *, seed: int, verbos
         batches = epoch_batches(x_train, y_train, batch_size, seed)
     if budget is not None:
         epochs = min(epochs, budget)
+    if model.distribute_strategy.num_replicas_in_sync > 1:
+        # Keras 3.15's multi-step loop fails under MirroredStrategy ("You must feed a value for
+        # placeholder tensor"), so a model trained on several devices runs one step per call.
+        per_call = 1
     total_steps = epochs * (steps_per_epoch or math.ceil(len(y_train) / batch_size))
     compile_model(model, params, steps_per_execution=per_call, total_steps=total_steps)
     callbacks = [TestMetrics(dataset, params)] if params["track_test"] else []

@@ -14,6 +14,7 @@ import functools
 import io
 import json
 import math
+import warnings
 from pathlib import Path
 
 import keras
@@ -46,11 +47,15 @@ def decode(value):
 
 
 class SpecHyperModel(kt.HyperModel):
-    """Maps the spec's [search] axes onto the model builder; trains through `training`."""
+    """Maps the spec's [search] axes onto the model builder; trains through `training`.
 
-    def __init__(self, spec: Spec, dataset: Dataset, *, verbose: int = 0):
+    With a `strategy` (tf.distribute), each model is built and trained in its
+    scope: one trial across several devices.
+    """
+
+    def __init__(self, spec: Spec, dataset: Dataset, *, verbose: int = 0, strategy=None):
         super().__init__(name=spec.name)
-        self.spec, self.dataset, self.verbose = spec, dataset, verbose
+        self.spec, self.dataset, self.verbose, self.strategy = spec, dataset, verbose, strategy
 
     def params(self, hp: kt.HyperParameters) -> dict:
         """Return [params] with this trial's values for every search axis."""
@@ -58,12 +63,19 @@ class SpecHyperModel(kt.HyperModel):
                   for name, values in self.spec.search.items()}
         return self.spec.with_params(chosen, "trial")
 
+    def scope(self):
+        """Return the context models are built and trained in."""
+        return self.strategy.scope() if self.strategy is not None else contextlib.nullcontext()
+
     def build(self, hp):
-        return models.build(self.spec.model, self.dataset.input_shape, self.dataset.num_classes, self.params(hp),
-                            self.spec.augment)
+        with self.scope():
+            return models.build(self.spec.model, self.dataset.input_shape, self.dataset.num_classes,
+                                self.params(hp), self.spec.augment)
 
     def fit(self, hp, model, *, seed: int, budget: int | None = None, **_):
-        return training.fit(model, self.params(hp), self.dataset, seed=seed, verbose=self.verbose, budget=budget)
+        with self.scope():
+            return training.fit(model, self.params(hp), self.dataset, seed=seed, verbose=self.verbose,
+                                budget=budget)
 
 
 def grid_size(spec: Spec) -> int:
@@ -82,11 +94,17 @@ def planned_trials(spec: Spec) -> int | None:
 
 
 class AtomicStateMixin:
-    """Writes oracle.json and trial.json through a temporary file and a rename.
+    """Writes oracle.json and trial.json through a temporary file and a rename, and hands back lost trials.
 
     Keras Tuner writes them in place, so a kill at the wrong moment would
-    leave a truncated file that the next resume cannot read.
+    leave a truncated file that the next resume cannot read. A trial whose
+    process stopped mid-way stays "running" in the oracle for ever; `requeue`
+    puts it on the oracle's own retry queue, where the next tuner to ask
+    for a trial gets it.
     """
+
+    # Called with (trial, tuner_id) after each trial ends; the chief prints from it.
+    on_trial_end = None
 
     def save(self):
         results.write_json(Path(self._get_oracle_fname()), self.get_state())
@@ -94,11 +112,41 @@ class AtomicStateMixin:
     def _save_trial(self, trial):
         results.write_json(Path(self._get_trial_dir(trial.trial_id)) / "trial.json", trial.get_state())
 
+    @kt.synchronized
     def end_trial(self, trial):
+        tuner_id = next((tuner for tuner, ongoing in self.ongoing_trials.items()
+                         if ongoing.trial_id == trial.trial_id), None)
+        super().end_trial(trial)
         # Keras Tuner saves before it removes the trial from `ongoing_trials`, so the saved state of a
         # finished search still lists its last trial as running, and a resume would run it again.
-        super().end_trial(trial)
         self.save()
+        if self.on_trial_end is not None:
+            try:
+                self.on_trial_end(self.trials[trial.trial_id], tuner_id)
+            except Exception as error:   # noqa: BLE001 - Keras Tuner's lock is not released on an exception
+                warnings.warn(f"progress report for trial {trial.trial_id} failed: {error!r}", stacklevel=2)
+
+    @kt.synchronized
+    def requeue(self, tuner_id: str | None = None) -> str | None:
+        """Hand the trial running on `tuner_id` (every running trial, without one) back to the oracle.
+
+        For a tuner that stopped mid-trial: the trial runs again, once, on
+        whichever tuner asks next. Returns the last trial id requeued.
+        """
+        requeued = None
+        for tuner in [tuner_id] if tuner_id is not None else list(self.ongoing_trials):
+            trial = self.ongoing_trials.pop(tuner, None)
+            self.tuner_ids.discard(tuner)
+            if trial is not None and trial.trial_id not in self._retry_queue:
+                self._retry_queue.append(trial.trial_id)
+                requeued = trial.trial_id
+        self.save()
+        return requeued
+
+    @kt.synchronized
+    def search_ended(self) -> bool:
+        """Whether no trial is running or waiting to run again, and every tuner has been told to stop."""
+        return not self.ongoing_trials and not self._retry_queue and not self.tuner_ids
 
     def set_state(self, state):
         super().set_state(state)
@@ -131,6 +179,23 @@ class GridSearchOracle(AtomicStateMixin, kt.oracles.GridSearchOracle):
             self._ordered_ids.insert(trial_id, previous)
             previous = trial_id
         self._populate_next = list(self.end_order)
+
+    def populate_space(self, trial_id):
+        response = super().populate_space(trial_id)
+        if response["status"] != kt.engine.trial.TrialStatus.IDLE:
+            return response
+        # Keras Tuner proposes a grid point only as the successor of an *ended* trial, in case a
+        # running one reveals new (conditional) hyperparameters; with several workers that runs the
+        # grid nearly one trial at a time. SpecHyperModel declares every axis up front, so the point
+        # after the last one proposed can go to an idle worker now. The trials proposed so far are
+        # always a prefix of the grid's order, so that point is new.
+        last = max(self.trials, key=functools.cmp_to_key(lambda a, b: self._compare(
+            self.trials[a].hyperparameters.values, self.trials[b].hyperparameters.values)))
+        values = self._get_next_combination(self.trials[last].hyperparameters.values)
+        if values is None:
+            return response   # the grid is exhausted: wait for the running trials to end
+        self._ordered_ids.insert(trial_id, last)
+        return {"status": kt.engine.trial.TrialStatus.RUNNING, "values": values}
 
 
 class RandomSearchOracle(AtomicStateMixin, kt.oracles.RandomSearchOracle):
@@ -176,7 +241,8 @@ class SpecTuner(kt.Tuner):
     """Runs a trial as `executions` seeded trainings and records each one.
 
     `on_trial` is called with a plain dict after each trial; the CLI prints
-    it. Nothing here prints.
+    it. Nothing here prints. In a worker process (Keras Tuner's variables
+    set), the oracle is the chief's, reached over gRPC.
     """
 
     def __init__(self, oracle, hypermodel: SpecHyperModel, *, executions: int, seed: int, total: int | None,
@@ -185,20 +251,33 @@ class SpecTuner(kt.Tuner):
         with contextlib.redirect_stdout(io.StringIO()):
             super().__init__(oracle, hypermodel, **kwargs)
         self.executions, self.base_seed, self.total, self.on_trial = executions, seed, total, on_trial
+        self.worker_id = None
+        if self._is_worker():
+            from . import distributed
+            self.oracle = distributed.PatientOracleClient(self.oracle._oracle)
+            self.worker_id = self.tuner_id
 
     def run_trial(self, trial, *args, **kwargs):
         hp = trial.hyperparameters
         budget = hp.values.get("tuner/epochs")
-        executions = []
+        path = self._trial_dir(trial) / EXECUTIONS_FILE
+        # A trial cut short (a killed worker, Ctrl-C) keeps the seeds it finished; running it again
+        # trains only the others.
+        executions = results.read_json(path) if path.exists() else []
+        done = {execution["seed"] for execution in executions}
         for index in range(self.executions):
             # The same seeds for every trial: configurations are compared on equal draws.
             seed = self.base_seed + index
+            if seed in done:
+                continue
             keras.utils.set_random_seed(seed)
             model = self.hypermodel.build(hp)
-            outcome = self.hypermodel.fit(hp, model, seed=seed, budget=budget)
-            executions.append(outcome.summary())
+            summary = self.hypermodel.fit(hp, model, seed=seed, budget=budget).summary()
+            if self.worker_id:
+                summary["worker"] = self.worker_id
+            executions.append(summary)
+            results.write_json(path, sorted(executions, key=lambda e: e["seed"]))
             keras.backend.clear_session(free_memory=True)
-        results.write_json(self._trial_dir(trial) / EXECUTIONS_FILE, executions)
         return mean_metrics(executions)
 
     def _trial_dir(self, trial) -> Path:
@@ -210,13 +289,8 @@ class SpecTuner(kt.Tuner):
     def on_trial_end(self, trial):
         super().on_trial_end(trial)
         if self.on_trial:
-            best = self.oracle.get_best_trials(1)
-            self.on_trial({
-                "number": len(self.oracle.end_order),
-                "total": self.total,
-                "trial": trial_record(self.oracle.trials[trial.trial_id], self._trial_dir(trial)),
-                "best": trial_record(best[0], self._trial_dir(best[0])) if best else None,
-            })
+            ended = self.oracle.get_trial(trial.trial_id)
+            self.on_trial({"trial": trial_record(ended, self._trial_dir(trial)), "worker": self.worker_id})
 
     # Trials are retrained, not reloaded: no per-epoch checkpoints are written.
     def save_model(self, trial_id, model, step=0):
@@ -249,13 +323,43 @@ def trial_record(trial, trial_dir: Path) -> dict:
     return record
 
 
-def search(spec: Spec, dataset: Dataset, run_dir: Path, *, seed: int, verbose: int = 0, on_trial=None) -> list[dict]:
-    """Run (or resume) the search in `run_dir/tuner`; return every ended trial's record."""
-    hypermodel = SpecHyperModel(spec, dataset, verbose=verbose)
+def search(spec: Spec, dataset: Dataset, run_dir: Path, *, seed: int, verbose: int = 0, on_trial=None,
+           on_event=lambda kind, info: None, role=None, strategy=None) -> list[dict]:
+    """Run (or resume) the search in `run_dir/tuner`; return every ended trial's record.
+
+    `role` (a distributed.Role) makes this process the chief, which serves
+    the oracle to workers and returns the merged trials when they are done,
+    or a worker, which runs the trials the chief hands it and returns [].
+    `on_trial` gets a dict after each trial: on the chief or a single process
+    the trial's number, the grid size and the best so far; on a worker, the
+    trial alone. `on_event` gets the chief's news (workers started or lost).
+    """
+    if role is not None:
+        role.enter()
+    hypermodel = SpecHyperModel(spec, dataset, verbose=verbose, strategy=strategy)
     tuner = SpecTuner(make_oracle(spec, seed), hypermodel, executions=spec.tuner["executions"], seed=seed,
-                      total=planned_trials(spec), on_trial=on_trial, directory=str(run_dir),
-                      project_name="tuner", overwrite=False)
-    tuner.search(verbose=0)
+                      total=planned_trials(spec), directory=str(run_dir), project_name="tuner", overwrite=False)
+    if role is not None and role.name == "worker":
+        tuner.on_trial = on_trial
+        tuner.search(verbose=0)
+        return []
     oracle = tuner.oracle
+    if on_trial is not None:
+        def progress(trial, tuner_id):
+            best = oracle.get_best_trials(1)
+            on_trial({"number": len(oracle.end_order), "total": planned_trials(spec),
+                      "worker": tuner_id if role is not None else None,
+                      "trial": trial_record(trial, Path(tuner.get_trial_dir(trial.trial_id))),
+                      "best": trial_record(best[0], Path(tuner.get_trial_dir(best[0].trial_id))) if best else None})
+        oracle.on_trial_end = progress
+    # Trials left running by a process that stopped run again first.
+    oracle.requeue()
+    if role is None:
+        tuner.search(verbose=0)
+    else:
+        oracle.verbose = 0   # Keras Tuner's own per-trial display; the CLI prints its lines instead
+        tuner.save()
+        from . import distributed
+        distributed.serve(oracle, role, on_event=on_event)
     ended = dict.fromkeys(oracle.end_order)   # in order, once each (older runs could list a trial twice)
     return [trial_record(oracle.trials[trial_id], Path(tuner.get_trial_dir(trial_id))) for trial_id in ended]

@@ -113,3 +113,76 @@ def test_search_records_every_execution(tmp_path):
     assert {"val_accuracy", "test_accuracy", "duration_s"} <= set(executions[0])
     assert events[0]["number"] == 1 and events[0]["total"] == 1
     assert trials[0]["hyperparameters"] == {"learning_rate": 0.5, "iterations": 100, "hidden_units": 32}
+
+
+def _values(trial):
+    return trial.hyperparameters.values["a"], trial.hyperparameters.values["b"]
+
+
+def test_grid_points_go_to_every_idle_worker_at_once_and_each_runs_once(tmp_path):
+    oracle = _grid_tuner(tmp_path).oracle          # the chief's oracle, asked by three workers
+    running = {worker: oracle.create_trial(worker) for worker in ("w1", "w2", "w3")}
+    # Keras Tuner alone answers IDLE to w3 until w1 or w2 ends; the grid is fixed, so it need not wait.
+    assert [t.status for t in running.values()] == ["RUNNING"] * 3
+    seen = [_values(t) for t in running.values()]
+    while running:
+        worker, trial = next(iter(running.items()))
+        trial.status = "COMPLETED"
+        oracle.update_trial(trial.trial_id, {"val_accuracy": 0.5})
+        oracle.end_trial(trial)
+        del running[worker]
+        following = oracle.create_trial(worker)
+        if following.status == "RUNNING":
+            running[worker] = following
+            seen.append(_values(following))
+    assert sorted(seen) == [(a, b) for a in (1, 2, 3) for b in (1, 2)]
+    assert not oracle.search_ended()           # until every worker has been told to stop
+    assert [oracle.create_trial(worker).status for worker in ("w1", "w2", "w3")] == ["STOPPED"] * 3
+    assert oracle.search_ended()
+
+
+def test_a_trial_of_a_lost_worker_goes_to_the_next_that_asks(tmp_path):
+    oracle = _grid_tuner(tmp_path).oracle
+    lost = oracle.create_trial("w1")
+    assert oracle.requeue("w1") == lost.trial_id
+    assert not oracle.search_ended()
+    again = oracle.create_trial("w2")
+    assert again.trial_id == lost.trial_id and again.status == "RUNNING"
+    saved = json.loads((tmp_path / "p" / "oracle.json").read_text())
+    assert saved["ongoing_trials"] == {"w2": lost.trial_id} and saved["retry_queue"] == []
+
+
+def test_a_search_resumed_runs_a_trial_left_running_by_any_tuner_once(tmp_path):
+    first = _grid_tuner(tmp_path, stop_after=2)
+    with pytest.raises(KeyboardInterrupt):
+        first.search(verbose=0)
+    path = tmp_path / "p" / "oracle.json"
+    saved = json.loads(path.read_text())
+    saved["ongoing_trials"] = {"worker-9": saved["ongoing_trials"].pop("tuner0")}   # a worker that was killed
+    path.write_text(json.dumps(saved))
+    second = _grid_tuner(tmp_path)
+    second.oracle.requeue()           # what tuning.search does on every start
+    second.search(verbose=0)
+    assert sorted((v["a"], v["b"]) for v in first.runs + second.runs) == [(a, b) for a in (1, 2, 3)
+                                                                          for b in (1, 2)]
+
+
+def test_a_trial_cut_short_keeps_its_finished_seeds(tmp_path, monkeypatch):
+    spec = specs.load("ann", "smoke", ("tuner.executions=3", "search.iterations=[100]", "search.learning_rate=[0.5]"))
+    dataset = data.load("digits", seed=0, limit=200)
+    real_fit, seeds = tuning.training.fit, []
+
+    def fit(*args, **kwargs):
+        if len(seeds) == 2 and not monkeypatch.resumed:
+            raise KeyboardInterrupt              # killed during the third seed
+        seeds.append(kwargs["seed"])
+        return real_fit(*args, **kwargs)
+
+    monkeypatch.resumed = False
+    monkeypatch.setattr(tuning.training, "fit", fit)
+    with pytest.raises(KeyboardInterrupt):
+        tuning.search(spec, dataset, tmp_path, seed=11)
+    monkeypatch.resumed = True
+    trials = tuning.search(spec, dataset, tmp_path, seed=11)
+    assert seeds == [11, 12, 13]
+    assert [e["seed"] for e in trials[0]["executions"]] == [11, 12, 13]
