@@ -23,6 +23,7 @@ import numpy as np
 
 from . import models, results, training
 from .data import Dataset
+from .errors import AnnKerasError
 from .specs import Spec
 
 EXECUTIONS_FILE = "executions.json"
@@ -237,6 +238,10 @@ def make_oracle(spec: Spec, seed: int) -> kt.Oracle:
 # ---------------------------------------------------------------- the tuner
 
 
+class RunFolderMismatch(AnnKerasError, kt.errors.FatalError):
+    """A worker does not share the chief's run folder (Keras Tuner stops on a FatalError)."""
+
+
 class SpecTuner(kt.Tuner):
     """Runs a trial as `executions` seeded trainings and records each one.
 
@@ -258,6 +263,13 @@ class SpecTuner(kt.Tuner):
             self.worker_id = self.tuner_id
 
     def run_trial(self, trial, *args, **kwargs):
+        if self.worker_id and not (self._trial_dir(trial) / "trial.json").exists():
+            # The chief wrote trial.json when it handed this trial out: without it, this worker's run
+            # folder is not the chief's, and its results would never reach results.json.
+            raise RunFolderMismatch(
+                f"worker {self.worker_id}: the chief's run folder is not {Path(self.project_dir).parent} "
+                f"(trial {trial.trial_id} is not in it): give every worker the chief's experiment, profile, "
+                "--set, --seed, --data path and --runs-dir, on a file system they share")
         hp = trial.hyperparameters
         budget = hp.values.get("tuner/epochs")
         path = self._trial_dir(trial) / EXECUTIONS_FILE

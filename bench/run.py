@@ -2,6 +2,7 @@
 
     python bench/run.py --mode short   # a few minutes: the plain-fit baseline is projected from 500 epochs
     python bench/run.py --mode full    # the plain fit runs all 5000 epochs
+    python bench/run.py --mode full --only ann_workers   # re-measure one section, keep the other rows
 
 Writes reports/bench/README.md and bench.json, and prints the table. Never run in CI: timings
 depend on the machine, so they are measured here and stated with the hardware, not asserted in tests.
@@ -91,6 +92,43 @@ def ann_grid(mode: str) -> list[dict]:
                 "note": f"best trial {stored.best_trial_id}, final test accuracy "
                         f"{stored.final['metrics']['test_accuracy']:.3f}",
             })
+    return rows
+
+
+def ann_workers(mode: str) -> list[dict]:
+    """Distributed tuning: trials per minute on the ANN grid in one process, and with 1 and 2 workers."""
+    rows, measured = [], {}
+    command = [sys.executable, "-m", "ann_keras", "tune", "ann", "--no-report", "--progress", "none",
+               "--set", "tuner.paper_runs=false"]
+    variants = [("one process (no --workers)", []), ("--workers 1", ["--workers", "1"]),
+                ("--workers 2", ["--workers", "2"])]
+    for label, extra in variants:
+        with tempfile.TemporaryDirectory() as folder:
+            runs = Path(folder) / "runs"
+            wall, _ = timed(lambda: subprocess.run(command + extra + ["--runs-dir", str(runs)], check=True,
+                                                   capture_output=True))
+            stored = results.load(next(runs.glob("ann/*")))
+        search = stored.timings["search_s"]
+        trials = len(stored.trials)
+        busy = sum(e["duration_s"] for t in stored.trials for e in t["executions"])
+        measured[label] = {"search_s": search, "trials": trials, "points": sorted(
+            json.dumps(t["hyperparameters"], sort_keys=True) for t in stored.trials)}
+        rows.append({
+            "figure": f"ANN grid (8 configurations x 3 seeds) in {label}",
+            "ours": f"{trials / search * 60:.1f} trials/min", "baseline": "",
+            "baseline_is": "", "ratio": "", "goal": "",
+            "seconds": search, "trials_per_min": trials / search * 60,
+            "note": f"search {search:.1f} s{' (workers start included)' if extra else ''}, {wall:.1f} s wall; "
+                    f"{busy:.1f} s of training summed over the {trials} trials' executions",
+        })
+    single = measured["one process (no --workers)"]
+    for row, label in zip(rows, measured):
+        if label != "one process (no --workers)":
+            row["baseline"] = f"{single['trials'] / single['search_s'] * 60:.1f} trials/min"
+            row["baseline_is"] = "the same grid in one process"
+            row["ratio"] = f"{row['trials_per_min'] / (single['trials'] / single['search_s'] * 60):.2f}x"
+    same = all(m["points"] == single["points"] for m in measured.values())
+    rows[-1]["note"] += "; the same trials as one process" if same else "; TRIALS DIFFER from one process"
     return rows
 
 
@@ -192,12 +230,18 @@ def cnn_fast(mode: str, data_path: str | None, paper_seconds: float | None) -> l
     }]
 
 
-SECTIONS = [ann_trainer_vs_plain_fit, ann_grid, report_rebuild]
+SECTIONS = [ann_trainer_vs_plain_fit, ann_grid, ann_workers, report_rebuild]
 
 TEMPLATE = """# Benchmarks
 
-Written by `make bench` (`python bench/run.py --mode {{ mode }}`) on {{ finished }}.
+Written by `make bench` (`{{ command }}`) on {{ finished }}.
 Each figure sits beside a baseline measured in the same run on the same machine.
+{% if measured %}
+Sections and when each was last measured:
+{% for k, v in measured.items() %}
+- {{ k }}: {{ v }}
+{% endfor %}
+{% endif %}
 
 Hardware: {{ hardware.cpu }}, {{ hardware.usable_cpus }} usable cores, {{ hardware.memory_gib }} GiB,
 {{ hardware.gpus | join(', ') if hardware.gpus else 'no GPU' }}.
@@ -217,24 +261,47 @@ def main():
     parser.add_argument("--out", type=Path, default=ROOT / "reports" / "bench")
     parser.add_argument("--data", default=os.environ.get("ANN_KERAS_CIFAR10"),
                         help="CIFAR-10 copy for the CNN figures (default: $ANN_KERAS_CIFAR10)")
+    parser.add_argument("--only", nargs="+", choices=[section.__name__ for section in ALL_SECTIONS],
+                        help="measure only these sections; the other rows are kept from the last bench.json")
     args = parser.parse_args()
-    rows = []
-    for section in SECTIONS:
+    chosen = [section for section in ALL_SECTIONS if not args.only or section.__name__ in args.only]
+    previous = results.read_json(args.out / "bench.json") if args.only and (args.out / "bench.json").exists() \
+        else {"rows": [], "measured": {}}
+    rows, measured = {}, dict(previous.get("measured", {}))
+    projected_paper_s = next((r["projected_paper_s"] for r in previous["rows"] if "projected_paper_s" in r), None)
+    for section in chosen:
         print(f"bench: {section.__doc__.splitlines()[0]}", flush=True)
-        rows += section(args.mode)
-    print(f"bench: {cnn_epochs.__doc__.splitlines()[0]}", flush=True)
-    cnn_rows = cnn_epochs(args.mode, args.data)
-    rows += cnn_rows
-    print(f"bench: {cnn_fast.__doc__.splitlines()[0]}", flush=True)
-    rows += cnn_fast(args.mode, args.data, next((r["projected_paper_s"] for r in cnn_rows if "projected_paper_s" in r),
-                                                None))
+        if section is cnn_fast:
+            section_rows = cnn_fast(args.mode, args.data, projected_paper_s)
+        elif section is cnn_epochs:
+            section_rows = cnn_epochs(args.mode, args.data)
+            projected_paper_s = next((r["projected_paper_s"] for r in section_rows if "projected_paper_s" in r),
+                                     projected_paper_s)
+        else:
+            section_rows = section(args.mode)
+        rows[section.__name__] = [dict(row, section=section.__name__) for row in section_rows]
+        measured[section.__name__] = f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, --mode {args.mode}"
+    # Rows keep the order of ALL_SECTIONS; rows from before sections were recorded keep their place first.
+    kept = [row for row in previous["rows"] if row.get("section") not in rows]
+    ordered = [row for row in kept if "section" not in row]
+    if ordered:
+        earlier = f"{previous['finished']}, --mode {previous['mode']}"
+        measured.setdefault("the rows before these (one earlier run)", earlier)
+    for section in ALL_SECTIONS:
+        ordered += rows.get(section.__name__) or [row for row in kept if row.get("section") == section.__name__]
     environment = results.environment()
+    command = " ".join(["python bench/run.py --mode", args.mode] + (["--only", *args.only] if args.only else []))
     info = {"mode": args.mode, "finished": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-            "hardware": environment["hardware"], "versions": environment["versions"], "rows": rows}
+            "hardware": environment["hardware"], "versions": environment["versions"], "rows": ordered,
+            "measured": measured, "only": args.only,
+            "command": command}
     text = jinja2.Template(TEMPLATE, trim_blocks=True, lstrip_blocks=True).render(**info)
     results.write_text(args.out / "README.md", text)
     results.write_json(args.out / "bench.json", info)
     print(text)
+
+
+ALL_SECTIONS = [*SECTIONS, cnn_epochs, cnn_fast]
 
 
 if __name__ == "__main__":

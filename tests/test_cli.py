@@ -32,6 +32,13 @@ def test_datasets_and_experiments_list_what_can_be_run():
     (["tune", "ann", "--tuner", "genetic"], "'genetic' is not one of"),
     (["train", "ann", "--executions", "0"], "0 is not in the range"),
     (["report", "no/such/run"], "does not exist"),
+    (["tune", "ann", "--role", "worker"], "--role worker needs --chief HOST:PORT and --worker-id ID"),
+    (["tune", "ann", "--workers", "2", "--role", "chief", "--listen", "h:1"], "cannot be combined with --role"),
+    (["tune", "ann", "--workers", "0"], "0 is not in the range"),
+    (["tune", "ann", "--workers", "2", "--strategy", "mirrored"], "choose one"),
+    (["tune", "ann", "--role", "chief", "--listen", "0.0.0.0"], "--listen '0.0.0.0': expected HOST:PORT"),
+    (["tune", "ann", "--role", "worker", "--chief", "h:1", "--worker-id", "w1", "--overwrite"],
+     "--overwrite is for the chief"),
 ])
 def test_bad_input_is_one_line_and_exit_code_2(in_tmp, args, message):
     result = invoke(*args)
@@ -40,6 +47,13 @@ def test_bad_input_is_one_line_and_exit_code_2(in_tmp, args, message):
     assert len(result.output.strip().splitlines()) == 1
     assert "Traceback" not in result.output
     assert not (in_tmp / "runs").exists() and not (in_tmp / "reports").exists()
+
+
+def test_half_set_keras_tuner_variables_are_one_line_and_exit_code_2(in_tmp, monkeypatch):
+    monkeypatch.setenv("KERASTUNER_ORACLE_IP", "10.0.0.5")
+    result = invoke("tune", "ann", "--profile", "smoke")
+    assert result.exit_code == 2 and len(result.output.strip().splitlines()) == 1
+    assert "KERASTUNER_ORACLE_IP set but KERASTUNER_TUNER_ID, KERASTUNER_ORACLE_PORT not" in result.output
 
 
 def test_report_on_a_folder_without_results(in_tmp):

@@ -71,6 +71,12 @@ def pid_of(worker_id: str, runs: Path) -> int:
     raise AssertionError(f"no process for {worker_id}")
 
 
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
 def stored(runs: Path) -> dict:
     (path,) = runs.glob("ann/*/results.json")
     return json.loads(path.read_text())
@@ -158,9 +164,7 @@ def test_a_worker_killed_mid_trial_leaves_its_trial_to_the_other(tmp_path, proce
 def test_chief_and_workers_started_apart_and_a_killed_worker_resumes_its_trial_when_restarted(
         tmp_path, processes):
     runs = tmp_path / "runs"
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     chief = processes("tune", "ann", *GRID, "--runs-dir", str(runs), "--no-report",
                       "--role", "chief", "--listen", f"127.0.0.1:{port}")
     worker = ["tune", "ann", *GRID, "--runs-dir", str(runs), "--role", "worker", "--chief", f"127.0.0.1:{port}"]
@@ -176,3 +180,17 @@ def test_chief_and_workers_started_apart_and_a_killed_worker_resumes_its_trial_w
     assert f"chief: serving the search at 127.0.0.1:{port}; start each worker" in output
     result = assert_every_point_once_and_nothing_corrupt(runs)
     assert next(t for t in result["trials"] if t["trial_id"] == trial_id)["executions"][0]["worker"] == "a"
+
+
+@pytest.mark.slow
+def test_a_worker_given_other_options_than_its_chief_stops_with_a_clear_message(tmp_path, processes):
+    runs = tmp_path / "runs"
+    port = free_port()
+    processes("tune", "ann", "--profile", "smoke", "--seed", "3", "--runs-dir", str(runs),
+              "--role", "chief", "--listen", f"127.0.0.1:{port}")
+    worker = processes("tune", "ann", "--profile", "smoke", "--seed", "4", "--runs-dir", str(runs),
+                       "--role", "worker", "--chief", f"127.0.0.1:{port}", "--worker-id", "w1")
+    output, _ = worker.communicate(timeout=TIMEOUT_S)
+    assert worker.returncode == 2, output
+    assert "ann-keras: error: worker w1: the chief's run folder is not" in output
+    assert "Traceback" not in output
