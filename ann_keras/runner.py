@@ -44,7 +44,7 @@ def tune(spec: Spec, *, seed: int, runs_root: Path, command: str, overwrite: boo
          strategy=None) -> tuple[results.RunResult | None, Path]:
     """Search the spec's grid, measure the paper's settings, retrain the best; write results.json.
 
-    With `role` (distributed.Role), this process is the chief, which serves
+    With `role` (roles.Role), this process is the chief, which serves
     the search to its workers and then goes on as above, or a worker, which
     runs the trials it is handed and returns (None, run folder).
     """

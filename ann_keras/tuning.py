@@ -245,17 +245,16 @@ class RunFolderMismatch(AnnKerasError, kt.errors.FatalError):
 class SpecTuner(kt.Tuner):
     """Runs a trial as `executions` seeded trainings and records each one.
 
-    `on_trial` is called with a plain dict after each trial; the CLI prints
-    it. Nothing here prints. In a worker process (Keras Tuner's variables
-    set), the oracle is the chief's, reached over gRPC.
+    Nothing here prints. In a worker process (Keras Tuner's variables set),
+    the oracle is the chief's, reached over gRPC, and `on_trial` is called
+    with a plain dict after each trial (elsewhere the oracle reports them).
     """
 
-    def __init__(self, oracle, hypermodel: SpecHyperModel, *, executions: int, seed: int, total: int | None,
-                 on_trial=None, **kwargs):
+    def __init__(self, oracle, hypermodel: SpecHyperModel, *, executions: int, seed: int, on_trial=None, **kwargs):
         # Keras Tuner prints "Reloading Tuner from ..." itself; the CLI says it instead.
         with contextlib.redirect_stdout(io.StringIO()):
             super().__init__(oracle, hypermodel, **kwargs)
-        self.executions, self.base_seed, self.total, self.on_trial = executions, seed, total, on_trial
+        self.executions, self.base_seed, self.on_trial = executions, seed, on_trial
         self.worker_id = None
         if self._is_worker():
             from . import distributed
@@ -339,7 +338,7 @@ def search(spec: Spec, dataset: Dataset, run_dir: Path, *, seed: int, verbose: i
            on_event=lambda kind, info: None, role=None, strategy=None) -> list[dict]:
     """Run (or resume) the search in `run_dir/tuner`; return every ended trial's record.
 
-    `role` (a distributed.Role) makes this process the chief, which serves
+    `role` (a roles.Role) makes this process the chief, which serves
     the oracle to workers and returns the merged trials when they are done,
     or a worker, which runs the trials the chief hands it and returns [].
     `on_trial` gets a dict after each trial: on the chief or a single process
@@ -349,10 +348,11 @@ def search(spec: Spec, dataset: Dataset, run_dir: Path, *, seed: int, verbose: i
     if role is not None:
         role.enter()
     hypermodel = SpecHyperModel(spec, dataset, verbose=verbose, strategy=strategy)
+    worker = role is not None and role.name == "worker"
     tuner = SpecTuner(make_oracle(spec, seed), hypermodel, executions=spec.tuner["executions"], seed=seed,
-                      total=planned_trials(spec), directory=str(run_dir), project_name="tuner", overwrite=False)
-    if role is not None and role.name == "worker":
-        tuner.on_trial = on_trial
+                      on_trial=on_trial if worker else None, directory=str(run_dir), project_name="tuner",
+                      overwrite=False)
+    if worker:
         tuner.search(verbose=0)
         return []
     oracle = tuner.oracle
