@@ -1,5 +1,6 @@
 """A chief and its workers over loopback: real processes, bounded in time, always cleaned up."""
 
+import io
 import json
 import os
 import signal
@@ -8,6 +9,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -114,6 +116,17 @@ def test_workers_without_gpus_share_the_cpu_threads():
     env = distributed.WorkerPool(["ann-keras"], 2).environment(0, {})
     cores = len(os.sched_getaffinity(0))
     assert env["TF_NUM_INTRAOP_THREADS"] == str(max(1, cores // 2)) and "CUDA_VISIBLE_DEVICES" not in env
+
+
+def test_worker_output_is_prefixed_and_tensorflows_start_up_lines_dropped():
+    echoed = []
+    pool = distributed.WorkerPool(["ann-keras"], 1, echo=echoed.append)
+    stdout = io.StringIO("WARNING: All log messages before absl::InitializeLog() is called are written to STDERR\n"
+                         "I0000 00:00:1795775216.348244   16952 port.cc:153] oneDNN custom operations are on.\n"
+                         "data: digits\n\ntrial 0001 done\n")
+    pool._pump("worker-1", SimpleNamespace(stdout=stdout))
+    assert echoed == ["[worker-1] data: digits", "[worker-1] trial 0001 done"]
+    assert pool.last_line("worker-1") == "trial 0001 done"
 
 
 def test_a_chief_cannot_listen_on_a_port_in_use():
