@@ -127,7 +127,9 @@ def train(experiment, **options):
               show_default=True)
 def reproduce(experiments, seed, runs_dir, reports_dir):
     entries = [(name, None) for name in experiments] or EXPERIMENTS_TO_REPRODUCE
-    gpu = bool(_import_runner().gpus())
+    _import_runner()
+    from . import devices
+    gpu = bool(devices.gpus())
     chosen = []
     for name, profile in entries:
         spec = specs.load(name, profile)   # every name is checked before any training starts
@@ -273,10 +275,9 @@ def _print_event(kind, info):
             click.echo(f"chief: serving the search at {info['address']}; start each worker with the same "
                        f"experiment and options plus --role worker --chief {info['address']} --worker-id ID")
     elif kind == "worker_died":
-        how = f"killed by signal {-info['code']}" if info["code"] < 0 else f"exit code {info['code']}"
         fate = (f"its trial {info['trial_id']} goes back to the queue" if info["trial_id"]
                 else "it held no trial")
-        click.echo(f"chief: {info['worker']} stopped ({how}); {fate}")
+        click.echo(f"chief: {info['worker']} stopped ({info['how']}); {fate}")
     elif kind == "paper_run":
         click.echo(f"paper setting {info['name']!r}: training beside the search")
     elif kind == "final_begin":

@@ -36,6 +36,7 @@ from keras_tuner.src import protos  # noqa: E402
 from keras_tuner.src.distribute import oracle_chief, oracle_client  # noqa: E402
 from keras_tuner.src.engine import trial as trial_module  # noqa: E402
 
+from .results import usable_cpus  # noqa: E402
 from .roles import VARIABLES, WORKER_OF, DistributedError, Role  # noqa: E402
 
 IDLE_WAIT_S = 0.5      # a worker's pause before asking again when every remaining trial is running elsewhere
@@ -96,8 +97,7 @@ def serve(oracle, role: Role, *, on_event=lambda kind, info: None) -> None:
             if pool is not None:
                 for worker_id, code in pool.reap():
                     trial_id = oracle.requeue(worker_id)
-                    on_event("worker_died", {"worker": worker_id, "code": code, "trial_id": trial_id,
-                                             "last_line": pool.last_line(worker_id)})
+                    on_event("worker_died", {"worker": worker_id, "how": describe_exit(code), "trial_id": trial_id})
                 if pool.all_exited():
                     if oracle.search_ended():
                         break
@@ -138,8 +138,7 @@ class WorkerPool:
                 env["TF_FORCE_GPU_ALLOW_GROWTH"] = "true"   # workers share a GPU: none may take all its memory
         else:
             # N processes with all cores' threads each would fight over the cores.
-            cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-            env.setdefault("TF_NUM_INTRAOP_THREADS", str(max(1, cores // len(self.ids))))
+            env.setdefault("TF_NUM_INTRAOP_THREADS", str(max(1, usable_cpus() // len(self.ids))))
             env.setdefault("TF_NUM_INTEROP_THREADS", "1")
         return env
 
@@ -183,8 +182,7 @@ class WorkerPool:
         if not failed:
             return "all exited normally"
         worker_id, code = failed[-1]
-        how = f"killed by signal {-code}" if code < 0 else f"exit code {code}"
-        return f"{worker_id} {how}: {self.last_line(worker_id) or 'no output'}"
+        return f"{worker_id} {describe_exit(code)}: {self.last_line(worker_id) or 'no output'}"
 
     def stop(self) -> None:
         """Stop every worker still running: SIGTERM, then SIGKILL after a grace period."""
@@ -200,6 +198,11 @@ class WorkerPool:
                 process.wait()
         for thread in self._threads:
             thread.join(timeout=1)
+
+
+def describe_exit(code: int) -> str:
+    """Return a process's exit as people say it ('killed by signal 9', 'exit code 2')."""
+    return f"killed by signal {-code}" if code < 0 else f"exit code {code}"
 
 
 def follow_chief(environ=os.environ) -> None:

@@ -149,6 +149,11 @@ PACKAGES = ("ann-keras", "tensorflow", "tensorflow-cpu", "keras", "keras-tuner",
             "scikit-learn", "pandas", "matplotlib")
 
 
+def usable_cpus() -> int:
+    """Return how many cores this process may run on (its affinity mask, where the system has one)."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
 def environment(gpus: list[str] | None = None) -> dict:
     """Return package versions and the hardware, for the report's summary."""
     versions = {"python": platform.python_version()}
@@ -164,7 +169,7 @@ def environment(gpus: list[str] | None = None) -> dict:
             "system": f"{platform.system()} {platform.release()}",
             "cpu": _cpu_model(),
             "cpu_count": os.cpu_count(),
-            "usable_cpus": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count(),
+            "usable_cpus": usable_cpus(),
             "memory_gib": _memory_gib(),
             "gpus": list(gpus or []),
         },

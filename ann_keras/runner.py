@@ -19,7 +19,6 @@ import keras
 import numpy as np
 
 from . import augment, data, devices, models, results, training, tuning
-from .devices import gpus  # noqa: F401 - the CLI asks the runner
 from .specs import Spec
 
 FINAL_DIR = "final"

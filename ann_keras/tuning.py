@@ -141,7 +141,8 @@ class AtomicStateMixin:
             if trial is not None and trial.trial_id not in self._retry_queue:
                 self._retry_queue.append(trial.trial_id)
                 requeued = trial.trial_id
-        self.save()
+        if requeued is not None:
+            self.save()
         return requeued
 
     @kt.synchronized

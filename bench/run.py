@@ -70,64 +70,57 @@ def ann_trainer_vs_plain_fit(mode: str) -> list[dict]:
     }]
 
 
+def tune_ann(*options: str) -> tuple[float, results.RunResult]:
+    """Run `ann-keras tune ann OPTIONS` in a fresh runs folder; return its wall time and its results."""
+    with tempfile.TemporaryDirectory() as folder:
+        runs = Path(folder) / "runs"
+        command = [sys.executable, "-m", "ann_keras", "tune", "ann", "--no-report", "--progress", "none",
+                   "--runs-dir", str(runs), *options]
+        wall, _ = timed(lambda: subprocess.run(command, check=True, capture_output=True))
+        return wall, results.load(next(runs.glob("ann/*")))
+
+
 def ann_grid(mode: str) -> list[dict]:
     """The whole `ann-keras tune ann` grid, as a user types it, TensorFlow start included."""
     rows = []
-    with tempfile.TemporaryDirectory() as folder:
-        runs = Path(folder) / "runs"
-        command = [sys.executable, "-m", "ann_keras", "tune", "ann", "--overwrite", "--no-report",
-                   "--runs-dir", str(runs), "--progress", "none"]
-        variants = [("grid only (8 configurations x 3 seeds)", ["--set", "tuner.paper_runs=false"])]
-        if mode == "full":
-            variants.append(("grid + the paper's 3 off-grid settings + final model", []))
-        for label, extra in variants:
-            wall, _ = timed(lambda: subprocess.run(command + extra, check=True, capture_output=True))
-            stored = results.load(next(runs.glob("ann/*")))
-            rows.append({
-                "figure": f"ANN: `ann-keras tune ann`, {label}",
-                "ours": f"{wall:.1f} s", "baseline": f"{stored.timings['search_s']:.1f} s in the search",
-                "baseline_is": "time inside the search itself (the rest: Python and TensorFlow start, final model)",
-                "ratio": "", "goal": "<= 90 s" if "only" in label else "",
-                "seconds": wall, "baseline_seconds": stored.timings["search_s"],
-                "note": f"best trial {stored.best_trial_id}, final test accuracy "
-                        f"{stored.final['metrics']['test_accuracy']:.3f}",
-            })
+    variants = [("grid only (8 configurations x 3 seeds)", ["--set", "tuner.paper_runs=false"])]
+    if mode == "full":
+        variants.append(("grid + the paper's 3 off-grid settings + final model", []))
+    for label, extra in variants:
+        wall, stored = tune_ann(*extra)
+        rows.append({
+            "figure": f"ANN: `ann-keras tune ann`, {label}",
+            "ours": f"{wall:.1f} s", "baseline": f"{stored.timings['search_s']:.1f} s in the search",
+            "baseline_is": "time inside the search itself (the rest: Python and TensorFlow start, final model)",
+            "ratio": "", "goal": "<= 90 s" if "only" in label else "",
+            "seconds": wall, "baseline_seconds": stored.timings["search_s"],
+            "note": f"best trial {stored.best_trial_id}, final test accuracy "
+                    f"{stored.final['metrics']['test_accuracy']:.3f}",
+        })
     return rows
 
 
 def ann_workers(mode: str) -> list[dict]:
     """Distributed tuning: trials per minute on the ANN grid in one process, and with 1 and 2 workers."""
-    rows, measured = [], {}
-    command = [sys.executable, "-m", "ann_keras", "tune", "ann", "--no-report", "--progress", "none",
-               "--set", "tuner.paper_runs=false"]
-    variants = [("one process (no --workers)", []), ("--workers 1", ["--workers", "1"]),
-                ("--workers 2", ["--workers", "2"])]
-    for label, extra in variants:
-        with tempfile.TemporaryDirectory() as folder:
-            runs = Path(folder) / "runs"
-            wall, _ = timed(lambda: subprocess.run(command + extra + ["--runs-dir", str(runs)], check=True,
-                                                   capture_output=True))
-            stored = results.load(next(runs.glob("ann/*")))
-        search = stored.timings["search_s"]
-        trials = len(stored.trials)
+    rows, points = [], []
+    for label, extra in [("one process (no --workers)", []), ("--workers 1", ["--workers", "1"]),
+                         ("--workers 2", ["--workers", "2"])]:
+        wall, stored = tune_ann("--set", "tuner.paper_runs=false", *extra)
+        search, trials = stored.timings["search_s"], len(stored.trials)
+        per_minute = trials / search * 60
         busy = sum(e["duration_s"] for t in stored.trials for e in t["executions"])
-        measured[label] = {"search_s": search, "trials": trials, "points": sorted(
-            json.dumps(t["hyperparameters"], sort_keys=True) for t in stored.trials)}
-        rows.append({
-            "figure": f"ANN grid (8 configurations x 3 seeds) in {label}",
-            "ours": f"{trials / search * 60:.1f} trials/min", "baseline": "",
-            "baseline_is": "", "ratio": "", "goal": "",
-            "seconds": search, "trials_per_min": trials / search * 60,
-            "note": f"search {search:.1f} s{' (workers start included)' if extra else ''}, {wall:.1f} s wall; "
-                    f"{busy:.1f} s of training summed over the {trials} trials' executions",
-        })
-    single = measured["one process (no --workers)"]
-    for row, label in zip(rows, measured):
-        if label != "one process (no --workers)":
-            row["baseline"] = f"{single['trials'] / single['search_s'] * 60:.1f} trials/min"
-            row["baseline_is"] = "the same grid in one process"
-            row["ratio"] = f"{row['trials_per_min'] / (single['trials'] / single['search_s'] * 60):.2f}x"
-    same = all(m["points"] == single["points"] for m in measured.values())
+        points.append(sorted(json.dumps(t["hyperparameters"], sort_keys=True) for t in stored.trials))
+        row = {"figure": f"ANN grid (8 configurations x 3 seeds) in {label}",
+               "ours": f"{per_minute:.1f} trials/min", "baseline": "", "baseline_is": "", "ratio": "", "goal": "",
+               "seconds": search, "trials_per_min": per_minute,
+               "note": f"search {search:.1f} s{' (workers start included)' if extra else ''}, {wall:.1f} s wall; "
+                       f"{busy:.1f} s of training summed over the {trials} trials' executions"}
+        if rows:   # beside the one-process row
+            single = rows[0]["trials_per_min"]
+            row.update(baseline=f"{single:.1f} trials/min", baseline_is="the same grid in one process",
+                       ratio=f"{per_minute / single:.2f}x")
+        rows.append(row)
+    same = all(p == points[0] for p in points)
     rows[-1]["note"] += "; the same trials as one process" if same else "; TRIALS DIFFER from one process"
     return rows
 
@@ -281,14 +274,11 @@ def main():
             section_rows = section(args.mode)
         rows[section.__name__] = [dict(row, section=section.__name__) for row in section_rows]
         measured[section.__name__] = f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, --mode {args.mode}"
-    # Rows keep the order of ALL_SECTIONS; rows from before sections were recorded keep their place first.
-    kept = [row for row in previous["rows"] if row.get("section") not in rows]
-    ordered = [row for row in kept if "section" not in row]
-    if ordered:
-        earlier = f"{previous['finished']}, --mode {previous['mode']}"
-        measured.setdefault("the rows before these (one earlier run)", earlier)
+    # Rows keep the order of ALL_SECTIONS; a section not measured now keeps its rows from bench.json.
+    ordered = []
     for section in ALL_SECTIONS:
-        ordered += rows.get(section.__name__) or [row for row in kept if row.get("section") == section.__name__]
+        ordered += rows.get(section.__name__) or [row for row in previous["rows"]
+                                                  if row["section"] == section.__name__]
     environment = results.environment()
     command = " ".join(["python bench/run.py --mode", args.mode] + (["--only", *args.only] if args.only else []))
     info = {"mode": args.mode, "finished": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
