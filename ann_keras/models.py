@@ -11,6 +11,7 @@ from keras import layers
 
 from .augment import build_augmentation
 from .errors import DataError
+from .normalization import FusedBatchNormalization
 from .sequences import MASK_VALUE
 
 
@@ -32,7 +33,9 @@ def build_cnn(input_shape, num_classes: int, params: dict, augment: dict | None 
 
     Per entry of `filters`, a pair of convolutions (each followed by batch
     normalisation and ReLU), a spatial reduction and dropout; then
-    `dense_layers` fully-connected ReLU layers with dropout, and a softmax.
+    `dense_layers` fully-connected ReLU layers (with `dense_dropout`), and a
+    softmax layer: with one hidden layer, the paper's "two fully connected
+    layers".
     The paper says dropout replaces pooling but its network must still
     shrink the 32x32 maps before the dense layers, so the default reading
     (`reduction = "stride"`) gives each pair's second convolution stride 2.
@@ -51,7 +54,7 @@ def build_cnn(input_shape, num_classes: int, params: dict, augment: dict | None 
             x = layers.Conv2D(filters, params["kernel_size"], strides=stride, padding="same",
                               use_bias=not params["batch_norm"], name=f"conv{pair}_{conv}")(x)
             if params["batch_norm"]:
-                x = layers.BatchNormalization(momentum=params["bn_momentum"], name=f"bn{pair}_{conv}")(x)
+                x = FusedBatchNormalization(momentum=params["bn_momentum"], name=f"bn{pair}_{conv}")(x)
             x = layers.ReLU()(x)
         if params["reduction"] == "maxpool":
             x = layers.MaxPooling2D(2, name=f"pool{pair}")(x)
@@ -59,8 +62,10 @@ def build_cnn(input_shape, num_classes: int, params: dict, augment: dict | None 
     x = layers.Flatten()(x)
     for index in range(params["dense_layers"]):
         x = layers.Dense(params["dense_units"], activation="relu", name=f"dense_{index + 1}")(x)
-        x = layers.Dropout(params["dropout"])(x)
-    outputs = layers.Dense(num_classes, activation="softmax", name="output")(x)
+        if params["dense_dropout"]:
+            x = layers.Dropout(params["dense_dropout"], name=f"dense_dropout_{index + 1}")(x)
+    # float32 whatever the precision: a bfloat16 softmax rounds probabilities to 3 digits.
+    outputs = layers.Dense(num_classes, activation="softmax", dtype="float32", name="output")(x)
     return keras.Model(inputs, outputs, name="cnn")
 
 
@@ -84,7 +89,7 @@ def build_resnet(input_shape, num_classes: int, params: dict, augment: dict | No
 
     def batch_norm(name):
         # Keras's default momentum (0.99) suits long runs; a few hundred steps need PyTorch's 0.9.
-        return layers.BatchNormalization(momentum=params["bn_momentum"], name=name)
+        return FusedBatchNormalization(momentum=params["bn_momentum"], name=name)
 
     def conv_bn(x, width, name):
         x = layers.Conv2D(width, 3, padding="same", use_bias=False, name=f"{name}_conv")(x)
@@ -107,7 +112,7 @@ def build_resnet(input_shape, num_classes: int, params: dict, augment: dict | No
     logits = layers.Dense(num_classes, name="logits")(x)
     # Max-pooled ReLU features are large; scaled-down logits keep the first steps from blowing up.
     logits = layers.Rescaling(params["logit_scale"], name="logit_scale")(logits)
-    outputs = layers.Softmax(name="output")(logits)
+    outputs = layers.Softmax(dtype="float32", name="output")(logits)
     return keras.Model(inputs, outputs, name="resnet")
 
 

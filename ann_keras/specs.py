@@ -99,6 +99,9 @@ TRAINING_PARAMS = {
                             minimum=0, default=0),
     "track_test": Field(bool, "also measure test accuracy after every epoch (for the paper's per-epoch figures)",
                         default=False),
+    "precision": Field(str, "arithmetic of the layers: float32, or bfloat16 with float32 weights and outputs "
+                            "(Keras's mixed_bfloat16; fast on CPUs with AVX512-BF16 or AMX, and on GPUs)",
+                       choices=("float32", "mixed_bfloat16"), default="float32"),
 }
 
 MODEL_PARAMS = {
@@ -119,7 +122,10 @@ MODEL_PARAMS = {
                              default=0.99),
         "reduction": Field(str, "how each pair halves the image: the second convolution's stride, "
                                 "max-pooling, or none", choices=("stride", "maxpool", "none")),
-        "dropout": Field(float, "dropout rate after each pair and each dense layer", minimum=0, maximum=0.95),
+        "dropout": Field(float, "dropout rate after each convolution pair (where pooling would be)", minimum=0,
+                         maximum=0.95),
+        "dense_dropout": Field(float, "dropout rate after each hidden fully-connected layer", minimum=0,
+                               maximum=0.95, default=0.0),
         "dense_units": Field(int, "nodes per fully-connected layer", minimum=1),
         "dense_layers": Field(int, "fully-connected layers before the softmax", minimum=0),
         "augment": Field(bool, "apply the [augment] layers in training"),

@@ -51,8 +51,20 @@ def train(model_name: str, params: dict, dataset: Dataset, *, seed: int, augment
     """Build the model from `params` with `seed` fixed, train it and evaluate it (within `strategy`'s scope)."""
     keras.utils.set_random_seed(seed)
     with strategy.scope() if strategy is not None else contextlib.nullcontext():
-        model = models.build(model_name, dataset.input_shape, dataset.num_classes, params, augment)
+        with precision(params["precision"]):
+            model = models.build(model_name, dataset.input_shape, dataset.num_classes, params, augment)
         return fit(model, params, dataset, seed=seed, verbose=verbose, budget=budget, resume_dir=resume_dir)
+
+
+@contextlib.contextmanager
+def precision(policy: str):
+    """Build layers under Keras dtype `policy` (each layer keeps its own, so a saved model does too)."""
+    previous = keras.config.dtype_policy()
+    keras.config.set_dtype_policy(policy)
+    try:
+        yield
+    finally:
+        keras.config.set_dtype_policy(previous)
 
 
 def compile_model(model: keras.Model, params: dict, steps_per_execution: int = 1, total_steps: int = 1) -> None:

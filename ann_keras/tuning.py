@@ -69,9 +69,10 @@ class SpecHyperModel(kt.HyperModel):
         return self.strategy.scope() if self.strategy is not None else contextlib.nullcontext()
 
     def build(self, hp):
-        with self.scope():
+        params = self.params(hp)
+        with self.scope(), training.precision(params["precision"]):
             return models.build(self.spec.model, self.dataset.input_shape, self.dataset.num_classes,
-                                self.params(hp), self.spec.augment)
+                                params, self.spec.augment)
 
     def fit(self, hp, model, *, seed: int, budget: int | None = None, **_):
         with self.scope():
