@@ -104,3 +104,51 @@ def image_grid(rows: list[list[np.ndarray]], *, row_titles: list[str], column_ti
                 cell.set_ylabel(row_titles[i], fontsize=8)
     figure.suptitle(title)
     return _png(figure)
+
+
+def epochs_beside_paper(by_epoch: list[list[float]], *, paper_points: dict[int, float], title: str) -> bytes:
+    """Return test accuracy per epoch (one line per seed, and their mean) with the paper's points marked.
+
+    `by_epoch` holds one list per execution; `paper_points` maps an epoch
+    (1-based) to the paper's accuracy there.
+    """
+    figure, axes = plt.subplots(figsize=(7, 3.8))
+    runs = [np.asarray(run, dtype=float) for run in by_epoch if run]
+    length = min(len(run) for run in runs)
+    epochs = np.arange(1, length + 1)
+    if len(runs) > 1:
+        for run in runs:
+            axes.plot(epochs, run[:length], color="tab:blue", alpha=0.3, linewidth=1)
+    mean = np.mean([run[:length] for run in runs], axis=0)
+    axes.plot(epochs, mean, marker=".", color="tab:blue",
+              label="ours" + (f" (mean of {len(runs)} seeds)" if len(runs) > 1 else ""))
+    for epoch, accuracy in sorted(paper_points.items()):
+        axes.plot([epoch], [accuracy], marker="*", markersize=13, color="tab:red", linestyle="none")
+        axes.annotate(f"paper, epoch {epoch}: {100 * accuracy:.1f}%", (epoch, accuracy), textcoords="offset points",
+                      xytext=(6, -14), fontsize=8, color="tab:red")
+    axes.plot([], [], marker="*", markersize=10, color="tab:red", linestyle="none", label="paper")
+    axes.set_xticks(epochs)
+    axes.set_xlabel("epoch")
+    axes.set_ylabel("test accuracy")
+    axes.grid(alpha=0.3)
+    axes.legend(loc="lower right")
+    axes.set_title(title)
+    return _png(figure)
+
+
+def classes_beside_paper(class_names: list[str], ours: list[float], paper: list[float | None], *,
+                         title: str) -> bytes:
+    """Return per-class accuracy as paired bars, ours beside the paper's (a missing paper value draws no bar)."""
+    positions = np.arange(len(class_names))
+    figure, axes = plt.subplots(figsize=(max(6.0, 0.75 * len(class_names) + 1.5), 3.8))
+    width = 0.4
+    axes.bar(positions - width / 2, [np.nan if p is None else p for p in paper], width, label="paper (Table I)",
+             color="tab:red", alpha=0.75)
+    axes.bar(positions + width / 2, ours, width, label="ours", color="tab:blue")
+    axes.set_xticks(positions, labels=class_names, rotation=45, ha="right")
+    axes.set_ylim(0, 1)
+    axes.set_ylabel("test accuracy (recall)")
+    axes.grid(alpha=0.3, axis="y")
+    axes.legend(loc="lower right")
+    axes.set_title(title)
+    return _png(figure)

@@ -123,6 +123,8 @@ def build_report(result: RunResult) -> Report:
         per_class = _table("per_class", frame)
         confused = _table("most_confused", metrics.most_confused(y_true, y_pred, class_names=class_names))
         heatmaps = _heatmaps(y_true, y_pred, class_names, frame)
+        if paper_classes:
+            heatmaps.insert(0, _classes_beside_paper(frame, class_names, paper_classes, result.title))
         curves = [Figure("training_curves", "Training curves",
                          f"Loss and accuracy of the final model per logged {final['history']['unit']}, "
                          "on the training and validation splits.",
@@ -134,6 +136,7 @@ def build_report(result: RunResult) -> Report:
                 "Accuracy of the final model after each epoch against wall time since its training started "
                 "(a resumed run counts from its restart); the dotted line is the paper's final test accuracy.",
                 plots.accuracy_against_time(final["history"], target=target, title=result.title)))
+    curves += _paper_epoch_figures(result)
     trials_frame = metrics.trials_table(result)
     trials = _trials(trials_frame)
     paper_frame = metrics.paper_table(result)
@@ -147,6 +150,36 @@ def build_report(result: RunResult) -> Report:
         paper_notes=spec["paper"].get("notes", "").strip(), paper=paper, trials=trials, per_class=per_class,
         confused=confused, heatmaps=heatmaps, curves=curves, augmentation=_augmentation(result),
     )
+
+
+def _classes_beside_paper(per_class: pd.DataFrame, class_names, paper_classes: dict, title: str) -> Figure:
+    ours = per_class.iloc[:len(class_names)]["recall"].tolist()
+    paper = [paper_classes.get(name) for name in class_names]
+    return Figure("per_class_beside_paper", "Per-class accuracy beside the paper's Table I",
+                  "Test accuracy of each class (the fraction of its test images classified correctly, i.e. its "
+                  "recall) for our final model, beside the paper's Table I.",
+                  plots.classes_beside_paper(class_names, ours, paper, title=title))
+
+
+def _paper_epoch_figures(result: RunResult) -> list[Figure]:
+    """Return, per paper setting with per-epoch test accuracy, that curve with the paper's points marked."""
+    figures = []
+    for index, run in enumerate(result.paper_runs):
+        by_epoch = [e["test_accuracy_by_epoch"] for e in run.get("executions", []) if e.get("test_accuracy_by_epoch")]
+        points = {}
+        if run.get("first_epoch_test_accuracy") is not None:
+            points[1] = run["first_epoch_test_accuracy"]
+        if run.get("best_epoch_test_accuracy") is not None and run.get("best_epoch"):
+            points[int(run["best_epoch"])] = run["best_epoch_test_accuracy"]
+        if not by_epoch or not points:
+            continue
+        name = "paper_run_epochs" if index == 0 else f"paper_run_{index + 1}_epochs"
+        figures.append(Figure(
+            name, f"Test accuracy per epoch: {run['name']}",
+            f"Our test accuracy after each epoch of the paper's setting \"{run['name']}\", with the paper's "
+            "reported points marked (stars): its accuracy after the first epoch and its best epoch.",
+            plots.epochs_beside_paper(by_epoch, paper_points=points, title=f"{result.title}: {run['name']}")))
+    return figures
 
 
 def _augmentation(result: RunResult) -> list[Figure]:

@@ -134,9 +134,10 @@ def test_cnn_smoke_tune_reports_augmentation_and_three_heatmaps(in_tmp):
     result = invoke("tune", "cnn", "--profile", "smoke")
     assert result.exit_code == 0, result.output
     page = (in_tmp / "reports" / "cnn" / "index.html").read_text()
-    assert 'id="augmentation"' in page and page.count('src="data:image/png;base64,') == 6
+    # Table I drawn beside ours, three heatmaps, two curves, augmentation samples
+    assert 'id="augmentation"' in page and page.count('src="data:image/png;base64,') == 7
     markdown = (in_tmp / "reports" / "cnn" / "README.md").read_text()
-    assert "paper_accuracy" in markdown                          # Table I beside ours
+    assert "paper_accuracy" in markdown and "(per_class_beside_paper.png)" in markdown  # Table I beside ours
     assert "best configuration" in markdown and "76.3%" in markdown
 
 

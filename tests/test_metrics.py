@@ -77,3 +77,20 @@ def test_training_seconds_add_every_recorded_training_once(fixture_results):
     result = results.load(fixture_results)
     trials = sum(e["duration_s"] for t in result.trials for e in t["executions"])
     assert metrics.training_seconds(result) == pytest.approx(trials + result.final["duration_s"])
+
+
+def test_final_models_last_epochs_show_how_much_the_last_epoch_is_a_draw(fixture_results):
+    data = results.load(fixture_results).to_dict()
+    data["spec"]["paper"]["final"] = {"test_accuracy": 0.763}
+    accuracies = [0.5 + 0.01 * i for i in range(20)] + [0.74, 0.76, 0.73, 0.77, 0.75, 0.72, 0.78, 0.75, 0.74, 0.76]
+    data["final"]["history"] = {"unit": "epoch", "step": list(range(1, 31)), "val_accuracy": accuracies,
+                                "test_accuracy": accuracies[:-1] + [0.77]}
+    table = metrics.paper_table(results.RunResult.from_dict(data))
+    row = table[table["measure"] == "test accuracy, mean of the last 10 epochs"].iloc[0]
+    last = accuracies[20:29] + [0.77]
+    assert row["ours_mean"] == pytest.approx(np.mean(last))
+    assert row["ours_std"] == pytest.approx(np.std(last))
+    assert "epochs 21-30: 72.0% to 78.0%" in row["source"]
+    del data["final"]["history"]["test_accuracy"]    # not tracked: validation accuracy instead
+    table = metrics.paper_table(results.RunResult.from_dict(data))
+    assert "validation accuracy, mean of the last 10 epochs" in set(table["measure"])

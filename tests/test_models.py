@@ -1,6 +1,7 @@
 import pytest
 
 from ann_keras import models, specs
+from ann_keras.normalization import FusedBatchNormalization
 
 
 def params(**overrides):
@@ -42,7 +43,11 @@ def test_cnn_is_the_papers_network_by_default():
     assert [c.strides for c in convs] == [(1, 1), (2, 2), (1, 1), (2, 2)]       # the "stride" reading
     norms = [layer for layer in model.layers if layer.name.startswith("bn")]
     assert len(norms) == 4 and all(n.momentum == 0.9 for n in norms)      # PyTorch's default, as the paper
-    assert [layer.units for layer in model.layers if layer.name.startswith("dense")] == [512, 512]
+    # "two fully connected layers": a hidden layer of 512 nodes and the output layer
+    assert [layer.units for layer in model.layers if layer.name.startswith("dense")] == [512]
+    assert all(isinstance(n, FusedBatchNormalization) for n in norms)
+    # dropout 0.5 in place of pooling only: after each convolution pair, none after the dense layer
+    assert [layer.name for layer in model.layers if "dropout" in layer.name] == ["dropout1", "dropout2"]
     assert all(layer.rate == 0.5 for layer in model.layers if "dropout" in layer.name)
     assert model.get_layer("output").activation.__name__ == "softmax"
     assert model.get_layer("dense_1").input.shape[-1] == 8 * 8 * 96

@@ -157,3 +157,25 @@ def test_hostile_names_stay_inert_text_in_chromium(hostile, tmp_path, browser):
     body = browser.execute_script("return document.body.innerText")
     assert HOSTILE in body
     assert browser.execute_script("return document.scripts.length") == 0
+
+
+def test_paper_figures_mark_the_papers_epochs_and_table(result, tmp_path):
+    """The paper's per-epoch points and its per-class table are drawn beside ours when the spec has them."""
+    data = copy.deepcopy(result.to_dict())
+    data["spec"]["paper"]["per_class_accuracy"] = {str(k): 0.5 + k / 40 for k in range(10)}
+    data["paper_runs"][0].update(first_epoch_test_accuracy=0.424, best_epoch_test_accuracy=0.592, best_epoch=3,
+                                 executions=[{"seed": 42, "test_accuracy_by_epoch": [0.4, 0.5, 0.6]},
+                                             {"seed": 43, "test_accuracy_by_epoch": [0.41, 0.52, 0.58]}])
+    folder = reports.write_report(results.RunResult.from_dict(data), tmp_path)
+    page = (folder / "index.html").read_text()
+    markdown = (folder / "README.md").read_text()
+    for name in ("per_class_beside_paper.png", "paper_run_epochs.png"):
+        assert (folder / name).stat().st_size > 1000
+        assert f"({name})" in markdown
+    assert "Test accuracy per epoch: baseline" in page
+
+
+def test_no_paper_figures_without_the_papers_numbers(result, tmp_path):
+    folder = reports.write_report(result, tmp_path)
+    assert not (folder / "per_class_beside_paper.png").exists()
+    assert not (folder / "paper_run_epochs.png").exists()

@@ -67,6 +67,23 @@ def test_cnn_learns_synthetic_images_with_augmentation(images_case):
     assert run.metrics["test_accuracy"] > 0.3       # ten classes: chance is 0.1
 
 
+def test_bfloat16_precision_learns_and_keeps_float32_weights_and_outputs(images_case, tmp_path):
+    import keras
+    spec, dataset = images_case
+    params = spec.with_params({"epochs": 6, "dropout": 0.1, "learning_rate": 0.01, "filters": [8, 16],
+                               "dense_units": 32, "precision": "mixed_bfloat16"}, "test")
+    run = training.train("cnn", params, dataset, seed=0, augment=spec.augment)
+    assert run.metrics["test_accuracy"] > 0.3
+    conv = run.model.get_layer("conv1_1")
+    assert conv.compute_dtype == "bfloat16" and conv.kernel.dtype == "float32"
+    assert run.model.get_layer("output").compute_dtype == "float32"
+    assert keras.config.dtype_policy().name == "float32"      # the global policy is restored
+    run.model.save(tmp_path / "model.keras")                  # a saved model keeps its precision
+    loaded = keras.models.load_model(tmp_path / "model.keras")
+    assert loaded.get_layer("conv1_1").compute_dtype == "bfloat16"
+    assert loaded.predict(dataset.x_test[:4], verbose=0).dtype == "float32"
+
+
 def test_test_accuracy_is_tracked_per_epoch_when_asked(images_case):
     spec, dataset = images_case
     run = training.train("cnn", spec.with_params({"epochs": 2, "track_test": True}, "test"), dataset, seed=0)
