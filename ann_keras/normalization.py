@@ -49,3 +49,32 @@ class FusedBatchNormalization(keras.layers.BatchNormalization):
                                                        variance=self.moving_variance, epsilon=self.epsilon,
                                                        is_training=False)
         return y
+
+
+def recompute_statistics(model: keras.Model, images, batch_size: int = 500) -> int:
+    """Set every batch-normalisation layer's moving mean and variance to their values on `images`, in order.
+
+    The moving averages that training leaves behind were collected on
+    augmented, dropped-out activations, over the last few dozen batches
+    while the weights moved; at inference the network sees clean images
+    with dropout off. Here each layer's statistics are measured on exactly
+    what it sees at inference (earlier layers already recomputed), as
+    "precise BN" does (Wu and Johnson, "Rethinking 'Batch' in BatchNorm",
+    2021). Training is unchanged: the next training step's updates start
+    from these values and replace them within an epoch. Returns the number
+    of layers recomputed.
+    """
+    norms = [layer for layer in model.layers if isinstance(layer, keras.layers.BatchNormalization)]
+    for layer in norms:
+        probe = keras.Model(model.inputs, layer.input)
+        total, total_squares, count = 0.0, 0.0, 0
+        for start in range(0, len(images), batch_size):
+            values = tf.cast(probe(images[start:start + batch_size], training=False), tf.float32)
+            axes = list(range(len(values.shape) - 1))
+            total += tf.reduce_sum(values, axis=axes)
+            total_squares += tf.reduce_sum(tf.square(values), axis=axes)
+            count += int(values.shape[0]) * int(tf.reduce_prod(values.shape[1:-1]))
+        mean = total / count
+        layer.moving_mean.assign(mean)
+        layer.moving_variance.assign(tf.maximum(total_squares / count - tf.square(mean), 0.0))
+    return len(norms)

@@ -19,7 +19,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from . import data, models
+from . import data, models, normalization
 from .data import Dataset
 
 HISTORY_FILE = "history.csv"
@@ -149,7 +149,11 @@ def fit(model: keras.Model, params: dict, dataset: Dataset, *, seed: int, verbos
         per_call = 1
     total_steps = epochs * (steps_per_epoch or math.ceil(len(y_train) / batch_size))
     compile_model(model, params, steps_per_execution=per_call, total_steps=total_steps)
-    callbacks = [TestMetrics(dataset, params)] if params["track_test"] else []
+    statistics = RecomputeStatistics(dataset, params["bn_recompute"], seed) if params["bn_recompute"] else None
+    # Recomputing comes first: validation and the per-epoch test accuracy are measured after it.
+    callbacks = [statistics] if statistics is not None else []
+    if params["track_test"]:
+        callbacks.append(TestMetrics(dataset, params))
     callbacks.append(Clock(started))   # last: its time includes the other callbacks' work
     if resume_dir is not None:
         callbacks += [keras.callbacks.BackupAndRestore(str(Path(resume_dir) / "backup")),
@@ -160,7 +164,9 @@ def fit(model: keras.Model, params: dict, dataset: Dataset, *, seed: int, verbos
                         validation_batch_size=1024, verbose=verbose, callbacks=callbacks).history
     if resume_dir is not None:
         history = read_history_csv(Path(resume_dir) / HISTORY_FILE)   # includes epochs before a restart
+    extra = statistics.compare_running(model, params) if statistics is not None else {}
     metrics, y_pred = evaluate(model, params, dataset)
+    metrics.update(extra)
     duration = time.perf_counter() - started
     return Execution(seed, metrics, _history(history, params), y_pred, duration, model)
 
@@ -175,6 +181,52 @@ class Clock(keras.callbacks.Callback):
     def on_epoch_end(self, epoch, logs=None):
         if logs is not None:
             logs["time_s"] = time.perf_counter() - self.started
+
+
+class RecomputeStatistics(keras.callbacks.Callback):
+    """Recomputes batch normalisation's statistics on clean training images before each validation.
+
+    Training itself is unchanged (it normalises with each batch's own
+    statistics); only what inference uses is measured afresh. The moving
+    averages training left are kept aside, so the final test accuracy can be
+    given with them too.
+    """
+
+    def __init__(self, dataset: Dataset, examples: int, seed: int):
+        super().__init__()
+        self.dataset = dataset
+        self.images, _ = data.subset(dataset.x_train, dataset.y_train, examples, seed)
+        self.running = None
+
+    def on_test_begin(self, logs=None):
+        self.recompute()
+
+    def recompute(self):
+        norms = self._norms()
+        self.running = [(n.moving_mean.numpy(), n.moving_variance.numpy()) for n in norms]
+        normalization.recompute_statistics(self.model, self.images)
+
+    def compare_running(self, model: keras.Model, params: dict) -> dict:
+        """Return test accuracy and loss with the moving averages training left (the frameworks' default)."""
+        if self.running is None:
+            self.model = model
+            self.recompute()
+        norms = self._norms()
+        recomputed = [(n.moving_mean.numpy(), n.moving_variance.numpy()) for n in norms]
+        for norm, (mean, variance) in zip(norms, self.running):
+            norm.moving_mean.assign(mean)
+            norm.moving_variance.assign(variance)
+        dataset = self.dataset
+        scores = predict(model, dataset.x_test, params)
+        for norm, (mean, variance) in zip(norms, recomputed):
+            norm.moving_mean.assign(mean)
+            norm.moving_variance.assign(variance)
+        return {"test_accuracy_running_bn": float(np.mean(scores.argmax(axis=1) == dataset.y_test)),
+                "test_loss_running_bn": float(loss_function(params)(
+                    targets(dataset.y_test, params, dataset.num_classes), scores))}
+
+    def _norms(self):
+        return [layer for layer in self.model.layers if isinstance(layer, keras.layers.BatchNormalization)]
 
 
 class TestMetrics(keras.callbacks.Callback):

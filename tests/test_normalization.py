@@ -60,3 +60,20 @@ def test_saved_model_round_trip(tmp_path):
     loaded = keras.models.load_model(tmp_path / "m.keras")
     assert isinstance(loaded.layers[-1], FusedBatchNormalization)
     np.testing.assert_allclose(loaded.predict(x, verbose=0), model.predict(x, verbose=0), atol=1e-6)
+
+
+def test_recomputed_statistics_are_those_of_the_inputs_each_layer_sees_at_inference():
+    from ann_keras.normalization import recompute_statistics
+    inputs = keras.Input((6, 6, 2))
+    hidden = FusedBatchNormalization(name="bn1")(inputs)
+    hidden = keras.layers.Dropout(0.5)(keras.layers.Conv2D(3, 3, name="conv")(hidden))
+    model = keras.Model(inputs, FusedBatchNormalization(name="bn2")(hidden))
+    images = np.random.default_rng(5).normal(4.0, 2.0, (300, 6, 6, 2)).astype("float32")
+    assert recompute_statistics(model, images, batch_size=128) == 2
+    bn1 = model.get_layer("bn1")
+    np.testing.assert_allclose(bn1.moving_mean, images.reshape(-1, 2).mean(axis=0), rtol=1e-4)
+    np.testing.assert_allclose(bn1.moving_variance, images.reshape(-1, 2).var(axis=0), rtol=1e-3)
+    # The second layer sees the first one's output with the new statistics and dropout off.
+    seen = keras.Model(inputs, model.get_layer("conv").output).predict(images, verbose=0).reshape(-1, 3)
+    np.testing.assert_allclose(model.get_layer("bn2").moving_mean, seen.mean(axis=0), atol=1e-4)
+    np.testing.assert_allclose(model.get_layer("bn2").moving_variance, seen.var(axis=0), rtol=1e-3)

@@ -147,3 +147,14 @@ def test_label_smoothing_uses_one_hot_targets_and_tta_averages_mirror_images(ima
     plain = run.model.predict(dataset.x_test, verbose=0)
     averaged = (plain + run.model.predict(mirrored, verbose=0)) / 2
     assert training.predict(run.model, dataset.x_test, params) == pytest.approx(averaged, abs=1e-6)
+
+
+def test_recomputed_statistics_are_used_and_the_moving_averages_kept_for_comparison(images_case):
+    spec, dataset = images_case
+    params = spec.with_params({"epochs": 2, "bn_recompute": 100, "track_test": True}, "test")
+    run = training.train("cnn", params, dataset, seed=0, augment=spec.augment)
+    assert {"test_accuracy_running_bn", "test_loss_running_bn"} <= set(run.metrics)
+    # The final metrics and the last epoch's test accuracy are both measured with recomputed statistics.
+    assert run.history["test_accuracy"][-1] == pytest.approx(run.metrics["test_accuracy"])
+    plain = training.train("cnn", spec.with_params({"epochs": 2}, "test"), dataset, seed=0, augment=spec.augment)
+    assert "test_accuracy_running_bn" not in plain.metrics
