@@ -66,7 +66,8 @@ def recompute_statistics(model: keras.Model, images, batch_size: int = 500) -> i
     """
     norms = [layer for layer in model.layers if isinstance(layer, keras.layers.BatchNormalization)]
     for layer in norms:
-        probe = keras.Model(model.inputs, layer.input)
+        # model.input, not model.inputs: a single-input model is then called with a bare array, as Keras expects.
+        probe = keras.Model(model.input, layer.input)
         total, total_squares, count = 0.0, 0.0, 0
         for start in range(0, len(images), batch_size):
             values = tf.cast(probe(images[start:start + batch_size], training=False), tf.float32)
