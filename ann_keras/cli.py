@@ -288,7 +288,11 @@ def _print_event(kind, info):
     elif kind == "paper_run":
         click.echo(f"paper setting {info['name']!r}: training beside the search")
     elif kind == "final_begin":
-        click.echo(f"final: retraining trial {info['trial_id']} with {_values(info['overrides'])}")
+        if info.get("fixed"):
+            click.echo(f"final: the spec's [final] sets {_values(info['fixed'])} instead of best trial "
+                       f"{info['trial_id']}'s values; training with {_values(info['overrides'])}")
+        else:
+            click.echo(f"final: retraining trial {info['trial_id']} with {_values(info['overrides'])}")
 
 
 def _trial_line(info) -> str:

@@ -141,6 +141,13 @@ def paper_table(result: RunResult) -> pd.DataFrame:
                              measure, paper["final"][key], ours, std, relative=key == "test_loss"))
     if paper.get("final", {}).get("test_accuracy") is not None and final:
         rows += _last_epochs(final, paper["final"]["test_accuracy"], _values(result.spec["final"]))
+        running = final["metrics"].get("test_accuracy_running_bn")
+        if running is not None and not seeds:
+            rows.append(_row({"setting": "final model", "changes": _values(result.spec["final"]), "executions": 1,
+                              "source": "the same weights evaluated with the moving averages training left, as "
+                                        "PyTorch and Keras do by default (we recompute them: bn_recompute)"},
+                             "test accuracy, batch-norm moving averages", paper["final"]["test_accuracy"],
+                             running, float("nan")))
     columns = ["setting", "measure", "changes", "paper", "ours", "ours_mean", "ours_std", "executions",
                "difference", "verdict", "paper_finding", "our_finding", "source", "baseline"]
     table = pd.DataFrame(rows, columns=columns)

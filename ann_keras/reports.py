@@ -278,6 +278,11 @@ def _distribution(distribution: dict) -> list[tuple[str, str]]:
     return [("Distribution", "; ".join(parts))] if parts else []
 
 
+def hardware_text(hardware: dict) -> str:
+    """Return a machine in one line: processor, cores, memory, GPUs."""
+    return _hardware(hardware)
+
+
 def _hardware(hardware: dict) -> str:
     gpus = ", ".join(hardware.get("gpus") or []) or "no GPU"
     return (f"{hardware.get('cpu', 'unknown CPU')}, {hardware.get('usable_cpus')} usable cores, "

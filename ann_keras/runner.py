@@ -74,7 +74,10 @@ def tune(spec: Spec, *, seed: int, runs_root: Path, command: str, overwrite: boo
     final = None
     if best is not None:
         overrides = {**best["hyperparameters"], **spec.final}
-        on_event("final_begin", {"trial_id": best["trial_id"], "overrides": overrides})
+        # A profile may fix the final configuration (the cpu profile trains the paper's); say so, not "retraining".
+        chosen = best["hyperparameters"]
+        fixed = {k: v for k, v in spec.final.items() if k in chosen and chosen[k] != v}
+        on_event("final_begin", {"trial_id": best["trial_id"], "overrides": overrides, "fixed": fixed})
         final = train_final(spec, dataset, overrides, run_dir, seed=seed, verbose=verbose, strategy=strategy)
         final["trial_id"] = best["trial_id"]
     timings["final_s"] = time.perf_counter() - stage

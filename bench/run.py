@@ -303,8 +303,8 @@ Sections and when each was last measured:
 {% endfor %}
 {% endif %}
 
-Hardware: {{ hardware.cpu }}, {{ hardware.usable_cpus }} usable cores, {{ hardware.memory_gib }} GiB,
-{{ hardware.gpus | join(', ') if hardware.gpus else 'no GPU' }}.
+Hardware of this invocation: {{ hardware.cpu }}, {{ hardware.usable_cpus }} usable cores,
+{{ hardware.memory_gib }} GiB, {{ hardware.gpus | join(', ') if hardware.gpus else 'no GPU' }}.
 Versions: {% for k, v in versions.items() %}{{ k }} {{ v }}{% if not loop.last %}, {% endif %}{% endfor %}.
 
 | figure | ours | baseline | baseline is | ratio | goal | note |
@@ -328,6 +328,10 @@ def main():
     previous = results.read_json(args.out / "bench.json") if args.only and (args.out / "bench.json").exists() \
         else {"rows": [], "measured": {}}
     rows, measured = {}, dict(previous.get("measured", {}))
+    hardware = reports.hardware_text(results.environment()["hardware"])
+    if previous.get("hardware"):   # bench.json files before the machine was noted per section
+        earlier = reports.hardware_text(previous["hardware"])
+        measured = {k: v if ", on " in v else f"{v}, on {earlier}" for k, v in measured.items()}
     projected_paper_s = next((r["projected_paper_s"] for r in previous["rows"] if "projected_paper_s" in r), None)
     for section in chosen:
         print(f"bench: {section.__doc__.splitlines()[0]}", flush=True)
@@ -342,7 +346,9 @@ def main():
         else:
             section_rows = section(args.mode)
         rows[section.__name__] = [dict(row, section=section.__name__) for row in section_rows]
-        measured[section.__name__] = f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, --mode {args.mode}"
+        # Sections re-measured alone (--only) may come from another machine: each says which it ran on.
+        measured[section.__name__] = (f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, --mode {args.mode}, "
+                                      f"on {hardware}")
     # Rows keep the order of ALL_SECTIONS; a section not measured now keeps its rows from bench.json.
     ordered = []
     for section in ALL_SECTIONS:

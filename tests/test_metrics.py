@@ -94,3 +94,12 @@ def test_final_models_last_epochs_show_how_much_the_last_epoch_is_a_draw(fixture
     del data["final"]["history"]["test_accuracy"]    # not tracked: validation accuracy instead
     table = metrics.paper_table(results.RunResult.from_dict(data))
     assert "validation accuracy, mean of the last 10 epochs" in set(table["measure"])
+
+
+def test_final_model_with_the_moving_averages_is_shown_beside_the_paper(fixture_results):
+    data = results.load(fixture_results).to_dict()
+    data["spec"]["paper"]["final"] = {"test_accuracy": 0.763}
+    data["final"]["metrics"]["test_accuracy_running_bn"] = 0.70
+    table = metrics.paper_table(results.RunResult.from_dict(data))
+    row = table[table["measure"] == "test accuracy, batch-norm moving averages"].iloc[0]
+    assert row["ours_mean"] == 0.70 and row["verdict"] == "below the paper"
