@@ -125,8 +125,10 @@ def epochs_beside_paper(by_epoch: list[list[float]], *, paper_points: dict[int, 
     for epoch, accuracy in sorted(paper_points.items()):
         axes.plot([epoch], [accuracy], marker="*", markersize=13, color="tab:red", linestyle="none")
         axes.annotate(f"paper, epoch {epoch}: {100 * accuracy:.1f}%", (epoch, accuracy), textcoords="offset points",
-                      xytext=(6, -14), fontsize=8, color="tab:red")
+                      xytext=(9, 2), fontsize=8, color="tab:red")
     axes.plot([], [], marker="*", markersize=10, color="tab:red", linestyle="none", label="paper")
+    lowest = min([float(mean.min())] + list(paper_points.values()))
+    axes.set_ylim(max(0.0, lowest - 0.05), None)   # room below the lowest point for its label
     axes.set_xticks(epochs)
     axes.set_xlabel("epoch")
     axes.set_ylabel("test accuracy")
