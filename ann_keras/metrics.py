@@ -140,10 +140,11 @@ def paper_table(result: RunResult) -> pd.DataFrame:
                               "executions": len(seeds) or 1, "source": source},
                              measure, paper["final"][key], ours, std, relative=key == "test_loss"))
     if paper.get("final", {}).get("test_accuracy") is not None and final:
-        rows += _last_epochs(final, paper["final"]["test_accuracy"], _values(result.spec["final"]))
+        changes = _values(result.spec["final"])
+        rows += _last_epochs(final, paper["final"]["test_accuracy"], changes)
         running = final["metrics"].get("test_accuracy_running_bn")
         if running is not None and not seeds:
-            rows.append(_row({"setting": "final model", "changes": _values(result.spec["final"]), "executions": 1,
+            rows.append(_row({"setting": "final model", "changes": changes, "executions": 1,
                               "source": "the same weights evaluated with the moving averages training left, as "
                                         "PyTorch and Keras do by default (we recompute them: bn_recompute)"},
                              "test accuracy, batch-norm moving averages", paper["final"]["test_accuracy"],

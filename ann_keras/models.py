@@ -6,6 +6,8 @@ belong to `training`, so one builder serves the tuner and a plain run alike.
 
 from __future__ import annotations
 
+import contextlib
+
 import keras
 from keras import layers
 
@@ -156,5 +158,17 @@ def check_input(model: str, input_shape) -> None:
 
 
 def build(model: str, input_shape, num_classes: int, params: dict, augment: dict | None = None) -> keras.Model:
-    """Return the model named `model` (a key of BUILDERS) built from `params`."""
-    return BUILDERS[model](input_shape, num_classes, params, augment)
+    """Return the model named `model` (a key of BUILDERS) built from `params`, in `params["precision"]`."""
+    with precision(params["precision"]):
+        return BUILDERS[model](input_shape, num_classes, params, augment)
+
+
+@contextlib.contextmanager
+def precision(policy: str):
+    """Build layers under Keras dtype `policy` (each layer keeps its own, so a saved model does too)."""
+    previous = keras.config.dtype_policy()
+    keras.config.set_dtype_policy(policy)
+    try:
+        yield
+    finally:
+        keras.config.set_dtype_policy(previous)

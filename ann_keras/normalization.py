@@ -37,7 +37,7 @@ class FusedBatchNormalization(keras.layers.BatchNormalization):
             return super().call(inputs, training=training, mask=mask)
         ones = tf.ones_like(self.moving_mean)
         gamma = self.gamma if self.scale else ones
-        beta = self.beta if self.center else ones * 0.0
+        beta = self.beta if self.center else tf.zeros_like(self.moving_mean)
         x = tf.cast(inputs, self.compute_dtype)   # bfloat16 stays bfloat16; statistics are float32 inside
         if training and self.trainable:
             y, mean, variance = tf.compat.v1.nn.fused_batch_norm(x, gamma, beta, epsilon=self.epsilon,
@@ -49,6 +49,23 @@ class FusedBatchNormalization(keras.layers.BatchNormalization):
                                                        variance=self.moving_variance, epsilon=self.epsilon,
                                                        is_training=False)
         return y
+
+
+def batch_norms(model: keras.Model) -> list:
+    """Return the model's batch-normalisation layers (Keras's and ours), in order."""
+    return [layer for layer in model.layers if isinstance(layer, keras.layers.BatchNormalization)]
+
+
+def moving_statistics(model: keras.Model) -> list:
+    """Return each batch-normalisation layer's moving mean and variance, as arrays."""
+    return [(layer.moving_mean.numpy(), layer.moving_variance.numpy()) for layer in batch_norms(model)]
+
+
+def set_moving_statistics(model: keras.Model, statistics: list) -> None:
+    """Undo to what `moving_statistics` returned."""
+    for layer, (mean, variance) in zip(batch_norms(model), statistics):
+        layer.moving_mean.assign(mean)
+        layer.moving_variance.assign(variance)
 
 
 def recompute_statistics(model: keras.Model, images, batch_size: int = 500) -> int:
@@ -64,7 +81,7 @@ def recompute_statistics(model: keras.Model, images, batch_size: int = 500) -> i
     from these values and replace them within an epoch. Returns the number
     of layers recomputed.
     """
-    norms = [layer for layer in model.layers if isinstance(layer, keras.layers.BatchNormalization)]
+    norms = batch_norms(model)
     for layer in norms:
         # model.input, not model.inputs: a single-input model is then called with a bare array, as Keras expects.
         probe = keras.Model(model.input, layer.input)

@@ -220,7 +220,7 @@ def headline(result: RunResult, paper_frame: pd.DataFrame) -> dict:
         "compared": None if chosen.empty else f"{chosen.iloc[0]['setting']}, test accuracy",
         "paper": None if chosen.empty else _float(chosen.iloc[0]["paper"]),
         "ours": None if chosen.empty else _float(chosen.iloc[0]["ours_mean"]),
-        "hardware": _hardware(result.environment["hardware"]),
+        "hardware": hardware_text(result.environment["hardware"]),
         "finished": result.finished,
     }
 
@@ -255,7 +255,7 @@ def _summary(result: RunResult) -> list[tuple[str, str]]:
                           "the paper's extra settings, the final model), resumed invocations included"),
         ("Wall time", f"{result.wall_time_s:.1f} s in the last invocation (" + ", ".join(
             f"{k.removesuffix('_s')} {v:.1f} s" for k, v in result.timings.items()) + ")"),
-        ("Hardware", _hardware(result.environment["hardware"])),
+        ("Hardware", hardware_text(result.environment["hardware"])),
         *_distribution(result.environment.get("distribution") or {}),
         ("Versions", ", ".join(f"{k} {v}" for k, v in versions.items())),
         ("Seed", f"{result.seed} (execution i uses seed + i)"),
@@ -280,10 +280,6 @@ def _distribution(distribution: dict) -> list[tuple[str, str]]:
 
 def hardware_text(hardware: dict) -> str:
     """Return a machine in one line: processor, cores, memory, GPUs."""
-    return _hardware(hardware)
-
-
-def _hardware(hardware: dict) -> str:
     gpus = ", ".join(hardware.get("gpus") or []) or "no GPU"
     return (f"{hardware.get('cpu', 'unknown CPU')}, {hardware.get('usable_cpus')} usable cores, "
             f"{hardware.get('memory_gib')} GiB, {gpus}")

@@ -51,20 +51,8 @@ def train(model_name: str, params: dict, dataset: Dataset, *, seed: int, augment
     """Build the model from `params` with `seed` fixed, train it and evaluate it (within `strategy`'s scope)."""
     keras.utils.set_random_seed(seed)
     with strategy.scope() if strategy is not None else contextlib.nullcontext():
-        with precision(params["precision"]):
-            model = models.build(model_name, dataset.input_shape, dataset.num_classes, params, augment)
+        model = models.build(model_name, dataset.input_shape, dataset.num_classes, params, augment)
         return fit(model, params, dataset, seed=seed, verbose=verbose, budget=budget, resume_dir=resume_dir)
-
-
-@contextlib.contextmanager
-def precision(policy: str):
-    """Build layers under Keras dtype `policy` (each layer keeps its own, so a saved model does too)."""
-    previous = keras.config.dtype_policy()
-    keras.config.set_dtype_policy(policy)
-    try:
-        yield
-    finally:
-        keras.config.set_dtype_policy(previous)
 
 
 def compile_model(model: keras.Model, params: dict, steps_per_execution: int = 1, total_steps: int = 1) -> None:
@@ -199,34 +187,22 @@ class RecomputeStatistics(keras.callbacks.Callback):
         self.running = None
 
     def on_test_begin(self, logs=None):
-        self.recompute()
-
-    def recompute(self):
-        norms = self._norms()
-        self.running = [(n.moving_mean.numpy(), n.moving_variance.numpy()) for n in norms]
+        self.running = normalization.moving_statistics(self.model)
         normalization.recompute_statistics(self.model, self.images)
 
     def compare_running(self, model: keras.Model, params: dict) -> dict:
         """Return test accuracy and loss with the moving averages training left (the frameworks' default)."""
-        if self.running is None:
-            self.model = model
-            self.recompute()
-        norms = self._norms()
-        recomputed = [(n.moving_mean.numpy(), n.moving_variance.numpy()) for n in norms]
-        for norm, (mean, variance) in zip(norms, self.running):
-            norm.moving_mean.assign(mean)
-            norm.moving_variance.assign(variance)
-        dataset = self.dataset
-        scores = predict(model, dataset.x_test, params)
-        for norm, (mean, variance) in zip(norms, recomputed):
-            norm.moving_mean.assign(mean)
-            norm.moving_variance.assign(variance)
-        return {"test_accuracy_running_bn": float(np.mean(scores.argmax(axis=1) == dataset.y_test)),
-                "test_loss_running_bn": float(loss_function(params)(
-                    targets(dataset.y_test, params, dataset.num_classes), scores))}
-
-    def _norms(self):
-        return [layer for layer in self.model.layers if isinstance(layer, keras.layers.BatchNormalization)]
+        if self.running is None:   # no validation ran (a resumed, finished run): recompute now
+            self.set_model(model)
+            self.on_test_begin()
+        recomputed = normalization.moving_statistics(model)
+        normalization.set_moving_statistics(model, self.running)
+        scores = predict(model, self.dataset.x_test, params)
+        normalization.set_moving_statistics(model, recomputed)
+        y = self.dataset.y_test
+        return {"test_accuracy_running_bn": float(np.mean(scores.argmax(axis=1) == y)),
+                "test_loss_running_bn": float(loss_function(params)(targets(y, params, self.dataset.num_classes),
+                                                                    scores))}
 
 
 class TestMetrics(keras.callbacks.Callback):

@@ -69,10 +69,9 @@ class SpecHyperModel(kt.HyperModel):
         return self.strategy.scope() if self.strategy is not None else contextlib.nullcontext()
 
     def build(self, hp):
-        params = self.params(hp)
-        with self.scope(), training.precision(params["precision"]):
+        with self.scope():
             return models.build(self.spec.model, self.dataset.input_shape, self.dataset.num_classes,
-                                params, self.spec.augment)
+                                self.params(hp), self.spec.augment)
 
     def fit(self, hp, model, *, seed: int, budget: int | None = None, **_):
         with self.scope():

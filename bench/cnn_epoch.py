@@ -50,9 +50,8 @@ params = spec.params
 if args.keras_batch_norm:
     models.FusedBatchNormalization = keras.layers.BatchNormalization
 keras.utils.set_random_seed(42)
-with training.precision(params["precision"]):
-    model = models.build("cnn", dataset.input_shape, dataset.num_classes,
-                         dict(params, augment=params["augment"] and not args.augment_in_pipeline), spec.augment)
+model = models.build("cnn", dataset.input_shape, dataset.num_classes,
+                     dict(params, augment=params["augment"] and not args.augment_in_pipeline), spec.augment)
 training.compile_model(model, params, steps_per_execution=args.steps_per_execution)
 x, y = data.subset(dataset.x_train, dataset.y_train, args.images, 42)
 batches = training.epoch_batches(x, y, params["batch_size"], 42)

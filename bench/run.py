@@ -145,6 +145,14 @@ def report_rebuild(mode: str) -> list[dict]:
     }]
 
 
+def cnn_epoch_child(data_path: str, images: int, *options: str) -> dict:
+    """Run bench/cnn_epoch.py in a process of its own (so its peak memory is its own); return its JSON line."""
+    command = [sys.executable, str(ROOT / "bench" / "cnn_epoch.py"), "--data", str(Path(data_path).resolve()),
+               "--images", str(images), *options]
+    output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+    return json.loads(output.strip().splitlines()[-1])
+
+
 def cnn_epochs(mode: str, data_path: str | None) -> list[dict]:
     """The paper's CNN: seconds per epoch, images per second, peak memory, projected `paper` profile."""
     if not data_path or not Path(data_path).exists():
@@ -153,10 +161,7 @@ def cnn_epochs(mode: str, data_path: str | None) -> list[dict]:
     images = 4000 if mode == "short" else 10000
 
     def child(*overrides):
-        command = [sys.executable, str(ROOT / "bench" / "cnn_epoch.py"), "--data", str(Path(data_path).resolve()),
-                   "--images", str(images)] + [f"--set={o}" for o in overrides]
-        output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
-        return json.loads(output.strip().splitlines()[-1])
+        return cnn_epoch_child(data_path, images, *[f"--set={o}" for o in overrides])
 
     ours = child()
     unreduced = child("params.reduction=none")
@@ -195,13 +200,6 @@ def cnn_speed(mode: str, data_path: str | None) -> list[dict]:
     if not data_path or not Path(data_path).exists():
         return []
     images = 4000 if mode == "short" else 10000
-    data = str(Path(data_path).resolve())
-
-    def child(*options):
-        command = [sys.executable, str(ROOT / "bench" / "cnn_epoch.py"), "--data", data, "--images", str(images),
-                   "--epochs", "3", *options]
-        output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
-        return json.loads(output.strip().splitlines()[-1])
 
     # Each variant changes one thing; interleaved twice, so a slow moment of the machine does not land on
     # one variant only. The last three show where the step's time goes (they are not what ann-keras runs).
@@ -213,7 +211,7 @@ def cnn_speed(mode: str, data_path: str | None) -> list[dict]:
     speeds = {name: [] for name in variants}
     for _ in range(2):
         for name, options in variants.items():
-            speeds[name].append(child(*options)["images_per_s"])
+            speeds[name].append(cnn_epoch_child(data_path, images, "--epochs", "3", *options)["images_per_s"])
     best = {name: max(values) for name, values in speeds.items()}
 
     def row(figure, name, against, against_is):
@@ -234,7 +232,7 @@ def cnn_speed(mode: str, data_path: str | None) -> list[dict]:
                 "bf16", ours),
             row("CNN step with 8 batches per compiled call (Keras's per-step overhead)", "steps8", "bf16", ours)]
     if mode == "full":
-        rows.append(_precision_parity(data))
+        rows.append(_precision_parity(str(Path(data_path).resolve())))
     return rows
 
 
