@@ -1,12 +1,12 @@
-"""Batch normalisation on TensorFlow's fused kernel: the same layer, weights and saved form, 1.5x faster here.
+"""Batch normalisation on TensorFlow's fused kernel: the same layer, weights and saved form, and faster.
 
 Keras 3's BatchNormalization computes the batch moments and the normalisation
 as separate element-wise operations in float32, with casts around them under
 a bfloat16 policy; its gradient is autodiff through all of them. TensorFlow's
 FusedBatchNormV3 does the forward and backward passes in one kernel each
 (oneDNN's on a CPU), reads bfloat16 directly and keeps its statistics in
-float32. On the paper's CNN it is most of the step's time that is not
-convolution (`make bench`, section cnn_speed).
+float32. On the paper's CNN it made a training step 1.19x faster in float32
+on a 2-core CPU, and with bfloat16 1.61x (`make bench`, section cnn_speed).
 
 The moving averages are updated as Keras updates them (`momentum`), except
 that the batch variance fed to them carries Bessel's correction n / (n - 1),
