@@ -18,9 +18,11 @@ from pathlib import Path
 import click
 
 from . import __version__, data, sequences, specs
-from .errors import AnnKerasError
+from .errors import AnnKerasError, DataError
 from .roles import ROLES, WORKER_OF, DistributedError, Role, role_from
 
+# Execution i uses seed + i, and NumPy's seeds stop at 2**32 - 1: this leaves room for any number of executions.
+MAX_SEED = 2**31 - 1
 STRATEGIES = ("default", "mirrored")   # devices.STRATEGIES, without importing TensorFlow for --help
 
 # (experiment, profile): None means the spec's default, or its `cpu` profile on a machine without a GPU.
@@ -60,7 +62,7 @@ def _common_options(command):
     options = [
         click.argument("experiment"),
         click.option("--profile", "-p", help="Profile from the spec's [profiles] (default: its default_profile)."),
-        click.option("--seed", type=int, default=42, show_default=True,
+        click.option("--seed", type=click.IntRange(0, MAX_SEED), default=42, show_default=True,
                      help="Fixes data splits, initialisation and shuffling; execution i uses seed+i."),
         click.option("--executions", type=click.IntRange(min=1), help="Seeds per configuration."),
         click.option("--data", "data_path", type=click.Path(exists=True, path_type=Path),
@@ -126,7 +128,7 @@ def train(experiment, **options):
 
 @cli.command(help="Run the paper's experiments end to end and write every report (what `make reproduce` runs).")
 @click.argument("experiments", nargs=-1)
-@click.option("--seed", type=int, default=42, show_default=True)
+@click.option("--seed", type=click.IntRange(0, MAX_SEED), default=42, show_default=True)
 @click.option("--runs-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("runs"), show_default=True)
 @click.option("--reports-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("reports"),
               show_default=True)
@@ -192,6 +194,8 @@ def _run(kind, experiment, extra, *, profile, seed, executions, overrides, data_
         extra.append(f"params.precision={precision}")
     settings = tuple(overrides) + tuple(extra)
     spec = specs.load(experiment, profile, settings)
+    if data_path is not None:
+        _check_data_option(spec, data_path)
     data_path = data_path or (os.environ.get(data.CIFAR10_ENV) if spec.dataset == "cifar10" else None)
     if data_path and not spec.data["path"]:
         # An absolute path in the spec: the run folder's hash is the same whichever way it was given.
@@ -224,6 +228,16 @@ def _run(kind, experiment, extra, *, profile, seed, executions, overrides, data_
         from . import reports
         folder = reports.write_report(result, reports_dir)
         click.echo(f"report: {folder / 'index.html'}")
+
+
+def _check_data_option(spec, data_path) -> None:
+    """Refuse --data where it would be ignored: a data set that reads no files, or a spec that names its own."""
+    if not data.reads_path(spec.dataset):
+        raise DataError(f"--data {data_path}: data set {spec.dataset!r} (profile {spec.profile}) reads no files; "
+                        "--data applies to: cifar10, images, aeon")
+    if spec.data["path"]:
+        raise DataError(f"--data {data_path}: the spec already reads [data] path = {spec.data['path']!r}; "
+                        "give one of the two")
 
 
 def _worker_command(spec, seed, settings, runs_dir, progress) -> list[str]:
@@ -351,7 +365,9 @@ def _format(table) -> str:
 
 def _write_index(reports_dir):
     from . import reports
-    path = reports.write_index(reports_dir)
+    path, skipped = reports.write_index(reports_dir)
+    for line in skipped:
+        click.echo(f"index: skipped {line}", err=True)
     click.echo(f"index: {path}")
 
 

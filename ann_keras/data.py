@@ -140,6 +140,12 @@ LOADERS = {
 }
 
 
+def reads_path(name: str) -> bool:
+    """Return whether data set `name` reads its files from [data] path (what --data sets)."""
+    key, _, argument = name.partition(":")
+    return key in ("cifar10", "images", "aeon") and not argument
+
+
 def available() -> dict[str, str]:
     """Return every data set name with a line on what it is and where it comes from."""
     return {name: text for name, (_, text) in LOADERS.items()}
@@ -162,12 +168,37 @@ def load(name: str, *, seed: int, test_size: float = 0.2, validation_size: float
     loader, _ = LOADERS[loader_name]
     splits = loader(seed, test_size=test_size, path=argument or path, image_size=image_size, channels=channels,
                     limit=limit, test_limit=test_limit)
-    x_train, y_train = subset(splits.x_train, splits.y_train, limit, seed)
-    x_test, y_test = subset(splits.x_test, splits.y_test, test_limit, seed)
-    x_train, x_val, y_train, y_val = train_test_split(
-        x_train, y_train, test_size=validation_size, random_state=seed, stratify=y_train)
+    _check_classes(splits, name)
+    try:
+        x_train, y_train = subset(splits.x_train, splits.y_train, limit, seed)
+        x_test, y_test = subset(splits.x_test, splits.y_test, test_limit, seed)
+        x_train, x_val, y_train, y_val = train_test_split(
+            x_train, y_train, test_size=validation_size, random_state=seed, stratify=y_train)
+    except ValueError as error:   # scikit-learn: too few examples for a stratified split of this size
+        raise DataError(f"data set {name!r}: cannot split {len(splits.y_train)} training examples in "
+                        f"{len(splits.class_names)} classes with [data] limit={limit}, test_limit={test_limit}, "
+                        f"validation_size={validation_size} ({error})") from None
     return Dataset(name, splits.source, tuple(splits.class_names), x_train, y_train, x_val, y_val, x_test, y_test,
                    tuple(splits.skipped))
+
+
+def _check_classes(splits: Splits, name: str) -> None:
+    """Refuse data a classifier cannot be trained and validated on, naming the data set and the class."""
+    where = f"data set {name!r} ({splits.source})"
+    if len(splits.class_names) < 2:
+        raise DataError(f"{where}: {len(splits.class_names)} class ({', '.join(splits.class_names)}); "
+                        "classification needs at least 2")
+    if len(splits.y_train) != len(splits.x_train) or len(splits.y_test) != len(splits.x_test):
+        raise DataError(f"{where}: {len(splits.y_train)} training labels for {len(splits.x_train)} examples, "
+                        f"{len(splits.y_test)} test labels for {len(splits.x_test)}; they must agree")
+    for labels in (splits.y_train, splits.y_test):
+        if labels.size and (labels.min() < 0 or labels.max() >= len(splits.class_names)):
+            raise DataError(f"{where}: label {labels.max()} is outside 0..{len(splits.class_names) - 1}")
+    # The validation split is stratified: each class needs one example on each side of it.
+    counts = np.bincount(splits.y_train, minlength=len(splits.class_names))
+    for index in np.flatnonzero(counts < 2):
+        raise DataError(f"{where}: class {splits.class_names[index]!r} has {counts[index]} training "
+                        "example(s); each class needs at least 2 (one for training, one for validation)")
 
 
 def subset(x, y, limit: int, seed: int):

@@ -8,18 +8,28 @@ Bad data policy: a file inside a class folder that cannot be decoded as an
 image (corrupt, or not an image at all) is skipped and counted, and the count
 and the first names appear in the report; everything else that is wrong (an
 empty class folder, a missing split, class folders that differ between the
-splits, an unreadable archive, a tar member that would land outside the
-target folder, a pickle that asks for code) stops the load with a message
-naming the file.
+splits, an unreadable or damaged archive, a tar member that would land
+outside the target folder, a pickle that asks for code or declares arrays
+CIFAR-10 does not hold, labels that do not match the images) stops the load
+with a message naming the file.
+
+Memory stays bounded by what the data really holds, whatever a header
+declares: an image file or tar member over MAX_FILE_BYTES is refused before
+it is read, an image whose header declares more than MAX_IMAGE_PIXELS is
+skipped like any unreadable image (a decompression bomb), a tar's images are
+decoded (and resized) one member at a time, and a CIFAR-10 pickle may only
+rebuild arrays of CIFAR-10's own sizes.
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
+import math
 import os
 import pickle
 import tarfile
+import zlib
 from pathlib import Path, PurePosixPath
 
 import numpy as np
@@ -29,6 +39,13 @@ from .results import write_bytes
 from .splits import Splits
 
 CACHE_VERSION = 1
+# Far above any photograph or CIFAR-10 batch (about 30 MB), far below what would strain memory.
+MAX_FILE_BYTES = 256 * 2**20
+# A 100-megapixel camera's picture is read; PIL's own bomb limit (about 179 megapixels) is never reached.
+MAX_IMAGE_PIXELS = 100_000_000
+# A CIFAR-10 batch: 10,000 rows of 3,072 bytes (a 32x32 RGB image, channel by channel) and 10,000 labels.
+CIFAR_ROW_BYTES = 3 * 32 * 32
+CIFAR_BATCH_ROWS = 10_000
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".tif", ".tiff", ".webp", ".ppm")
 CIFAR10_CLASSES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
 
@@ -86,10 +103,37 @@ class _ArraysOnly(pickle.Unpickler):
         self.where = where
 
     def find_class(self, module, name):
-        if (module, name) in self.ALLOWED:
-            return super().find_class(module, name)
-        raise DataError(f"{self.where}: refusing to unpickle {module}.{name}; a CIFAR-10 batch holds only "
-                        "arrays, lists and numbers")
+        if (module, name) not in self.ALLOWED:
+            raise DataError(f"{self.where}: refusing to unpickle {module}.{name}; a CIFAR-10 batch holds only "
+                            "arrays, lists and numbers")
+        found = super().find_class(module, name)
+        if name == "_reconstruct":
+            return self._bounded_reconstruct(found)
+        if name == "dtype":
+            return self._plain_dtype(found)
+        return found
+
+    def _bounded_reconstruct(self, reconstruct):
+        """Wrap NumPy's array constructor: it allocates the declared shape before any data is read."""
+        limit = CIFAR_BATCH_ROWS * CIFAR_ROW_BYTES
+
+        def bounded(subtype, shape, dtype):
+            if not (isinstance(shape, tuple) and len(shape) <= 2
+                    and all(type(n) is int and 0 <= n <= limit for n in shape) and math.prod(shape) <= limit):
+                raise DataError(f"{self.where}: declares an array of shape {str(shape)[:60]}; a CIFAR-10 batch "
+                                f"holds at most {CIFAR_BATCH_ROWS} x {CIFAR_ROW_BYTES} bytes")
+            return reconstruct(subtype, shape, dtype)
+        return bounded
+
+    def _plain_dtype(self, dtype):
+        """Wrap np.dtype: only fixed-size numbers (no Python objects inside arrays, no giant records)."""
+        def plain(*args, **kwargs):
+            made = dtype(*args, **kwargs)
+            if made.kind not in "biuf" or made.itemsize > 8:
+                raise DataError(f"{self.where}: refusing arrays of {made}; a CIFAR-10 batch holds bytes and "
+                                "integer labels")
+            return made
+        return plain
 
 
 def _is_cifar_python(path: Path) -> bool:
@@ -107,8 +151,26 @@ def _unpickle(data: bytes, where: str) -> dict:
         raise DataError(f"{where}: not a readable CIFAR-10 batch ({error})") from None
     if not isinstance(batch, dict) or b"data" not in batch or b"labels" not in batch:
         raise DataError(f"{where}: not a CIFAR-10 batch (no data and labels)")
-    images = np.asarray(batch[b"data"], dtype=np.uint8).reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1)
-    return {"x": np.ascontiguousarray(images), "y": np.asarray(batch[b"labels"], dtype=np.int64)}
+    data, labels = batch[b"data"], batch[b"labels"]
+    # Checked before any conversion: np.asarray of nested lists that share their items would expand them.
+    if not (isinstance(data, np.ndarray) and data.dtype == np.uint8 and data.ndim == 2
+            and data.shape[1] == CIFAR_ROW_BYTES and 0 < len(data) <= CIFAR_BATCH_ROWS):
+        shape = f"{data.dtype} array of shape {data.shape}" if isinstance(data, np.ndarray) else type(data).__name__
+        raise DataError(f"{where}: data is a {shape}; a CIFAR-10 batch holds a uint8 array of rows of "
+                        f"{CIFAR_ROW_BYTES} bytes (32x32 RGB), at most {CIFAR_BATCH_ROWS} rows")
+    if isinstance(labels, np.ndarray):
+        labels = labels.tolist() if labels.ndim == 1 and labels.dtype.kind in "iu" else None
+    if not isinstance(labels, list) or not all(type(label) is int for label in labels):
+        raise DataError(f"{where}: labels must be a list of integers, one per image")
+    if len(labels) != len(data):
+        raise DataError(f"{where}: {len(labels)} labels for {len(data)} images; a batch needs one label per image")
+    y = np.asarray(labels, dtype=np.int64)
+    outside = y[(y < 0) | (y >= len(CIFAR10_CLASSES))]
+    if outside.size:
+        raise DataError(f"{where}: label {outside[0]} is outside 0..{len(CIFAR10_CLASSES) - 1} "
+                        f"({', '.join(CIFAR10_CLASSES)})")
+    images = data.reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1)
+    return {"x": np.ascontiguousarray(images), "y": y}
 
 
 def _read_cifar_python(path: Path) -> Splits:
@@ -118,14 +180,13 @@ def _read_cifar_python(path: Path) -> Splits:
         folder = path / "cifar-10-batches-py" if (path / "cifar-10-batches-py").is_dir() else path
         for name in names:
             if (folder / name).exists():
-                found[name] = _unpickle((folder / name).read_bytes(), str(folder / name))
+                found[name] = _unpickle(_read_file(folder / name), str(folder / name))
     else:
         with _open_tar(path) as archive:
-            for member in archive:
+            for member in _members(archive, path):
                 base = PurePosixPath(member.name).name
                 if member.isfile() and base in names:
-                    _check_member(member, path)
-                    found[base] = _unpickle(archive.extractfile(member).read(), f"{path}:{member.name}")
+                    found[base] = _unpickle(_read_member(archive, member, path), f"{path}:{member.name}")
     missing = [name for name in names if name not in found]
     if missing:
         raise DataError(f"{path}: CIFAR-10 batches missing: {', '.join(missing)}")
@@ -148,40 +209,75 @@ class _FolderTree:
     def files(self):
         for path in sorted(self.root.rglob("*")):
             if path.is_file():
-                yield path.relative_to(self.root).as_posix(), path.read_bytes
+                yield path.relative_to(self.root).as_posix(), lambda path=path: _read_file(path)
 
     def folders(self):
         return {p.relative_to(self.root).as_posix() for p in self.root.rglob("*") if p.is_dir()}
 
 
-class _MemoryTree:
-    """Files of a tar archive, read in one sequential pass (seeking in a .tar.gz restarts decompression)."""
+class _DecodedTree:
+    """Files of a tar archive, decoded in one sequential pass (seeking in a .tar.gz restarts decompression).
 
-    def __init__(self, contents: dict[str, bytes], folders: set[str]):
-        self.contents, self._folders = contents, folders
+    Each member is decoded (and resized) as it is read, so memory holds the
+    decoded images and one member at a time, never the whole archive.
+    """
+
+    def __init__(self, decoded: dict, folders: set[str]):
+        self.decoded, self._folders = decoded, folders   # name -> image array, or the ValueError saying why not
 
     def files(self):
-        for name in sorted(self.contents):
-            yield name, (lambda name=name: self.contents[name])
+        for name in sorted(self.decoded):
+            yield name, (lambda name=name: self.decoded[name])
 
     def folders(self):
         return self._folders
 
 
 def _read_tar(path: Path, image_size, channels) -> Splits:
-    contents, folders = {}, set()
+    decoded, folders = {}, set()
     with _open_tar(path) as archive:
-        try:
-            for member in archive:
-                _check_member(member, path)
-                parts = PurePosixPath(member.name.removeprefix("./")).parts
-                upto = len(parts) if member.isdir() else len(parts) - 1
-                folders.update("/".join(parts[:i]) for i in range(1, upto + 1))
-                if member.isfile():
-                    contents["/".join(parts)] = archive.extractfile(member).read()
-        except (tarfile.TarError, OSError, EOFError) as error:
-            raise DataError(f"{path}: unreadable archive ({error})") from None
-    return _read_tree(_MemoryTree(contents, folders), path, image_size, channels)
+        for member in _members(archive, path):
+            parts = PurePosixPath(member.name.removeprefix("./")).parts
+            upto = len(parts) if member.isdir() else len(parts) - 1
+            folders.update("/".join(parts[:i]) for i in range(1, upto + 1))
+            if member.isfile() and len(parts) >= 3:   # split/class/image, perhaps under one top folder
+                try:
+                    decoded["/".join(parts)] = _decode(_read_member(archive, member, path), image_size, channels)
+                except ValueError as error:
+                    decoded["/".join(parts)] = error
+    return _read_tree(_DecodedTree(decoded, folders), path, image_size, channels)
+
+
+def _members(archive: tarfile.TarFile, path: Path):
+    """Yield the archive's members, each checked; then read on to the end, so a damaged gzip stream is noticed.
+
+    Tar stops at its end-of-archive blocks, before gzip's trailer, whose
+    checksum is what tells a damaged file: reading to the end checks it.
+    """
+    try:
+        for member in archive:
+            _check_member(member, path)
+            yield member
+        while archive.fileobj.read(1 << 20):
+            pass
+    except (tarfile.TarError, OSError, EOFError, zlib.error) as error:
+        raise DataError(f"{path}: unreadable or damaged archive ({error})") from None
+
+
+def _read_member(archive: tarfile.TarFile, member: tarfile.TarInfo, path: Path) -> bytes:
+    """Return a regular member's bytes, refusing one larger than MAX_FILE_BYTES before reading it."""
+    if member.size > MAX_FILE_BYTES:
+        raise DataError(f"{path}: member {member.name!r} holds {member.size:,} bytes; at most "
+                        f"{MAX_FILE_BYTES:,} are read per file")
+    return archive.extractfile(member).read()
+
+
+def _read_file(path: Path) -> bytes:
+    """Return a file's bytes, refusing one larger than MAX_FILE_BYTES before reading it."""
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise DataError(f"{path}: holds {size:,} bytes; at most {MAX_FILE_BYTES:,} are read per file")
+    return path.read_bytes()
 
 
 def _is_tar(path: Path) -> bool:
@@ -233,10 +329,15 @@ def _read_tree(tree, where: Path, image_size, channels) -> Splits:
             continue   # files beside the splits (a README, say) are not data
         split, name, _ = parts
         try:
-            images[split].append(_decode(read(), image_size, channels))
+            image = read()   # bytes from a folder; from a tar, the decoded image or why it could not be
+            if isinstance(image, ValueError):
+                raise image
+            if isinstance(image, bytes):
+                image = _decode(image, image_size, channels)
         except ValueError as error:
             skipped.append(f"{relative}: {error}")
             continue
+        images[split].append(image)
         labels[split].append(index[name])
     for split in ("train", "test"):
         counts = np.bincount(np.asarray(labels[split], dtype=np.int64), minlength=len(names))
@@ -269,10 +370,16 @@ def _decode(data: bytes, image_size, channels) -> np.ndarray:
     from PIL import Image, UnidentifiedImageError
     try:
         with Image.open(io.BytesIO(data)) as image:
+            width, height = image.size   # from the header, before any pixel is decoded
+            if width * height > MAX_IMAGE_PIXELS:
+                raise ValueError(f"declares {width}x{height} pixels, more than the {MAX_IMAGE_PIXELS:,} read; "
+                                 "a decompression bomb?")
             image = image.convert("L" if channels == 1 else "RGB")
             if image_size and image.size != (image_size, image_size):
                 image = image.resize((image_size, image_size), Image.BILINEAR)
             array = np.asarray(image, dtype=np.uint8)
+    except Image.DecompressionBombError as error:   # PIL's own limit, checked when the header is read
+        raise ValueError(f"declares too many pixels, a decompression bomb? ({error})") from None
     except (UnidentifiedImageError, OSError, SyntaxError) as error:
         raise ValueError(f"not a readable image ({type(error).__name__})") from None
     return array[..., None] if array.ndim == 2 else array

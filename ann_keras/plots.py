@@ -15,6 +15,10 @@ matplotlib.use("Agg")  # no display on servers and in CI
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
+# Labels come from data (class names, settings): a `$` must be drawn as a dollar sign, never start mathtext,
+# whose parser would fail on an unmatched one and break the whole report.
+matplotlib.rcParams["text.parse_math"] = False
+
 DPI = 110
 
 

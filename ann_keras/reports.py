@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import json
 import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,7 +21,8 @@ import markupsafe
 import numpy as np
 import pandas as pd
 
-from . import metrics, plots
+from . import metrics, names, plots
+from .errors import ResultsError
 from .results import RunResult, decode_images, write_bytes, write_text
 
 SUMMARY_FILE = "summary.json"
@@ -369,15 +371,42 @@ def _heatmaps(y_true, y_pred, class_names, per_class: pd.DataFrame) -> list[Figu
 # ---------------------------------------------------------------- rendering
 
 
-def _markdown_escape(value):
-    """Escape a value for Markdown: HTML entities (GitHub renders raw HTML), the table's `|`, newlines.
+# Markdown's own punctuation: emphasis, code, links and images, headings, strike-through, table cells.
+_MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_\[\]#!~|])")
+# What GitHub links by itself: scheme://..., mailto: and xmpp:, www.
+_AUTOLINK_COLON = re.compile(r"(?i):(?=//)|(?<=mailto):|(?<=xmpp):")
+_WWW = re.compile(r"(?i)\b(www)\.")
 
-    Markup (a macro's output, already escaped) passes through unchanged.
+
+def _markdown_escape(value):
+    """Return a value from data as inert Markdown text: it reads the same and makes no markup, link or image.
+
+    HTML is escaped (GitHub renders raw HTML), Markdown's punctuation gets a
+    backslash, newlines become spaces (one table cell, one paragraph), and
+    what GitHub would turn into a link by itself is broken up invisibly: the
+    `:` of `scheme://` or `mailto:` becomes an entity, `www.` loses its dot
+    to one, and an e-mail address gets an empty comment after its `@`.
+    Markup (the output of a template's macro, already escaped, or a file
+    name the report made) passes through unchanged.
     """
     if isinstance(value, markupsafe.Markup):
         return value
     text = str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return markupsafe.Markup(text.replace("|", "\\|").replace("\n", " "))
+    text = _MARKDOWN_PUNCTUATION.sub(r"\\\1", text)
+    text = _WWW.sub(r"\1&#46;", _AUTOLINK_COLON.sub("&#58;", text)).replace("@", "@<!-- -->")
+    return markupsafe.Markup(text.replace("\r", " ").replace("\n", " "))
+
+
+def _link(target: str) -> markupsafe.Markup:
+    """Return a link target the report made, after checking it stays inside the reports folder.
+
+    Every href and image source in both pages goes through this filter: a
+    relative path of plain names (a figure, a CSV, another report's folder),
+    never a URL, an absolute path or `..`.
+    """
+    if not all(names.is_plain(part) for part in str(target).split("/")):
+        raise ResultsError(f"refusing to link {str(target)[:80]!r}: a report links only its own files")
+    return markupsafe.Markup(target)
 
 
 def _environments() -> tuple[jinja2.Environment, jinja2.Environment]:
@@ -387,15 +416,16 @@ def _environments() -> tuple[jinja2.Environment, jinja2.Environment]:
     markdown_env = jinja2.Environment(loader=loader, autoescape=True, finalize=_markdown_escape,
                                       undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     for env in (html_env, markdown_env):
-        env.filters.update(pct=_pct, num=_num)
+        env.filters.update(pct=_pct, num=_num, link=_link)
         env.globals["style"] = (Path(__file__).parent / "templates" / "style.css").read_text()
     return html_env, markdown_env
 
 
 def write_report(result: RunResult, reports_dir: Path) -> Path:
     """Write reports/<experiment>/ (README.md, index.html, CSVs, PNGs); return the folder."""
+    folder = names.inside(reports_dir, result.spec.get("report_name", result.experiment), "report_name",
+                          ResultsError)
     report = build_report(result)
-    folder = Path(reports_dir) / result.spec.get("report_name", result.experiment)
     html_env, markdown_env = _environments()
     tables = [t for t in (report.paper, report.trials, report.per_class, report.confused) if t is not None]
     for table in tables:
@@ -408,16 +438,47 @@ def write_report(result: RunResult, reports_dir: Path) -> Path:
     return folder
 
 
-def write_index(reports_dir: Path) -> Path:
-    """Write reports/index.html and reports/README.md: one row per experiment's report."""
+# What the index reads from each report's summary.json (written by write_report as `headline`).
+_SUMMARY_SCHEMA = {
+    "type": "object",
+    "required": ["title", "profile", "dataset", "trials", "hardware", "finished"],
+    "properties": {
+        **{key: {"type": "string"} for key in ("title", "profile", "dataset", "hardware", "finished")},
+        "trials": {"type": "integer", "minimum": 0},
+        **{key: {"type": ["number", "null"]} for key in ("test_accuracy", "paper", "ours")},
+        "compared": {"type": ["string", "null"]},
+    },
+}
+
+
+def write_index(reports_dir: Path) -> tuple[Path, list[str]]:
+    """Write reports/index.html and reports/README.md: one row per experiment's report.
+
+    Return the page and the summary files left out, each with why: a folder
+    that is not a plain name, or a summary.json that is not one of ours, is
+    skipped rather than allowed to break the index or link anywhere.
+    """
+    import jsonschema
     reports_dir = Path(reports_dir)
-    rows = []
+    rows, skipped = [], []
     for path in sorted(reports_dir.glob(f"*/{SUMMARY_FILE}")):
         try:
-            rows.append(json.loads(path.read_text()))
-        except ValueError:
-            continue   # a foreign or damaged folder does not break the index
+            row = json.loads(path.read_text(encoding="utf-8"))
+            jsonschema.validate(row, _SUMMARY_SCHEMA)
+        except (OSError, ValueError, RecursionError, jsonschema.ValidationError) as error:
+            skipped.append(f"{path}: not an ann-keras summary ({_first_line(error)})")
+            continue
+        if not names.is_plain(path.parent.name):
+            skipped.append(f"{path}: folder name cannot be linked; use {names.RULE}")
+            continue
+        rows.append({**row, "experiment": path.parent.name})   # the link is the folder itself, never data
     html_env, markdown_env = _environments()
     write_text(reports_dir / "index.html", html_env.get_template("index.html.j2").render(rows=rows))
     write_text(reports_dir / "README.md", markdown_env.get_template("index.md.j2").render(rows=rows))
-    return reports_dir / "index.html"
+    return reports_dir / "index.html", skipped
+
+
+def _first_line(error: Exception) -> str:
+    text = getattr(error, "message", None) or str(error)
+    line = text.splitlines()[0] if text else type(error).__name__
+    return line if len(line) <= 100 else line[:97] + "..."

@@ -8,7 +8,9 @@ temporary name and renamed, so a kill never leaves half a file behind.
 from __future__ import annotations
 
 import base64
+import functools
 import json
+import math
 import os
 import platform
 import sys
@@ -17,6 +19,7 @@ from dataclasses import asdict, dataclass, field, fields
 from importlib import metadata
 from pathlib import Path
 
+from . import names
 from .errors import ResultsError
 
 SCHEMA_VERSION = 1
@@ -61,6 +64,8 @@ def read_json(path: Path):
         raise ResultsError(f"{path}: no such file") from None
     except (OSError, ValueError) as error:
         raise ResultsError(f"{path}: unreadable JSON ({error})") from None
+    except RecursionError:
+        raise ResultsError(f"{path}: unreadable JSON (values nested too deeply)") from None
 
 
 # ---------------------------------------------------------------- the run
@@ -98,18 +103,78 @@ class RunResult:
 
     @classmethod
     def from_dict(cls, data: dict, where: str = "results.json") -> "RunResult":
-        """Return a RunResult, or raise ResultsError naming what is missing."""
+        """Return a RunResult, or raise ResultsError naming the first thing that breaks the contract."""
         if not isinstance(data, dict):
             raise ResultsError(f"{where}: expected a JSON object")
         version = data.get("schema_version")
         if version != SCHEMA_VERSION:
-            raise ResultsError(f"{where}: schema_version {version!r} is not supported; valid choices: {SCHEMA_VERSION}")
+            raise ResultsError(f"{where}: schema_version {_short(repr(version))} is not supported; "
+                               f"valid choices: {SCHEMA_VERSION}")
+        validate(data, where)
         names = [f.name for f in fields(cls)]
-        optional = ("paper_runs", "augmentation")
-        missing = [name for name in names if name not in data and name not in optional]
-        if missing:
-            raise ResultsError(f"{where}: missing keys: {', '.join(missing)}")
         return cls(**{name: data[name] for name in names if name in data})
+
+
+# ---------------------------------------------------------------- the contract, checked
+
+SCHEMA_FILE = Path(__file__).with_name("results.schema.json")
+
+
+@functools.cache
+def _validator():
+    import jsonschema
+    schema = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
+    return jsonschema.Draft202012Validator(schema)
+
+
+def validate(data: dict, where: str = "results.json") -> None:
+    """Raise ResultsError unless `data` keeps the results.json contract.
+
+    The declared schema (results.schema.json) fixes every type a report
+    reads; the checks below it are the ones a schema cannot say: lengths
+    that must agree and labels that must name a class.
+    """
+    import jsonschema
+    error = jsonschema.exceptions.best_match(_validator().iter_errors(data))
+    if error is not None:
+        at = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path) or "(top level)"
+        message = error.message
+        if error.validator == "pattern":   # the only pattern is a plain folder name
+            message = f"{_short(repr(error.instance))} cannot name a folder; use {names.RULE}"
+        raise ResultsError(f"{where}: {at.lstrip('.')}: {_short(message, 160)}")
+    classes = len(data["dataset"]["class_names"])
+    final = data["final"]
+    if final:
+        if len(final["y_pred"]) != len(final["y_true"]):
+            raise ResultsError(f"{where}: final.y_pred has {len(final['y_pred'])} labels but final.y_true has "
+                               f"{len(final['y_true'])}; they must agree")
+        if max(final["y_true"] + final["y_pred"], default=0) >= classes:
+            raise ResultsError(f"{where}: final.y_true or y_pred holds a label >= {classes}, the number of "
+                               "classes in dataset.class_names")
+        history = final["history"]
+        for key, values in history.items():
+            if key != "unit" and len(values) != len(history["step"]):
+                raise ResultsError(f"{where}: final.history.{key} has {len(values)} points but "
+                                   f"final.history.step has {len(history['step'])}")
+    trial_ids = [trial["trial_id"] for trial in data["trials"]]
+    if data["best_trial_id"] is not None and data["best_trial_id"] not in trial_ids:
+        raise ResultsError(f"{where}: best_trial_id {_short(repr(data['best_trial_id']))} is not one of the trials: "
+                           f"{_short(', '.join(trial_ids) or '(none)')}")
+    stored = data.get("augmentation") or {}
+    if stored:
+        shape, text = stored["images"]["shape"], stored["images"]["uint8_base64"]
+        size = len(text) // 4 * 3 - text[-2:].count("=")
+        if len(text) % 4 or size != math.prod(shape):
+            raise ResultsError(f"{where}: augmentation.images holds {size} bytes, not the "
+                               f"{math.prod(shape)} its shape {shape} declares")
+        if len(stored["labels"]) != shape[0]:
+            raise ResultsError(f"{where}: augmentation.labels has {len(stored['labels'])} names for "
+                               f"{shape[0]} rows of images")
+
+
+def _short(text: str, limit: int = 80) -> str:
+    """Return `text` cut to `limit` characters, for one-line messages about huge values."""
+    return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
 def save(result: RunResult, run_dir: Path) -> Path:

@@ -9,6 +9,7 @@ model are skipped when their files exist.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import os
 import shutil
@@ -18,7 +19,7 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from . import augment, data, devices, models, results, training, tuning
+from . import augment, data, devices, locks, models, results, training, tuning
 from .specs import Spec
 
 FINAL_DIR = "final"
@@ -52,38 +53,40 @@ def tune(spec: Spec, *, seed: int, runs_root: Path, command: str, overwrite: boo
     if worker:
         # The chief made the run folder; a worker adds its trials there.
         on_event("worker_ready", {"worker": role.worker_id, "chief": role.address, "run_dir": str(run_dir)})
-    run_dir, dataset, started, clock, timings = _start(
-        spec, seed, run_dir, overwrite and not worker,
-        (lambda kind, info: kind != "resume" and on_event(kind, info)) if worker else on_event)
+    # One process per run folder; workers of a search work in their chief's folder, which it holds.
+    with contextlib.nullcontext() if worker else locks.hold(run_dir):
+        run_dir, dataset, started, clock, timings = _start(
+            spec, seed, run_dir, overwrite and not worker,
+            (lambda kind, info: kind != "resume" and on_event(kind, info)) if worker else on_event)
 
-    stage = time.perf_counter()
-    trials = tuning.search(spec, dataset, run_dir, seed=seed, verbose=verbose, role=role, strategy=strategy,
-                           on_trial=lambda info: on_event("worker_trial" if worker else "trial", info),
-                           on_event=on_event)
-    if worker:
-        return None, run_dir
-    timings["search_s"] = time.perf_counter() - stage
-    best = best_trial(trials, spec.tuner["objective"])
+        stage = time.perf_counter()
+        trials = tuning.search(spec, dataset, run_dir, seed=seed, verbose=verbose, role=role, strategy=strategy,
+                               on_trial=lambda info: on_event("worker_trial" if worker else "trial", info),
+                               on_event=on_event)
+        if worker:
+            return None, run_dir
+        timings["search_s"] = time.perf_counter() - stage
+        best = best_trial(trials, spec.tuner["objective"])
 
-    stage = time.perf_counter()
-    paper_runs = measure_paper_runs(spec, dataset, trials, run_dir, seed=seed, on_event=on_event,
-                                    strategy=strategy)
-    timings["paper_runs_s"] = time.perf_counter() - stage
+        stage = time.perf_counter()
+        paper_runs = measure_paper_runs(spec, dataset, trials, run_dir, seed=seed, on_event=on_event,
+                                        strategy=strategy)
+        timings["paper_runs_s"] = time.perf_counter() - stage
 
-    stage = time.perf_counter()
-    final = None
-    if best is not None:
-        overrides = {**best["hyperparameters"], **spec.final}
-        # A profile may fix the final configuration (the cpu profile trains the paper's); say so, not "retraining".
-        chosen = best["hyperparameters"]
-        fixed = {k: v for k, v in spec.final.items() if k in chosen and chosen[k] != v}
-        on_event("final_begin", {"trial_id": best["trial_id"], "overrides": overrides, "fixed": fixed})
-        final = train_final(spec, dataset, overrides, run_dir, seed=seed, verbose=verbose, strategy=strategy)
-        final["trial_id"] = best["trial_id"]
-    timings["final_s"] = time.perf_counter() - stage
-    distribution = {**devices.describe(strategy), "workers": _workers(trials)}
-    return _finish("tune", spec, dataset, seed, command, started, clock, timings, trials,
-                   best["trial_id"] if best else None, final, paper_runs, run_dir, distribution)
+        stage = time.perf_counter()
+        final = None
+        if best is not None:
+            overrides = {**best["hyperparameters"], **spec.final}
+            # A profile may fix the final configuration (the cpu profile trains the paper's); say so, not "retraining".
+            chosen = best["hyperparameters"]
+            fixed = {k: v for k, v in spec.final.items() if k in chosen and chosen[k] != v}
+            on_event("final_begin", {"trial_id": best["trial_id"], "overrides": overrides, "fixed": fixed})
+            final = train_final(spec, dataset, overrides, run_dir, seed=seed, verbose=verbose, strategy=strategy)
+            final["trial_id"] = best["trial_id"]
+        timings["final_s"] = time.perf_counter() - stage
+        distribution = {**devices.describe(strategy), "workers": _workers(trials)}
+        return _finish("tune", spec, dataset, seed, command, started, clock, timings, trials,
+                       best["trial_id"] if best else None, final, paper_runs, run_dir, distribution)
 
 
 def augmentation_samples(spec: Spec, dataset: data.Dataset, seed: int, count: int = 6) -> dict:
@@ -102,8 +105,14 @@ def augmentation_samples(spec: Spec, dataset: data.Dataset, seed: int, count: in
 def train(spec: Spec, *, seed: int, runs_root: Path, command: str, overwrite: bool = False,
           verbose: int = 0, on_event=lambda kind, info: None, strategy=None) -> tuple[results.RunResult, Path]:
     """Train [params] once per execution seed (no search); the first seed's model is kept."""
-    run_dir, dataset, started, clock, timings = _start(spec, seed, run_dir_for(spec, seed, runs_root, "train"),
-                                                       overwrite, on_event)
+    run_dir = run_dir_for(spec, seed, runs_root, "train")
+    with locks.hold(run_dir):
+        return _train(spec, run_dir, seed=seed, command=command, overwrite=overwrite, verbose=verbose,
+                      on_event=on_event, strategy=strategy)
+
+
+def _train(spec, run_dir, *, seed, command, overwrite, verbose, on_event, strategy):
+    run_dir, dataset, started, clock, timings = _start(spec, seed, run_dir, overwrite, on_event)
 
     stage = time.perf_counter()
     final = train_final(spec, dataset, {}, run_dir, seed=seed, verbose=verbose, strategy=strategy)

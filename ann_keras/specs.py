@@ -12,11 +12,13 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import math
 import sys
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import names
 from .errors import SpecError, choices
 
 # ---------------------------------------------------------------- the schema
@@ -43,12 +45,14 @@ class Field:
             value = float(value)
         if self.kind is list:
             if not isinstance(value, list) or not value:
-                raise SpecError(f"{where}: expected a non-empty list, got {value!r}")
+                raise SpecError(f"{where}: expected a non-empty list, got {_short(value)}")
             return [_check_list_item(v, where) for v in value]
         if not isinstance(value, self.kind) or (self.kind is int and isinstance(value, bool)):
-            raise SpecError(f"{where}: expected {self.kind.__name__}, got {value!r} ({type(value).__name__})")
+            raise SpecError(f"{where}: expected {self.kind.__name__}, got {_short(value)} ({type(value).__name__})")
+        if self.kind is float and not math.isfinite(value):
+            raise SpecError(f"{where}: {value!r} is not a finite number")
         if self.choices and value not in self.choices:
-            raise SpecError(f"{where}: {value!r} is not one of: {choices(self.choices)}")
+            raise SpecError(f"{where}: {_short(value)} is not one of: {choices(self.choices)}")
         low_ok = (
             self.minimum is None
             or value > self.minimum
@@ -63,10 +67,20 @@ class Field:
         return value
 
 
+# The largest list item: kernels per convolution, widths, stage numbers.
+LIST_ITEM_MAXIMUM = 4096
+
+
 def _check_list_item(value, where):
-    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise SpecError(f"{where}: list items must be positive integers, got {value!r}")
+    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= LIST_ITEM_MAXIMUM:
+        raise SpecError(f"{where}: list items must be integers from 1 to {LIST_ITEM_MAXIMUM}, got {_short(value)}")
     return value
+
+
+def _short(value, limit: int = 80) -> str:
+    """Return repr(value), cut to `limit` characters, for one-line messages about huge or nested values."""
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
 _POSITIVE = dict(minimum=0, exclusive_minimum=True)
@@ -75,16 +89,20 @@ _FRACTION = dict(minimum=0, exclusive_minimum=True, maximum=0.9)
 # Training settings shared by every model.
 TRAINING_PARAMS = {
     "optimizer": Field(str, "gradient method", choices=("sgd", "adam")),
-    "learning_rate": Field(float, "step size of the optimizer", **_POSITIVE),
+    "learning_rate": Field(float, "step size of the optimizer", **_POSITIVE, maximum=100.0),
     "loss": Field(str, "loss on one-hot targets", choices=("mse", "crossentropy")),
-    "iterations": Field(int, "gradient steps (the paper's 'iterations'); excludes epochs", minimum=1, nullable=True),
-    "epochs": Field(int, "passes over the training split; excludes iterations", minimum=1, nullable=True),
-    "batch_size": Field(int, "examples per gradient step; 0 means the full training split", minimum=0),
+    "iterations": Field(int, "gradient steps (the paper's 'iterations'); excludes epochs", minimum=1,
+                        maximum=10_000_000, nullable=True),
+    "epochs": Field(int, "passes over the training split; excludes iterations", minimum=1, maximum=10_000,
+                    nullable=True),
+    "batch_size": Field(int, "examples per gradient step; 0 means the full training split", minimum=0,
+                        maximum=1_000_000),
     "log_every": Field(int, "gradient steps between logged points when counting iterations", minimum=1,
-                       default=100),
+                       maximum=10_000_000, default=100),
     "jit_compile": Field(bool, "compile the training step with XLA", default=True),
     "momentum": Field(float, "SGD momentum (Nesterov when > 0)", minimum=0, maximum=0.999, default=0.0),
-    "weight_decay": Field(float, "decoupled weight decay of the optimizer (0 = none)", minimum=0, default=0.0),
+    "weight_decay": Field(float, "decoupled weight decay of the optimizer (0 = none)", minimum=0, maximum=1.0,
+                          default=0.0),
     "label_smoothing": Field(float, "cross-entropy label smoothing", minimum=0, maximum=0.5, default=0.0),
     "schedule": Field(str, "learning rate over training: constant, or one cycle (linear warm-up, then linear "
                            "decay to zero)", choices=("constant", "onecycle"), default="constant"),
@@ -94,14 +112,15 @@ TRAINING_PARAMS = {
                  minimum=0, maximum=0.9999, default=0.0),
     "tta_flip": Field(bool, "evaluate on each image and its mirror image, averaging the predictions",
                       default=False),
-    "steps_per_execution": Field(int, "batches per compiled call when counting epochs", minimum=1, default=1),
+    "steps_per_execution": Field(int, "batches per compiled call when counting epochs", minimum=1,
+                                 maximum=10_000, default=1),
     "train_examples": Field(int, "train on a stratified subset of this many training examples (0 = all)",
-                            minimum=0, default=0),
+                            minimum=0, maximum=1_000_000_000, default=0),
     "track_test": Field(bool, "also measure test accuracy after every epoch (for the paper's per-epoch figures)",
                         default=False),
     "bn_recompute": Field(int, "before every evaluation, recompute batch normalisation's statistics on this many "
                                "clean training images (0 = keep the moving averages training left)", minimum=0,
-                          default=0),
+                          maximum=10_000_000, default=0),
     "precision": Field(str, "arithmetic of the layers: float32, or bfloat16 with float32 weights and outputs "
                             "(Keras's mixed_bfloat16; fast on CPUs with AVX512-BF16 or AMX, and on GPUs)",
                        choices=("float32", "mixed_bfloat16"), default="float32"),
@@ -110,16 +129,16 @@ TRAINING_PARAMS = {
 MODEL_PARAMS = {
     "mlp": {
         **TRAINING_PARAMS,
-        "hidden_units": Field(int, "nodes per hidden layer", minimum=1),
-        "hidden_layers": Field(int, "number of hidden layers", minimum=1),
+        "hidden_units": Field(int, "nodes per hidden layer", minimum=1, maximum=4096),
+        "hidden_layers": Field(int, "number of hidden layers", minimum=1, maximum=32),
         "activation": Field(str, "hidden-layer activation", choices=("sigmoid", "relu", "tanh")),
         "output_activation": Field(str, "output-layer activation", choices=("sigmoid", "softmax", "linear")),
-        "input_scale": Field(float, "factor applied to the inputs inside the model", **_POSITIVE),
+        "input_scale": Field(float, "factor applied to the inputs inside the model", **_POSITIVE, maximum=1e6),
     },
     "cnn": {
         **TRAINING_PARAMS,
         "filters": Field(list, "kernels per convolution pair, e.g. [48, 96]: two convolutions each"),
-        "kernel_size": Field(int, "height and width of every kernel", minimum=1, default=3),
+        "kernel_size": Field(int, "height and width of every kernel", minimum=1, maximum=32, default=3),
         "batch_norm": Field(bool, "batch normalisation after every convolution", default=True),
         "bn_momentum": Field(float, "batch normalisation's moving-average momentum", minimum=0, maximum=0.999,
                              default=0.99),
@@ -129,8 +148,8 @@ MODEL_PARAMS = {
                          maximum=0.95),
         "dense_dropout": Field(float, "dropout rate after each hidden fully-connected layer", minimum=0,
                                maximum=0.95, default=0.0),
-        "dense_units": Field(int, "nodes per fully-connected layer", minimum=1),
-        "dense_layers": Field(int, "fully-connected layers before the softmax", minimum=0),
+        "dense_units": Field(int, "nodes per fully-connected layer", minimum=1, maximum=8192),
+        "dense_layers": Field(int, "fully-connected layers before the softmax", minimum=0, maximum=16),
         "augment": Field(bool, "apply the [augment] layers in training"),
     },
     "resnet": {
@@ -139,7 +158,7 @@ MODEL_PARAMS = {
         "residual_stages": Field(list, "stages (1-based) followed by a residual block of two convolutions"),
         "stem_pool": Field(bool, "max-pool right after the stem convolution", default=False),
         "logit_scale": Field(float, "factor on the logits before the softmax", minimum=0, exclusive_minimum=True,
-                             default=1.0),
+                             maximum=1000.0, default=1.0),
         "bn_momentum": Field(float, "batch normalisation's moving-average momentum", minimum=0, maximum=0.999,
                              default=0.99),
         "dropout": Field(float, "dropout before the softmax", minimum=0, maximum=0.95, default=0.0),
@@ -148,8 +167,8 @@ MODEL_PARAMS = {
     "rnn": {
         **TRAINING_PARAMS,
         "cell": Field(str, "recurrent cell", choices=("simple", "lstm", "gru")),
-        "units": Field(int, "units per recurrent layer (per direction)", minimum=1),
-        "recurrent_layers": Field(int, "stacked recurrent layers", minimum=1),
+        "units": Field(int, "units per recurrent layer (per direction)", minimum=1, maximum=4096),
+        "recurrent_layers": Field(int, "stacked recurrent layers", minimum=1, maximum=16),
         "bidirectional": Field(bool, "read each sequence forwards and backwards"),
         "dropout": Field(float, "dropout on each cell's inputs", minimum=0, maximum=0.95, default=0.0),
         "recurrent_dropout": Field(float, "dropout on each cell's recurrent state", minimum=0, maximum=0.95,
@@ -162,7 +181,7 @@ AUGMENT_FIELDS = {
     "horizontal_flip": Field(bool, "mirror left-right"),
     "vertical_flip": Field(bool, "mirror top-bottom"),
     "rotation": Field(float, "fraction of a full turn", minimum=0, maximum=0.5),
-    "crop": Field(int, "pixels of padding before a random crop", minimum=0),
+    "crop": Field(int, "pixels of padding before a random crop", minimum=0, maximum=64),
     "translation": Field(float, "fraction of height and width", minimum=0, maximum=0.5),
     "zoom": Field(float, "fraction", minimum=0, maximum=0.9),
     "brightness": Field(float, "fraction of the value range", minimum=0, maximum=1),
@@ -172,18 +191,20 @@ AUGMENT_FIELDS = {
 DATA_FIELDS = {
     "test_size": Field(float, "fraction held out for testing when the data set has no test split", **_FRACTION),
     "validation_size": Field(float, "fraction of the training split held out as the tuner's objective", **_FRACTION),
-    "limit": Field(int, "keep this many training examples, stratified (0 = all); for quick runs", minimum=0),
-    "test_limit": Field(int, "keep this many test examples, stratified (0 = all)", minimum=0),
+    "limit": Field(int, "keep this many training examples, stratified (0 = all); for quick runs", minimum=0,
+                   maximum=1_000_000_000),
+    "test_limit": Field(int, "keep this many test examples, stratified (0 = all)", minimum=0,
+                        maximum=1_000_000_000),
     "path": Field(str, "where a file-based data set is read from ('' = its default; cifar10: Keras's download)"),
-    "image_size": Field(int, "images are resized to image_size x image_size", minimum=4),
+    "image_size": Field(int, "images are resized to image_size x image_size", minimum=4, maximum=1024),
     "channels": Field(int, "1 (grayscale) or 3 (RGB)", choices=(1, 3)),
 }
 
 TUNERS = ("grid", "random", "bayesian", "hyperband")
 TUNER_FIELDS = {
     "name": Field(str, "search algorithm", choices=TUNERS),
-    "executions": Field(int, "seeds per trial; every execution's numbers are kept", minimum=1),
-    "max_trials": Field(int, "stop after this many trials (0 = the whole grid)", minimum=0),
+    "executions": Field(int, "seeds per trial; every execution's numbers are kept", minimum=1, maximum=1000),
+    "max_trials": Field(int, "stop after this many trials (0 = the whole grid)", minimum=0, maximum=100_000),
     "objective": Field(str, "what the search optimises: validation accuracy (maximised) or loss (minimised; "
                             "it still ranks trials when a small validation split is classified perfectly)",
                        choices=("val_accuracy", "val_loss")),
@@ -198,7 +219,7 @@ PAPER_RUN_FIELDS = {
     "expect": Field(str, "the paper's finding relative to the baseline", choices=("above", "below", "inconclusive")),
     "first_epoch_test_accuracy": Field(float, "test accuracy after the first epoch", minimum=0, maximum=1),
     "best_epoch_test_accuracy": Field(float, "the highest test accuracy over the epochs", minimum=0, maximum=1),
-    "best_epoch": Field(int, "the epoch of that highest test accuracy", minimum=1),
+    "best_epoch": Field(int, "the epoch of that highest test accuracy", minimum=1, maximum=10_000),
 }
 REFERENCE_FIELDS = {
     "name": Field(str, "the published method"),
@@ -207,11 +228,17 @@ REFERENCE_FIELDS = {
 }
 PAPER_FINAL_FIELDS = {
     "test_accuracy": Field(float, "test accuracy of the paper's final model", minimum=0, maximum=1),
-    "test_loss": Field(float, "test loss of the paper's final model", minimum=0),
+    "test_loss": Field(float, "test loss of the paper's final model", minimum=0, maximum=1e6),
 }
 
 TOP_LEVEL = ("name", "title", "description", "dataset", "model", "default_profile",
              "data", "params", "augment", "search", "tuner", "final", "paper", "profiles")
+# The type of each top-level value and of a profile's own values; the tables' contents are checked field by field.
+TOP_LEVEL_TYPES = {"name": str, "title": str, "description": str, "dataset": str, "model": str,
+                   "default_profile": str, "data": dict, "params": dict, "augment": dict, "search": dict,
+                   "tuner": dict, "final": dict, "paper": dict, "profiles": dict}
+PROFILE_TYPES = {"description": str, "dataset": str, "report_name": str, "data": dict, "params": dict,
+                 "augment": dict, "search": dict, "tuner": dict, "final": dict}
 PROFILE_TABLES = ("data", "params", "augment", "search", "tuner", "final")
 SET_TABLES = ("data", "params", "augment", "search", "tuner", "final")
 
@@ -327,6 +354,8 @@ def load(experiment: str, profile: str | None = None, overrides: tuple[str, ...]
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as error:
         raise SpecError(f"{path}: TOML syntax error: {error}") from None
+    except RecursionError:
+        raise SpecError(f"{path}: values nested too deeply to read") from None
     except (OSError, UnicodeDecodeError) as error:
         raise SpecError(f"{path}: cannot read spec: {error}") from None
     return resolve(raw, str(path), profile, overrides)
@@ -338,20 +367,26 @@ def resolve(raw: dict, path: str, profile: str | None = None, overrides: tuple[s
     for key in ("name", "dataset", "model"):
         if not isinstance(raw.get(key), str) or not raw.get(key):
             raise SpecError(f"{path}: missing or empty top-level key {key!r}")
+    _check_types(raw, TOP_LEVEL_TYPES, f"{path}: top level")
+    names.check_plain(raw["name"], f"{path}: name", SpecError)   # runs/<name>/ and reports/<name>/
     model = raw["model"]
     if model not in MODEL_PARAMS:
         raise SpecError(f"{path}: model {model!r} is not one of: {choices(MODEL_PARAMS)}")
 
     profiles = raw.get("profiles", {})
+    for name, table in profiles.items():
+        _check_types({"profile": table}, {"profile": dict}, f"{path}: [profiles.{name}]")
     profile = profile or raw.get("default_profile")
     if not profile:
         raise SpecError(f"{path}: no profile given and no default_profile; valid choices: {choices(profiles)}")
     if profile not in profiles:
-        raise SpecError(f"{path}: unknown profile {profile!r}; valid choices: {choices(profiles) or '(none)'}")
+        raise SpecError(f"{path}: unknown profile {_short(profile)}; valid choices: {choices(profiles) or '(none)'}")
     chosen = dict(profiles[profile])
+    _check_types(chosen, PROFILE_TYPES, f"{path}: [profiles.{profile}]")
     profile_description = chosen.pop("description", "")
     dataset = chosen.pop("dataset", raw["dataset"])   # e.g. synthetic data for the smoke profile
     report_name = chosen.pop("report_name", raw["name"])  # a profile on other data reports on its own page
+    names.check_plain(report_name, f"{path}: [profiles.{profile}] report_name", SpecError)
     _check_keys(chosen, PROFILE_TABLES, f"{path}: [profiles.{profile}]")
 
     tables = {key: copy.deepcopy(raw.get(key, {})) for key in PROFILE_TABLES}
@@ -389,16 +424,18 @@ def parse_override(item: str) -> tuple[str, str, object]:
     works without quotes.
     """
     if "=" not in item:
-        raise SpecError(f"--set {item!r}: expected key=value, e.g. params.learning_rate=0.05")
+        raise SpecError(f"--set {_short(item)}: expected key=value, e.g. params.learning_rate=0.05")
     key, text = (part.strip() for part in item.split("=", 1))
     table, _, name = key.rpartition(".")
     table = table or "params"
     if table not in SET_TABLES or not name:
-        raise SpecError(f"--set {item!r}: unknown table {table!r}; valid choices: {choices(SET_TABLES)}")
+        raise SpecError(f"--set {_short(item)}: unknown table {_short(table)}; valid choices: {choices(SET_TABLES)}")
     try:
         value = tomllib.loads(f"v = {text}")["v"]
     except tomllib.TOMLDecodeError:
         value = text
+    except RecursionError:
+        raise SpecError(f"--set {_short(item)}: value nested too deeply") from None
     return table, name, value
 
 
@@ -407,10 +444,18 @@ def parse_override(item: str) -> tuple[str, str, object]:
 
 def _check_keys(table: dict, valid, where: str) -> None:
     if not isinstance(table, dict):
-        raise SpecError(f"{where}: expected a table, got {table!r}")
+        raise SpecError(f"{where}: expected a table, got {_short(table)}")
     for key in table:
         if key not in valid:
-            raise SpecError(f"{where}: unknown key {key!r}; valid keys: {choices(valid)}")
+            raise SpecError(f"{where}: unknown key {_short(key)}; valid keys: {choices(valid)}")
+
+
+def _check_types(table: dict, types: dict, where: str) -> None:
+    """Check that each key present in `table` holds a value of its declared type (str, dict or list)."""
+    for key, kind in types.items():
+        if key in table and not isinstance(table[key], kind):
+            wanted = {str: "a string", dict: "a table", list: "a list"}[kind]
+            raise SpecError(f"{where}: {key} must be {wanted}, got {_short(table[key])}")
 
 
 def _check_table(table: dict, fields: dict, where: str) -> dict:
@@ -449,9 +494,12 @@ def _check_search(search: dict, model: str, where: str) -> dict:
 
 def _check_paper(paper: dict, model: str, where: str) -> dict:
     _check_keys(paper, ("source", "notes", "runs", "final", "best", "per_class_accuracy", "references"), where)
+    _check_types(paper, {"source": str, "notes": str, "runs": list, "final": dict, "best": dict,
+                         "per_class_accuracy": dict, "references": list}, where)
     runs = []
     for index, run in enumerate(paper.get("runs", [])):
         run_where = f"{where} runs[{index}]"
+        _check_keys(run, PAPER_RUN_FIELDS, run_where)
         checked = _check_table(run, PAPER_RUN_FIELDS, run_where)
         if "name" not in checked:
             raise SpecError(f"{run_where}: missing key 'name'")

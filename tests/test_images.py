@@ -1,5 +1,6 @@
 import io
 import pickle
+import re
 import tarfile
 
 import numpy as np
@@ -198,3 +199,101 @@ def test_a_pickle_that_names_code_is_refused_not_run(tmp_path, capsys):
     with pytest.raises(DataError, match="refusing to unpickle builtins.print"):
         images.load(folder, image_size=32, channels=3)
     assert "must never run" not in capsys.readouterr().out
+
+
+# ---------------------------------------------------------------- damaged and hostile files
+
+
+def cifar_folder(root, **batch):
+    """An extracted CIFAR-10 folder whose batches hold `batch` (data, labels) instead of the real thing."""
+    folder = root / "cifar-10-batches-py"
+    folder.mkdir()
+    for seed, name in enumerate([f"data_batch_{i}" for i in range(1, 6)] + ["test_batch"]):
+        content = {**cifar_batch(20, seed), **{k.encode(): v for k, v in batch.items()}}
+        (folder / name).write_bytes(pickle.dumps(content))
+    return folder
+
+
+@pytest.mark.parametrize("batch, message", [
+    ({"labels": list(range(10)) * 2 + [1]}, "21 labels for 20 images"),
+    ({"labels": [10] * 20}, "label 10 is outside 0..9"),
+    ({"labels": [-1] * 20}, "label -1 is outside 0..9"),
+    ({"labels": ["cat"] * 20}, "labels must be a list of integers"),
+    ({"labels": [0.5] * 20}, "labels must be a list of integers"),
+    ({"data": np.zeros((20, 3071), dtype=np.uint8)}, "shape (20, 3071); a CIFAR-10 batch holds"),
+    ({"data": np.zeros((20, 3072), dtype=np.float32)}, "float32 array"),
+    ({"data": [[0] * 3072] * 20}, "data is a list"),
+    ({"labels": np.array([1, "x"] * 10, dtype=object)}, "refusing arrays of object"),
+])
+def test_cifar_batches_that_do_not_hold_cifar_are_named(tmp_path, batch, message):
+    with pytest.raises(DataError, match=re.escape(message)) as error:
+        images.load(cifar_folder(tmp_path, **batch), image_size=32, channels=3)
+    assert "data_batch_1" in str(error.value)
+
+
+class DeclaresHugeArray:
+    """Pickles as NumPy's own array constructor asked for 3 GB: what a few hundred bytes can declare."""
+
+    def __reduce__(self):
+        from numpy._core.multiarray import _reconstruct
+        return (_reconstruct, (np.ndarray, (3_000_000_000,), b"b"))
+
+
+def test_a_pickle_declaring_a_huge_array_is_refused_before_allocating_it(tmp_path):
+    folder = cifar_folder(tmp_path, data=DeclaresHugeArray())
+    assert (folder / "data_batch_1").stat().st_size < 1000
+    with pytest.raises(DataError, match="declares an array of shape \\(3000000000,\\)"):
+        images.load(folder, image_size=32, channels=3)
+
+
+def test_a_nested_tuple_bomb_is_refused_without_expanding_it(tmp_path):
+    bomb = ()
+    for _ in range(40):          # 2**40 leaves if expanded; a few hundred bytes as a pickle (shared references)
+        bomb = (bomb, bomb)
+    folder = cifar_folder(tmp_path, data=bomb, labels=bomb)
+    assert (folder / "data_batch_1").stat().st_size < 2000
+    with pytest.raises(DataError, match="data is a tuple"):
+        images.load(folder, image_size=32, channels=3)
+
+
+def test_a_gzip_archive_with_a_bad_checksum_is_refused(tmp_path):
+    archive = make_tar(make_tree(tmp_path / "t"), tmp_path / "data.tar.gz")
+    content = bytearray(archive.read_bytes())
+    content[-8] ^= 0xFF          # gzip's trailer: CRC-32, then the length
+    archive.write_bytes(bytes(content))
+    with pytest.raises(DataError, match="damaged archive"):
+        images.load(archive, image_size=8, channels=3)
+
+
+def test_a_tar_member_larger_than_the_limit_is_refused_before_it_is_read(tmp_path, monkeypatch):
+    monkeypatch.setattr(images, "MAX_FILE_BYTES", 10_000)
+    tree = make_tree(tmp_path / "t")
+    (tree / "train" / "cat" / "huge.png").write_bytes(b"\0" * 20_000)
+    with pytest.raises(DataError, match="huge.png' holds 20,000 bytes; at most 10,000"):
+        images.load(make_tar(tree, tmp_path / "data.tar.gz"), image_size=8, channels=3)
+    with pytest.raises(DataError, match="huge.png: holds 20,000 bytes"):
+        images.load(tree, image_size=8, channels=3)
+
+
+def png_declaring(width, height):
+    """A real 1x1 PNG whose header is rewritten to declare width x height (a decompression bomb's header)."""
+    import struct
+    import zlib
+    data = bytearray(png((1, 2, 3), size=(1, 1)))
+    ihdr = 8 + 8                                 # signature, then the IHDR chunk's length and type
+    data[ihdr:ihdr + 8] = struct.pack(">II", width, height)
+    data[ihdr + 13:ihdr + 17] = struct.pack(">I", zlib.crc32(bytes(data[ihdr - 4:ihdr + 13])))
+    return bytes(data)
+
+
+@pytest.mark.parametrize("width, message", [
+    (12000, "declares 12000x12000 pixels, more than the 100,000,000 read"),   # over ours, under PIL's limit
+    (20000, "declares too many pixels, a decompression bomb?"),              # over PIL's own limit too
+])
+def test_an_image_declaring_too_many_pixels_is_skipped_and_counted(tmp_path, width, message):
+    tree = make_tree(tmp_path / "t")
+    (tree / "train" / "dog" / "bomb.png").write_bytes(png_declaring(width, width))
+    for source in (tree, make_tar(tree, tmp_path / "data.tar.gz")):
+        splits = images.load(source, image_size=8, channels=3)
+        assert len(splits.y_train) == 9
+        assert len(splits.skipped) == 1 and message in splits.skipped[0]

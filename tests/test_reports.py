@@ -1,12 +1,18 @@
 import copy
+import html
+import json
+import re
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import cmarkgfm
 import pytest
+from cmarkgfm.cmark import Options
 
 from ann_keras import reports, results
+from ann_keras.errors import ResultsError
 
 HOSTILE = "<script>alert(1)</script>"
 SECTIONS = ["Summary", "The paper and us", "All trials", "Per-class metrics", "Heatmaps",
@@ -27,6 +33,16 @@ def hostile(result):
     data["trials"][0]["hyperparameters"]["activation"] = "<b>bold</b>"
     data["command"] = "ann-keras tune '<img src=x onerror=alert(2)>'"
     return results.RunResult.from_dict(data)
+
+
+def github(markdown: str) -> str:
+    """Render Markdown as GitHub does (cmark-gfm, raw HTML allowed; GitHub then sanitises it)."""
+    return cmarkgfm.github_flavored_markdown_to_html(markdown, options=Options.CMARK_OPT_UNSAFE)
+
+
+def text_of(markdown: str) -> str:
+    """Return what a reader sees of rendered Markdown: its text, tags and comments removed."""
+    return html.unescape(re.sub(r"<!--.*?-->|<[^>]+>", "", github(markdown)))
 
 
 def test_report_writes_pages_tables_and_figures(result, tmp_path):
@@ -53,9 +69,11 @@ def test_sections_appear_in_order_in_both_pages(result, tmp_path):
 
 def test_summary_names_profile_data_hardware_versions_seed_and_command(result, tmp_path):
     markdown = (reports.write_report(result, tmp_path) / "README.md").read_text()
-    for text in ("smoke:", "sklearn.datasets.load_digits", "usable cores", "keras-tuner", "| Seed | 42",
-                 result.command, "the profile 'smoke', not the paper's protocol"):
-        assert text in markdown, text
+    seen = text_of(markdown)
+    for text in ("smoke:", "sklearn.datasets.load_digits", "usable cores", "keras-tuner", result.command,
+                 "the profile 'smoke', not the paper's protocol"):
+        assert text in seen, text
+    assert "<td>Seed</td>\n<td>42" in github(markdown)
 
 
 def test_html_page_is_self_contained(result, tmp_path):
@@ -66,13 +84,13 @@ def test_html_page_is_self_contained(result, tmp_path):
 
 def test_markdown_links_the_figure_files(result, tmp_path):
     markdown = (reports.write_report(result, tmp_path) / "README.md").read_text()
-    assert "![Confusion matrix (counts)](confusion_counts.png)" in markdown
+    assert '<img src="confusion_counts.png" alt="Confusion matrix (counts)"' in github(markdown)
 
 
 def test_text_from_data_is_escaped(hostile, tmp_path):
     folder = reports.write_report(hostile, tmp_path)
-    for name in ("index.html", "README.md"):
-        text = (folder / name).read_text()
+    page, markdown = (folder / "index.html").read_text(), github((folder / "README.md").read_text())
+    for text in (page, markdown):
         assert "<script>alert" not in text and "<b>bold" not in text and "<img src=x" not in text
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text
     assert HOSTILE in (folder / "per_class.csv").read_text()   # CSV keeps the real name
@@ -83,10 +101,10 @@ def test_index_lists_every_report(result, tmp_path):
     other = copy.deepcopy(result.to_dict())
     other["experiment"], other["title"] = "second", "Second experiment"
     reports.write_report(results.RunResult.from_dict(other), tmp_path)
-    index = reports.write_index(tmp_path)
+    index, _ = reports.write_index(tmp_path)
     page = index.read_text()
     assert 'href="ann/index.html"' in page and 'href="second/index.html"' in page
-    assert "[Second experiment](second/README.md)" in (tmp_path / "README.md").read_text()
+    assert '<a href="second/README.md">Second experiment</a>' in github((tmp_path / "README.md").read_text())
 
 
 def test_reports_never_import_tensorflow(fixture_results, tmp_path):
@@ -171,7 +189,7 @@ def test_paper_figures_mark_the_papers_epochs_and_table(result, tmp_path):
     markdown = (folder / "README.md").read_text()
     for name in ("per_class_beside_paper.png", "paper_run_epochs.png"):
         assert (folder / name).stat().st_size > 1000
-        assert f"({name})" in markdown
+        assert f'src="{name}"' in github(markdown)
     assert "Test accuracy per epoch: baseline" in page
 
 
@@ -179,3 +197,102 @@ def test_no_paper_figures_without_the_papers_numbers(result, tmp_path):
     folder = reports.write_report(result, tmp_path)
     assert not (folder / "per_class_beside_paper.png").exists()
     assert not (folder / "paper_run_epochs.png").exists()
+
+
+# ---------------------------------------------------------------- files from strangers
+
+
+LINKS = [
+    "[click](javascript:alert(1))", "![pixel](https://tracker.example/p.png)", "<https://evil.example>",
+    "see https://evil.example/x and www.evil.example", "mail me@evil.example", "mailto:me@evil.example",
+    "[ref]: https://evil.example", "`code` *em* _em_ ~~gone~~ # heading", "a | b", "line\n# heading",
+]
+
+
+@pytest.fixture
+def linky(result):
+    """A results.json whose every text field from data carries Markdown link and image syntax."""
+    data = copy.deepcopy(result.to_dict())
+    for i, text in enumerate(LINKS):
+        data["dataset"]["class_names"][i] = text
+    data["title"] = LINKS[1]
+    data["spec"]["description"] = " ".join(LINKS)
+    data["spec"]["profile_description"] = LINKS[0]
+    data["spec"]["paper"]["notes"] = LINKS[2]
+    data["spec"]["paper"]["source"] = LINKS[3]
+    data["trials"][0]["hyperparameters"]["activation"] = LINKS[1]
+    data["spec"]["search"]["activation"] = [LINKS[1]]
+    data["dataset"]["source"] = LINKS[4]
+    data["command"] = LINKS[5]
+    return results.RunResult.from_dict(data)
+
+
+def test_links_and_images_in_data_are_inert_on_github(linky, tmp_path):
+    folder = reports.write_report(linky, tmp_path)
+    markdown = (folder / "README.md").read_text()
+    rendered = github(markdown)
+    targets = re.findall(r'<(?:a|img)\b[^>]*?(?:href|src)="([^"]*)"', rendered)
+    own = {"index.html", "trials.csv", "per_class.csv"} | {p.name for p in folder.glob("*.png")}
+    assert targets and set(targets) <= own, set(targets) - own
+    assert rendered.count("<h1>") == 1 and "<em>em</em>" not in rendered and "<del>" not in rendered
+    assert "<code>" not in rendered and "<h1>heading" not in rendered
+    seen = text_of(markdown)
+    for text in LINKS[:9]:
+        assert text in seen, text     # every character is still there for the reader
+    page = (folder / "index.html").read_text()
+    assert set(re.findall(r'(?:href|src)="([^"#][^"]*)"', page)) <= {"trials.csv"} | {
+        t for t in re.findall(r'src="(data:image/png;base64,[^"]*)"', page)}
+
+
+@pytest.mark.parametrize("name", ["..", "../../x", "/tmp/abs", "javascript:alert(1)", ".hidden", "a/b", ""])
+def test_a_report_name_that_is_not_a_plain_name_writes_nothing(result, tmp_path, name):
+    data = copy.deepcopy(result.to_dict())
+    data["spec"]["report_name"] = name
+    with pytest.raises(ResultsError, match="cannot name a folder"):
+        results.RunResult.from_dict(data)
+    reports_dir = tmp_path / "deep" / "reports"
+    reports_dir.mkdir(parents=True)
+    forged = results.RunResult(**{**result.to_dict(), "spec": data["spec"]})   # built without the check
+    with pytest.raises(ResultsError, match="cannot name a folder"):
+        reports.write_report(forged, reports_dir)
+    assert [p for p in tmp_path.rglob("*") if p.is_file()] == []
+
+
+def test_a_foreign_summary_or_folder_is_skipped_by_the_index(result, tmp_path):
+    reports.write_report(result, tmp_path)
+    (tmp_path / "foreign").mkdir()
+    (tmp_path / "foreign" / "summary.json").write_text(json.dumps({"title": 5, "experiment": "javascript:x"}))
+    (tmp_path / "broken").mkdir()
+    (tmp_path / "broken" / "summary.json").write_text("{not json")
+    (tmp_path / "a b").mkdir()
+    shutil.copy(tmp_path / "ann" / "summary.json", tmp_path / "a b" / "summary.json")
+    index, skipped = reports.write_index(tmp_path)
+    assert len(skipped) == 3 and all("summary.json" in line for line in skipped)
+    page = index.read_text()
+    assert 'href="ann/index.html"' in page and "javascript" not in page and "a b/" not in page
+    reports.write_report(result, tmp_path)   # and later reports still work
+
+
+def test_a_dollar_in_a_class_name_is_drawn_as_text(result, tmp_path):
+    data = copy.deepcopy(result.to_dict())
+    data["dataset"]["class_names"][:3] = ["$x", "price $5", "$\\frac{a}{"]
+    folder = reports.write_report(results.RunResult.from_dict(data), tmp_path)
+    assert (folder / "confusion_counts.png").stat().st_size > 1000
+    reports.write_report(results.RunResult.from_dict(data), tmp_path)   # again: every later report too
+
+
+@pytest.mark.parametrize("damage, message", [
+    (lambda d: d.__setitem__("trials", "abc"), "trials: 'abc' is not of type 'array'"),
+    (lambda d: d["final"].pop("y_true"), "final: 'y_true' is a required property"),
+    (lambda d: d["final"].__setitem__("y_pred", d["final"]["y_pred"][:-1]), "labels but final.y_true has"),
+    (lambda d: d["spec"]["tuner"].__setitem__("objective", "auc"), "spec.tuner.objective: 'auc' is not one of"),
+    (lambda d: d["final"]["y_pred"].__setitem__(0, 99), "holds a label >= 10"),
+    (lambda d: d["final"]["history"]["loss"].pop(), "final.history.loss has"),
+    (lambda d: d.__setitem__("best_trial_id", "nope"), "best_trial_id 'nope' is not one of the trials"),
+    (lambda d: d["spec"].__setitem__("description", 5), "spec.description: 5 is not of type 'string'"),
+])
+def test_results_that_break_the_contract_are_refused_before_rendering(result, damage, message):
+    data = copy.deepcopy(result.to_dict())
+    damage(data)
+    with pytest.raises(ResultsError, match=re.escape(message)):
+        results.RunResult.from_dict(data)

@@ -38,7 +38,7 @@ def test_missing_and_broken_results_name_the_file(tmp_path):
     with pytest.raises(ResultsError, match="schema_version 99 is not supported"):
         results.load(tmp_path)
     (tmp_path / "results.json").write_text(json.dumps({"schema_version": 1}))
-    with pytest.raises(ResultsError, match="missing keys: kind"):
+    with pytest.raises(ResultsError, match="'kind' is a required property"):
         results.load(tmp_path)
 
 
