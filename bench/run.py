@@ -77,7 +77,7 @@ def tune_ann(*options: str) -> tuple[float, results.RunResult]:
         command = [sys.executable, "-m", "ann_keras", "tune", "ann", "--no-report", "--progress", "none",
                    "--runs-dir", str(runs), *options]
         wall, _ = timed(lambda: subprocess.run(command, check=True, capture_output=True))
-        return wall, results.load(next(runs.glob("ann/*")))
+        return wall, results.load(next(runs.glob("ann/*/results.json")))
 
 
 def ann_grid(mode: str) -> list[dict]:
@@ -245,7 +245,7 @@ def _precision_parity(data: str) -> dict:
                        "--runs-dir", folder, "--no-report", "--progress", "none", "--executions", "1",
                        "--precision", precision, "--set", "epochs=4", "--set", "train_examples=20000"]
             subprocess.run(command, check=True, capture_output=True)
-            stored = results.load(next(Path(folder).glob("cnn/*")))
+            stored = results.load(next(Path(folder).glob("cnn/*/results.json")))
             accuracy[precision] = stored.final["metrics"]["test_accuracy"]
     difference = accuracy["mixed_bfloat16"] - accuracy["float32"]
     return {"figure": "CNN accuracy parity: the paper's network, 4 epochs on 20,000 images, seed 42",
@@ -288,7 +288,98 @@ def cnn_fast(mode: str, data_path: str | None, paper_seconds: float | None) -> l
     }]
 
 
-SECTIONS = [ann_trainer_vs_plain_fit, ann_grid, ann_workers, report_rebuild]
+def _hostile_files(folder: Path) -> dict[str, tuple[Path, str]]:
+    """Write the hostile data files the loaders must refuse cheaply; return each with what it declares."""
+    import io
+    import pickle
+    import tarfile
+
+    import numpy as np
+    from numpy._core.multiarray import _reconstruct
+    from PIL import Image
+
+    class Zeros(io.RawIOBase):
+        """`size` zero bytes, streamed: the archive is written without holding its member in memory."""
+
+        def __init__(self, size):
+            self.left = size
+
+        def readable(self):
+            return True
+
+        def readinto(self, buffer):
+            count = min(len(buffer), self.left)
+            buffer[:count] = bytes(count)
+            self.left -= count
+            return count
+
+    files = {}
+    member = 1_500_000_000
+    path = folder / "bomb.tar.gz"
+    with tarfile.open(path, "w:gz", compresslevel=1) as archive:
+        info = tarfile.TarInfo("train/cat/huge.png")
+        info.size = member
+        archive.addfile(info, io.BufferedReader(Zeros(member), 1 << 20))
+    files["tar.gz with one 1.5 GB member"] = (path, f"{member / 1e9:.1f} GB member")
+
+    class Declares:
+        def __reduce__(self):
+            return (_reconstruct, (np.ndarray, (3_000_000_000,), b"b"))
+    bomb = ()
+    for _ in range(40):
+        bomb = (bomb, bomb)
+    for name, data in (("pickle declaring a 3 GB array", Declares()), ("pickle of a nested-tuple bomb", bomb)):
+        batches = folder / name.replace(" ", "-") / "cifar-10-batches-py"
+        batches.mkdir(parents=True)
+        for batch in [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch"]:
+            (batches / batch).write_bytes(pickle.dumps({b"data": data, b"labels": [0]}))
+        files[name] = (batches / "data_batch_1", "3 GB array" if "array" in name else "2**40 tuples if expanded")
+
+    tree = folder / "tree"
+    for split in ("train", "test"):
+        for label, colour in (("cat", (200, 0, 0)), ("dog", (0, 200, 0))):
+            (tree / split / label).mkdir(parents=True)
+            for i in range(4):
+                Image.new("RGB", (32, 32), colour).save(tree / split / label / f"{i}.png")
+    buffer = io.BytesIO()
+    Image.new("RGB", (1, 1)).save(buffer, format="PNG")
+    png = bytearray(buffer.getvalue())
+    png[16:24] = (20000).to_bytes(4, "big") * 2
+    png[29:33] = __import__("zlib").crc32(bytes(png[12:29])).to_bytes(4, "big")
+    (tree / "train" / "dog" / "bomb.png").write_bytes(bytes(png))
+    files["image tree with a PNG declaring 20000x20000"] = (tree / "train" / "dog" / "bomb.png",
+                                                            "1.2 GB of pixels if decoded")
+    return files
+
+
+def hostile_files(mode: str) -> list[dict]:
+    """Hostile data files: peak memory while refusing each, beside its size on disk and the imports alone."""
+    def child(*options):
+        command = [sys.executable, str(ROOT / "bench" / "hostile_file.py"), *options]
+        return json.loads(subprocess.run(command, check=True, capture_output=True, text=True).stdout)
+
+    base = child("--imports-only")["peak_mb"]
+    rows = []
+    with tempfile.TemporaryDirectory() as folder:
+        os.environ["ANN_KERAS_CACHE"] = str(Path(folder) / "cache")
+        for name, (path, declares) in _hostile_files(Path(folder)).items():
+            source = path.parent.parent.parent if "tree" in name else path.parent if "pickle" in name else path
+            outcome = child(str(source))
+            disk = path.stat().st_size
+            rows.append({
+                "figure": f"Hostile file: {name}",
+                "ours": f"{outcome['peak_mb']:.0f} MB peak", "baseline": f"{base:.0f} MB",
+                "baseline_is": "the same process with the same imports, reading nothing",
+                "ratio": f"+{outcome['peak_mb'] - base:.0f} MB",
+                "goal": "refused or skipped before the declared size is allocated",
+                "peak_mb": outcome["peak_mb"], "baseline_mb": base,
+                "note": f"file {disk:,} bytes on disk, declares {declares}; {outcome['outcome'][:160]}",
+            })
+        os.environ.pop("ANN_KERAS_CACHE")
+    return rows
+
+
+SECTIONS = [ann_trainer_vs_plain_fit, ann_grid, ann_workers, report_rebuild, hostile_files]
 
 TEMPLATE = """# Benchmarks
 

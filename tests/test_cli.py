@@ -49,6 +49,74 @@ def test_bad_input_is_one_line_and_exit_code_2(in_tmp, args, message):
     assert not (in_tmp / "runs").exists() and not (in_tmp / "reports").exists()
 
 
+@pytest.mark.parametrize("args, message", [
+    (["train", "ann", "--seed", "-1"], "-1 is not in the range 0<=x<=2147483647"),
+    (["tune", "ann", "--seed", str(2**32)], "4294967296 is not in the range"),
+    (["reproduce", "ann", "--seed", "-5"], "-5 is not in the range"),
+    (["train", "ann", "--profile", "smoke", "--data", "."], "data set 'digits' (profile smoke) reads no files"),
+    (["train", "cnn", "--profile", "smoke", "--data", "."], "data set 'synthetic-images' (profile smoke) reads no"),
+    (["train", "ann", "--set", "learning_rate=inf"], "inf is not a finite number"),
+    (["train", "ann", "--set", "hidden_units=10000000000000"], "is out of range; expected >= 1 and <= 4096"),
+    (["train", "ann", "--set", "hidden_units=" + "[" * 3000 + "]" * 3000], "nested too deeply"),
+])
+def test_out_of_range_and_ignored_options_are_one_line_and_exit_code_2(in_tmp, args, message):
+    result = invoke(*args)
+    assert result.exit_code == 2 and message in result.output, result.output
+    assert len(result.output.strip().splitlines()) == 1 and "Traceback" not in result.output
+    assert not (in_tmp / "runs").exists() and not (in_tmp / "reports").exists()
+
+
+def test_data_is_refused_when_the_spec_already_reads_a_path(in_tmp, cnn_spec):
+    text = cnn_spec.read_text().replace("image_size = 8, validation_size = 0.3",
+                                        'image_size = 8, validation_size = 0.3, path = "elsewhere"')
+    cnn_spec.write_text(text)
+    result = invoke("train", str(cnn_spec), "--profile", "smoke", "--data", ".")
+    assert result.exit_code == 2 and "the spec already reads [data] path = 'elsewhere'" in result.output
+
+
+@pytest.mark.parametrize("name", ["..", "../../outside", "/tmp/absolute-report"])
+def test_a_results_json_naming_a_folder_outside_reports_writes_nothing(in_tmp, fixture_results, name):
+    data = json.loads(fixture_results.read_text())
+    data["spec"]["report_name"] = name
+    (in_tmp / "a" / "b" / "run").mkdir(parents=True)
+    (in_tmp / "a" / "b" / "run" / "results.json").write_text(json.dumps(data))
+    (in_tmp / "a" / "README.md").write_text("mine")
+    before = sorted(p for p in in_tmp.rglob("*"))
+    result = invoke("report", "a/b/run", "--reports-dir", "a/b/reports")
+    assert result.exit_code == 2 and "cannot name a folder" in result.output
+    assert len(result.output.strip().splitlines()) == 1
+    assert sorted(p for p in in_tmp.rglob("*")) == before and (in_tmp / "a" / "README.md").read_text() == "mine"
+    assert not __import__("pathlib").Path("/tmp/absolute-report").exists()
+
+
+def test_a_spec_named_outside_runs_writes_nothing(in_tmp, spec_file):
+    path = spec_file(('name = "ann"', 'name = "../escape"'))
+    result = invoke("train", str(path), "--profile", "smoke", "--runs-dir", "deep/runs")
+    assert result.exit_code == 2 and "name: '../escape' cannot name a folder" in result.output
+    assert not (in_tmp / "deep").exists() and not (in_tmp / "escape").exists()
+
+
+def test_a_busy_run_folder_is_refused_naming_its_holder(in_tmp):
+    import subprocess
+    import sys
+
+    from ann_keras import runner, specs
+    run_dir = runner.run_dir_for(specs.load("ann", "smoke"), 42, in_tmp / "runs", "train")
+    code = ("import sys, time; from ann_keras import locks\n"
+            "with locks.hold(sys.argv[1]):\n    print('held', flush=True); time.sleep(60)")
+    holder = subprocess.Popen([sys.executable, "-c", code, str(run_dir)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        result = invoke("train", "ann", "--profile", "smoke")
+        assert result.exit_code == 2 and f"is in use by process {holder.pid}" in result.output
+        assert len(result.output.strip().splitlines()) == 1
+        assert not run_dir.exists()
+    finally:
+        holder.kill()
+        holder.wait()
+    assert invoke("train", "ann", "--profile", "smoke").exit_code == 0   # a killed holder blocks nothing
+
+
 def test_half_set_keras_tuner_variables_are_one_line_and_exit_code_2(in_tmp, monkeypatch):
     monkeypatch.setenv("KERASTUNER_ORACLE_IP", "10.0.0.5")
     result = invoke("tune", "ann", "--profile", "smoke")
@@ -68,8 +136,8 @@ def test_tune_prints_trials_and_summary_and_writes_the_report(in_tmp):
     assert "trial 1/2" in result.output and "trial 2/2" in result.output
     assert "best so far" in result.output
     assert "The paper and us" in result.output and "final model: test accuracy" in result.output
-    run_dirs = list((in_tmp / "runs" / "ann").iterdir())
-    assert len(run_dirs) == 1
+    run_dirs = [p for p in (in_tmp / "runs" / "ann").iterdir() if p.is_dir()]
+    assert len(run_dirs) == 1 and (in_tmp / "runs" / "ann" / f".{run_dirs[0].name}.lock").is_file()
     stored = json.loads((run_dirs[0] / "results.json").read_text())
     assert len(stored["trials"]) == 2 and stored["command"].startswith("ann-keras")
     assert (in_tmp / "reports" / "ann" / "index.html").exists()
@@ -136,8 +204,9 @@ def test_cnn_smoke_tune_reports_augmentation_and_three_heatmaps(in_tmp):
     page = (in_tmp / "reports" / "cnn" / "index.html").read_text()
     # Table I drawn beside ours, three heatmaps, two curves, augmentation samples
     assert 'id="augmentation"' in page and page.count('src="data:image/png;base64,') == 7
-    markdown = (in_tmp / "reports" / "cnn" / "README.md").read_text()
-    assert "paper_accuracy" in markdown and "(per_class_beside_paper.png)" in markdown  # Table I beside ours
+    from test_reports import github
+    markdown = github((in_tmp / "reports" / "cnn" / "README.md").read_text())
+    assert "<th>paper_accuracy</th>" in markdown and 'src="per_class_beside_paper.png"' in markdown  # Table I
     assert "best configuration" in markdown and "76.3%" in markdown
 
 

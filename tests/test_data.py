@@ -108,3 +108,35 @@ def test_any_shipped_aeon_set_loads_by_name_with_its_own_split(seed):
 def test_unknown_aeon_set_is_refused(seed):
     with pytest.raises(DataError, match="unknown aeon data set 'Nope'"):
         data.load("aeon:Nope", seed=seed)
+
+
+# ---------------------------------------------------------------- data a classifier cannot use
+
+
+def test_a_single_class_is_refused(tmp_path, monkeypatch, seed):
+    from test_images import make_tree
+    monkeypatch.setenv("ANN_KERAS_CACHE", str(tmp_path / "cache"))
+    tree = make_tree(tmp_path / "tree", classes=("cat",), per_class=10)
+    with pytest.raises(DataError, match="1 class \\(cat\\); classification needs at least 2"):
+        data.load(f"images:{tree}", seed=seed, image_size=8)
+
+
+def test_a_class_with_one_training_image_is_named(tmp_path, monkeypatch, seed):
+    from test_images import make_tree
+    monkeypatch.setenv("ANN_KERAS_CACHE", str(tmp_path / "cache"))
+    tree = make_tree(tmp_path / "tree", per_class=10)
+    for extra in sorted((tree / "train" / "dog").iterdir())[1:]:
+        extra.unlink()
+    with pytest.raises(DataError, match="class 'dog' has 1 training example\\(s\\); each class needs at least 2"):
+        data.load(f"images:{tree}", seed=seed, image_size=8)
+
+
+def test_limits_too_small_for_a_stratified_split_are_one_line(seed):
+    with pytest.raises(DataError, match="cannot split .* with \\[data\\] limit=5"):
+        data.load("digits", seed=seed, limit=5)
+
+
+def test_which_data_sets_read_a_path():
+    assert data.reads_path("cifar10") and data.reads_path("images") and data.reads_path("aeon")
+    assert not data.reads_path("digits") and not data.reads_path("synthetic-images")
+    assert not data.reads_path("images:/some/tree") and not data.reads_path("aeon:BasicMotions")

@@ -31,3 +31,12 @@ def test_accuracy_against_time_draws_with_and_without_a_target():
     history = {"time_s": [30.0, 60.0], "val_accuracy": [0.5, 0.7], "accuracy": [0.4, 0.6]}
     assert plots.accuracy_against_time(history, target=0.763, title="t").startswith(PNG)
     assert plots.accuracy_against_time(history, target=None, title="t").startswith(PNG)
+
+
+def test_dollar_signs_in_labels_are_drawn_as_text_not_mathtext():
+    names = ["$x", "price $5", "$\\frac{a}{", "a$b$c"]
+    png = plots.heatmap(np.eye(4), row_labels=names, column_labels=names, title="$ title", xlabel="$", ylabel="$$")
+    assert png.startswith(PNG)
+    png = plots.image_grid([[np.zeros((8, 8, 3), dtype=np.uint8)]], row_titles=["$\\alpha"], column_titles=["$"],
+                           title="$")
+    assert png.startswith(PNG)

@@ -296,3 +296,50 @@ def test_results_that_break_the_contract_are_refused_before_rendering(result, da
     damage(data)
     with pytest.raises(ResultsError, match=re.escape(message)):
         results.RunResult.from_dict(data)
+
+
+# ---------------------------------------------------------------- any results.json: a report, or one clear error
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-2**40, 2**40) | st.floats(allow_nan=True) | st.text(max_size=30)
+    | st.sampled_from(["..", "../x", "/tmp/x", "javascript:alert(1)", "$\\frac{", "![i](http://x/i.png)"]),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+    max_leaves=8)
+
+
+def _mutate(document, draw_index, value):
+    """Replace one value somewhere in `document` (a path of keys and indices drawn by `draw_index`)."""
+    node = document
+    while True:
+        keys = list(node) if isinstance(node, dict) else list(range(len(node)))
+        if not keys:
+            return
+        key = keys[draw_index(len(keys))]
+        child = node[key]
+        if not isinstance(child, (dict, list)) or not child or draw_index(3) == 0:
+            node[key] = value
+            return
+        node = child
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.data())
+def test_any_results_document_reports_or_raises_a_results_error(fixture_results, tmp_path_factory, data):
+    document = json.loads(fixture_results.read_text())
+    for _ in range(data.draw(st.integers(1, 3))):
+        _mutate(document, lambda n: data.draw(st.integers(0, n - 1)), data.draw(json_values))
+    root = tmp_path_factory.mktemp("hostile")
+    reports_dir = root / "reports"
+    try:
+        result = results.RunResult.from_dict(document)
+        reports.write_report(result, reports_dir)
+        reports.write_index(reports_dir)
+    except ResultsError as error:
+        assert "\n" not in str(error)
+    outside = [p for p in root.rglob("*") if reports_dir not in p.parents and p != reports_dir]
+    assert outside == []
+    folders = [p for p in reports_dir.iterdir() if p.is_dir()] if reports_dir.exists() else []
+    assert len(folders) <= 1

@@ -73,6 +73,55 @@ def test_bad_spec_values_name_the_file_key_and_choices(spec_file, replacement, m
     assert "\n" not in str(raised.value)
 
 
+@pytest.mark.parametrize("replacement, message", [
+    (('name = "ann"', 'name = ".."'), "name: '..' cannot name a folder"),
+    (('name = "ann"', 'name = "../../X"'), "name: '../../X' cannot name a folder"),
+    (('name = "ann"', 'name = "/tmp/abs"'), "cannot name a folder"),
+    (("[profiles.smoke]\n", '[profiles.smoke]\nreport_name = "javascript:alert(1)"\n'),
+     "report_name: 'javascript:alert(1)' cannot name a folder"),
+    (("[profiles.smoke]\n", '[profiles.smoke]\nreport_name = "../up"\n'), "cannot name a folder"),
+    (('default_profile = "paper"', 'default_profile = ["paper"]'), "default_profile must be a string"),
+    (("[profiles.paper]\n", "[profiles]\nbroken = 5\n[profiles.paper]\n"),
+     "[profiles.broken]: profile must be a table"),
+    (("[profiles.smoke]\n", "[profiles.smoke]\ndataset = 5\n"), "dataset must be a string, got 5"),
+    (("params = { iterations = 200, log_every = 100 }", "params = 5"), "params must be a table, got 5"),
+    (('description = """', 'description = 5\nxdescription = """'), "unknown key 'xdescription'"),
+    (('title = "ANN on digits (paper section II)"', "title = 5"), "title must be a string, got 5"),
+    (('source = "Training Artificial Neural Networks, section II"', "source = 5"), "source must be a string"),
+    (('notes = """', 'notes = 5\nnotes2 = """'), "unknown key 'notes2'"),
+    (("learning_rate = 0.1\n", "learning_rate = inf\n"), "inf is not a finite number"),
+    (("learning_rate = 0.1\n", "learning_rate = nan\n"), "nan is not a finite number"),
+    (("hidden_units = 32\n", "hidden_units = 10000000000000\n"),
+     "10000000000000 is out of range; expected >= 1 and <= 4096"),
+    (("iterations = 200,", "iterations = 100000000000000000000,"), "is out of range"),
+])
+def test_values_of_the_wrong_type_or_size_are_refused(spec_file, replacement, message):
+    path = spec_file(replacement)
+    with pytest.raises(SpecError) as raised:
+        specs.load(str(path), "smoke")
+    assert message in str(raised.value) and "\n" not in str(raised.value)
+
+
+def test_a_description_or_notes_of_the_wrong_type_is_refused_before_training(spec_file):
+    text = spec_file().read_text()
+    start = text.index('description = """')
+    path = spec_file((text[start:text.index('"""', start + 20) + 3], "description = 5"))
+    with pytest.raises(SpecError, match="description must be a string, got 5"):
+        specs.load(str(path), "smoke")
+    start = text.index('notes = """')
+    path = spec_file((text[start:text.index('"""', start + 20) + 3], "notes = 5"))
+    with pytest.raises(SpecError, match="notes must be a string, got 5"):
+        specs.load(str(path), "smoke")
+
+
+def test_deeply_nested_values_are_one_line_errors(spec_file):
+    path = spec_file(("hidden_units = 32\n", "hidden_units = " + "[" * 5000 + "]" * 5000 + "\n"))
+    with pytest.raises(SpecError, match="nested too deeply"):
+        specs.load(str(path))
+    with pytest.raises(SpecError, match="nested too deeply"):
+        specs.load("ann", "smoke", ("hidden_units=" + "[" * 5000 + "]" * 5000,))
+
+
 def test_toml_syntax_error_names_the_file(spec_file):
     path = spec_file(("hidden_units = 32\n", "hidden_units = = 32\n"))
     with pytest.raises(SpecError, match="TOML syntax error"):
@@ -116,3 +165,53 @@ def test_options_left_at_their_defaults_do_not_change_the_run_folder():
     base = specs.load("cnn", "smoke")
     assert base.digest() == specs.load("cnn", "smoke", ("weight_decay=0.0", "schedule=constant")).digest()
     assert base.digest() != specs.load("cnn", "smoke", ("weight_decay=0.001",)).digest()
+
+
+# ---------------------------------------------------------------- any input: loads, or the project's own error
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+toml_values = st.recursive(
+    st.none().map(lambda _: "true") | st.integers(-2**70, 2**70).map(str)
+    | st.floats(allow_nan=True).map(lambda f: repr(f).replace("inf", "inf").replace("nan", "nan"))
+    | st.text(max_size=20).map(lambda t: '"' + t.replace("\\", "").replace('"', "") + '"'),
+    lambda inner: st.lists(inner, max_size=4).map(lambda items: "[" + ", ".join(items) + "]"),
+    max_leaves=12)
+keys = st.sampled_from(sorted({*specs.MODEL_PARAMS["mlp"], *specs.DATA_FIELDS, *specs.TUNER_FIELDS, "x"}))
+tables = st.sampled_from(["", "params.", "data.", "tuner.", "search.", "final.", "augment.", "model."])
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(tables, keys, toml_values | st.text(max_size=30)), max_size=4))
+def test_any_set_value_loads_or_raises_a_spec_error(in_tmp, overrides):
+    items = tuple(f"{table}{key}={value}" for table, key, value in overrides)
+    try:
+        spec = specs.load("ann", "smoke", items)
+    except SpecError as error:
+        assert "\n" not in str(error)
+    else:
+        spec.digest()
+    assert list(in_tmp.iterdir()) == []
+
+
+spec_text = st.text(alphabet=st.sampled_from(list('abcdefghijklmnopqrstuvwxyz_=[]{}."\'0123456789 \n.-/')),
+                    max_size=200)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.sampled_from(["name", "title", "default_profile", "dataset", "model", "params", "profiles",
+                        "profiles.smoke", "profiles.smoke.params", "paper", "paper.runs"]), toml_values, spec_text)
+def test_any_spec_file_loads_or_raises_a_spec_error(tmp_path, key, value, junk):
+    from conftest import ROOT
+    original = (ROOT / "tuning" / "ann.toml").read_text()
+    table, _, name = key.rpartition(".")
+    for text in (f"{name} = {value}\n" + original if not table else original + f"\n[{table}]\n{name} = {value}\n",
+                 original + "\n" + junk):
+        path = tmp_path / "hostile.toml"
+        path.write_text(text)
+        try:
+            specs.load(str(path), "smoke")
+        except SpecError as error:
+            assert "\n" not in str(error)
+    assert {p.name for p in tmp_path.iterdir()} == {"hostile.toml"}
