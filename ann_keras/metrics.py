@@ -90,7 +90,7 @@ def paper_table(result: RunResult) -> pd.DataFrame:
     base_mean = mean_std(baseline["executions"], "test_accuracy")[0] if baseline else float("nan")
     rows = []
     for run in runs:
-        changes = ", ".join(f"{k}={v}" for k, v in run["params"].items())
+        changes = _values(run["params"])
         common = {"setting": run["name"], "changes": changes, "executions": len(run["executions"]),
                   "source": run.get("source", ""), "baseline": bool(run.get("baseline"))}
         ours, std = mean_std(run["executions"], "test_accuracy")
@@ -122,9 +122,11 @@ def paper_table(result: RunResult) -> pd.DataFrame:
         rows.append({"setting": "grid search", "measure": "best configuration",
                      "paper": _values(paper["best"]), "ours": _values(ours_best),
                      "verdict": "same as the paper" if same else "differs", "source": f"trial {best['trial_id']}"})
-    if paper.get("references") and best is not None:
+    # Published results are compared only with runs on the data set they were measured on.
+    references = [r for r in paper.get("references", []) if r.get("dataset") == result.dataset["name"]]
+    if references and best is not None:
         ours, std = mean_std(best["executions"], "test_accuracy")
-        for reference in paper["references"]:
+        for reference in references:
             rows.append(_row({"setting": reference["name"], "changes": "", "executions": len(best["executions"]),
                               "source": f"ours: best trial {best['trial_id']}; theirs: {reference['source']}"},
                              "test accuracy (published result)", reference["test_accuracy"], ours, std,
@@ -195,8 +197,22 @@ def _row(common: dict, measure: str, paper, ours: float, std: float, *, exact: b
     return row
 
 
+# Settings where 0 means "everything": shown as words, not as a zero a reader takes literally.
+ZERO_MEANS = {"train_examples": "all", "limit": "all", "test_limit": "all", "batch_size": "full batch",
+              "max_trials": "whole grid", "bn_recompute": "off"}
+
+
+def display_value(key: str, value) -> str:
+    """Return one setting as a reader should see it: lists joined with '/', a meaningful 0 in words."""
+    if isinstance(value, list):
+        return "/".join(map(str, value))
+    if value == 0 and not isinstance(value, bool) and key in ZERO_MEANS:
+        return ZERO_MEANS[key]
+    return str(value)
+
+
 def _values(values: dict) -> str:
-    return ", ".join(f"{k}={'/'.join(map(str, v)) if isinstance(v, list) else v}" for k, v in values.items())
+    return ", ".join(f"{k}={display_value(k, v)}" for k, v in values.items())
 
 
 def verdict(ours: float, std: float, paper: float, *, relative: bool = False, versus: str = "the paper") -> str:
@@ -212,6 +228,8 @@ def verdict(ours: float, std: float, paper: float, *, relative: bool = False, ve
     direction = _direction(ours - paper, tolerance)
     if direction == "level with":
         return "reproduced" if versus == "the paper" else f"level with {versus}"
+    if relative:   # a loss: lower is better, and the verdict says so
+        return f"worse than {versus} (higher loss)" if direction == "above" else f"better than {versus} (lower loss)"
     return f"{direction} {versus}"
 
 

@@ -20,6 +20,8 @@ import numpy as np  # noqa: E402
 matplotlib.rcParams["text.parse_math"] = False
 
 DPI = 110
+# One colour per split in every figure, so the training curves and accuracy-against-time agree.
+COLOURS = {"training": "tab:blue", "validation": "tab:orange", "test": "tab:green"}
 
 
 def _png(figure) -> bytes:
@@ -30,21 +32,22 @@ def _png(figure) -> bytes:
     return buffer.getvalue()
 
 
-def heatmap(matrix, *, row_labels, column_labels, title: str, xlabel: str, ylabel: str,
-            fmt: str = "{:.2f}", vmax: float | None = None) -> bytes:
-    """Return a labelled heatmap with each cell's value written in it."""
+def heatmap(matrix, *, row_labels, column_labels, title: str, xlabel: str, ylabel: str, colorbar: str,
+            fmt: str = "{:.2f}", vmin: float = 0.0, vmax: float | None = None) -> bytes:
+    """Return a labelled heatmap with each cell's value written in it and a labelled colour bar."""
     matrix = np.asarray(matrix, dtype=float)
     rows, columns = matrix.shape
     size = (max(5.0, 0.6 * columns + 2.5), max(3.0, 0.5 * rows + 1.8))
     figure, axes = plt.subplots(figsize=size)
-    image = axes.imshow(matrix, cmap="Blues", vmin=0, vmax=vmax if vmax is not None else max(matrix.max(), 1e-9))
-    figure.colorbar(image, ax=axes, fraction=0.046, pad=0.04)
+    image = axes.imshow(matrix, cmap="Blues", vmin=vmin,
+                        vmax=vmax if vmax is not None else max(matrix.max(), vmin + 1e-9))
+    figure.colorbar(image, ax=axes, fraction=0.046, pad=0.04, label=colorbar)
     axes.set_xticks(range(columns), labels=[str(c) for c in column_labels], rotation=45, ha="right")
     axes.set_yticks(range(rows), labels=[str(r) for r in row_labels])
     axes.set_xlabel(xlabel)
     axes.set_ylabel(ylabel)
     axes.set_title(title)
-    threshold = image.norm.vmax / 2
+    threshold = (image.norm.vmin + image.norm.vmax) / 2
     font = 8 if columns > 8 else 9
     for i in range(rows):
         for j in range(columns):
@@ -62,7 +65,7 @@ def training_curves(history: dict, *, title: str) -> bytes:
         for key, label, style in ((metric, "training", "-"), (f"val_{metric}", "validation", "--")):
             if history.get(key):
                 axes.plot(steps[:len(history[key])], history[key], style, marker="." if len(steps) < 60 else None,
-                          label=label)
+                          label=label, color=COLOURS[label])
         axes.set_xlabel(history.get("unit", "epoch"))
         axes.set_ylabel(metric)
         axes.grid(alpha=0.3)
@@ -72,15 +75,20 @@ def training_curves(history: dict, *, title: str) -> bytes:
 
 
 def accuracy_against_time(history: dict, *, target: float | None, title: str) -> bytes:
-    """Return validation (and test, where tracked) accuracy against minutes of training, with a target line."""
-    minutes = [t / 60 for t in history["time_s"]]
+    """Return training, validation (and test, where tracked) accuracy against time, with the paper's line.
+
+    Seconds for a run under two minutes, minutes otherwise.
+    """
+    seconds = list(history["time_s"])
+    scale, unit = (60, "minutes") if seconds and seconds[-1] >= 120 else (1, "seconds")
+    times = [t / scale for t in seconds]
     figure, axes = plt.subplots(figsize=(7, 3.8))
-    for key, label in (("val_accuracy", "validation"), ("test_accuracy", "test"), ("accuracy", "training")):
+    for key, label in (("accuracy", "training"), ("val_accuracy", "validation"), ("test_accuracy", "test")):
         if history.get(key):
-            axes.plot(minutes, history[key], marker=".", label=label)
+            axes.plot(times, history[key], marker=".", label=label, color=COLOURS[label])
     if target is not None:
-        axes.axhline(target, color="grey", linestyle=":", label=f"paper: {100 * target:.1f}%")
-    axes.set_xlabel("minutes since training started")
+        axes.axhline(target, color="tab:red", linestyle=":", linewidth=1.5, label=f"paper: {100 * target:.1f}%")
+    axes.set_xlabel(f"{unit} since training started")
     axes.set_ylabel("accuracy")
     axes.grid(alpha=0.3)
     axes.legend()

@@ -13,6 +13,7 @@ import base64
 import json
 import math
 import re
+import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,11 +22,13 @@ import markupsafe
 import numpy as np
 import pandas as pd
 
-from . import metrics, names, plots
+from . import metrics, names, plots, results
 from .errors import ResultsError
 from .results import RunResult, decode_images, write_bytes, write_text
 
 SUMMARY_FILE = "summary.json"
+# Each report sits in reports/<name>/; the index of all of them one folder up.
+INDEX_LINKS = ("../index.html", "../README.md")
 
 
 @dataclass
@@ -37,6 +40,10 @@ class Table:
     rows: list[list[str]]
     frame: pd.DataFrame = field(repr=False)
     highlight: list[bool] = field(default_factory=list)   # rows to mark (the best trial)
+    numeric: list[bool] = field(default_factory=list)     # columns of numbers: right-aligned
+    sortable: bool = False                                # the HTML page sorts and filters it
+    csv: bool = True                                      # written beside the pages as <name>.csv
+    header: bool = True                                   # the HTML page shows the column headers
 
     @property
     def csv_file(self) -> str:
@@ -49,6 +56,7 @@ class Figure:
     title: str
     caption: str
     png: bytes = field(repr=False)
+    min_width: int = 0   # px: on a narrow screen the figure scrolls sideways rather than shrink below this
 
     @property
     def file(self) -> str:
@@ -60,25 +68,36 @@ class Figure:
 
 
 @dataclass
+class Section:
+    """One section of a report, declared once: both pages (Markdown and HTML) render the same list."""
+
+    id: str
+    title: str
+    paragraphs: list[str] = field(default_factory=list)    # text, escaped when rendered
+    note: str = ""                                          # a paragraph set apart
+    tables: list[Table] = field(default_factory=list)
+    figures: list[Figure] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)          # files beside the pages, linked by name
+
+
+@dataclass
 class Report:
-    """Exactly what the templates show, section by section."""
+    """Exactly what the pages show: a title, an opening paragraph and the sections in order."""
 
     experiment: str
     title: str
     description: str
-    summary: list[tuple[str, str]]
-    objective: str             # what the trials are sorted by, in words
+    sections: list[Section]
     headline: dict
-    profile_note: str
-    paper_source: str
-    paper_notes: str
-    paper: Table | None
-    trials: Table
-    per_class: Table | None
-    confused: Table | None
-    heatmaps: list[Figure]
-    curves: list[Figure]
-    augmentation: list[Figure]
+    footer: str
+
+    @property
+    def tables(self) -> list[Table]:
+        return [t for s in self.sections for t in s.tables]
+
+    @property
+    def figures(self) -> list[Figure]:
+        return [f for s in self.sections for f in s.figures]
 
 
 # ---------------------------------------------------------------- formatting
@@ -117,6 +136,7 @@ def build_report(result: RunResult) -> Report:
     """Return every section of the report for `result`."""
     spec, final = result.spec, result.final
     class_names = result.dataset["class_names"]
+    subject = f"{result.title}, {result.dataset['name']}"   # every figure's title names the data set
     heatmaps, per_class, confused, curves = [], None, None, []
     if final:
         y_true, y_pred = final["y_true"], final["y_pred"]
@@ -124,34 +144,73 @@ def build_report(result: RunResult) -> Report:
         frame = metrics.per_class_table(y_true, y_pred, class_names=class_names, paper_accuracy=paper_classes)
         per_class = _table("per_class", frame)
         confused = _table("most_confused", metrics.most_confused(y_true, y_pred, class_names=class_names))
-        heatmaps = _heatmaps(y_true, y_pred, class_names, frame)
+        heatmaps = _heatmaps(y_true, y_pred, class_names, frame, subject)
         if paper_classes:
-            heatmaps.insert(0, _classes_beside_paper(frame, class_names, paper_classes, result.title))
+            heatmaps.insert(0, _classes_beside_paper(frame, class_names, paper_classes, subject))
         curves = [Figure("training_curves", "Training curves",
                          f"Loss and accuracy of the final model per logged {final['history']['unit']}, "
-                         "on the training and validation splits.",
-                         plots.training_curves(final["history"], title=result.title))]
+                         "on the training split (solid, blue) and the validation split (dashed, orange).",
+                         plots.training_curves(final["history"], title=subject))]
         if final["history"].get("time_s"):
             target = spec["paper"].get("final", {}).get("test_accuracy")
             curves.append(Figure(
                 "accuracy_against_time", "Accuracy against time",
                 "Accuracy of the final model after each epoch against wall time since its training started "
-                "(a resumed run counts from its restart); the dotted line is the paper's final test accuracy.",
-                plots.accuracy_against_time(final["history"], target=target, title=result.title)))
-    curves += _paper_epoch_figures(result)
+                "(a resumed run counts from its restart), in the training curves' colours"
+                + ("; the dotted red line is the paper's final test accuracy." if target is not None else "."),
+                plots.accuracy_against_time(final["history"], target=target, title=subject)))
+    curves += _paper_epoch_figures(result, subject)
     trials_frame = metrics.trials_table(result)
     trials = _trials(trials_frame)
     paper_frame = metrics.paper_table(result)
     paper = _paper(paper_frame) if not paper_frame.empty else None
+    objective = {"val_accuracy": "mean validation accuracy (highest first)",
+                 "val_loss": "mean validation loss (lowest first)"}[spec["tuner"]["objective"]]
+    summary_rows = _summary(result)
+    summary = _table("summary", pd.DataFrame(summary_rows, columns=["", " "]))
+    summary.csv, summary.header = False, False
+    paper_source, paper_notes = spec["paper"].get("source", ""), spec["paper"].get("notes", "").strip()
+    sections = [
+        Section("summary", "Summary", tables=[summary], files=[results.RESULTS_FILE, SUMMARY_FILE]),
+        Section("paper", "The paper and us", note=_profile_note(spec), tables=[paper] if paper else [],
+                paragraphs=[
+                    f"Source: {paper_source}. Ours is the mean ± standard deviation over the seeds (n = the "
+                    "number of seeds; a single run has no spread); \"reproduced\" means within 1 point or one "
+                    "standard deviation of the paper's number, whichever is larger. Differences are in "
+                    "percentage points for accuracies and in the measure's own unit for losses.", paper_notes,
+                ] if paper else ["The spec lists no numbers from the paper for this experiment."],
+                files=[paper.csv_file] if paper else []),
+        Section("trials", "All trials", tables=[trials], files=[trials.csv_file],
+                paragraphs=[f"Sorted by {objective}, the search's objective; the best trial is highlighted. "
+                            "Accuracies are mean ± standard deviation over executions (seeds)."
+                            + (" One execution per trial (n = 1): no spread." if _single_execution(result)
+                               else "")]),
+        Section("per-class", "Per-class metrics", tables=[per_class] if per_class else [],
+                files=[per_class.csv_file] if per_class else [],
+                paragraphs=["The final model on the test split. Per-class accuracy is the share of a class's "
+                            "test examples predicted correctly (equal to recall); averages follow "
+                            "scikit-learn's macro and weighted definitions."] if per_class
+                else ["No final model in this run."]),
+        Section("heatmaps", "Heatmaps", figures=heatmaps),
+        Section("confused", "Most confused pairs", tables=[confused] if confused else [],
+                files=[confused.csv_file] if confused else [],
+                paragraphs=["The most frequent mistakes of the final model: true class, predicted class, count, "
+                            "and the share of the true class's test examples that went there."] if confused
+                else []),
+        Section("curves", "Training curves", figures=curves),
+    ]
+    augmentation = _augmentation(result)
+    if augmentation:
+        sections.append(Section("augmentation", "Augmentation", figures=augmentation))
     return Report(
         experiment=result.experiment, title=result.title, description=spec.get("description", "").strip(),
-        summary=_summary(result), headline=headline(result, paper_frame),
-        objective={"val_accuracy": "mean validation accuracy (highest first)",
-                   "val_loss": "mean validation loss (lowest first)"}[spec["tuner"]["objective"]],
-        profile_note=_profile_note(spec), paper_source=spec["paper"].get("source", ""),
-        paper_notes=spec["paper"].get("notes", "").strip(), paper=paper, trials=trials, per_class=per_class,
-        confused=confused, heatmaps=heatmaps, curves=curves, augmentation=_augmentation(result),
+        sections=sections, headline=headline(result, paper_frame),
+        footer=f"Written by ann-keras {result.environment['versions'].get('ann-keras', '')} from results.json.",
     )
+
+
+def _single_execution(result: RunResult) -> bool:
+    return bool(result.trials) and all(len(t["executions"]) == 1 for t in result.trials)
 
 
 def _classes_beside_paper(per_class: pd.DataFrame, class_names, paper_classes: dict, title: str) -> Figure:
@@ -163,7 +222,7 @@ def _classes_beside_paper(per_class: pd.DataFrame, class_names, paper_classes: d
                   plots.classes_beside_paper(class_names, ours, paper, title=title))
 
 
-def _paper_epoch_figures(result: RunResult) -> list[Figure]:
+def _paper_epoch_figures(result: RunResult, subject: str) -> list[Figure]:
     """Return, per paper setting with per-epoch test accuracy, that curve with the paper's points marked."""
     figures = []
     for index, run in enumerate(result.paper_runs):
@@ -180,7 +239,7 @@ def _paper_epoch_figures(result: RunResult) -> list[Figure]:
             name, f"Test accuracy per epoch: {run['name']}",
             f"Our test accuracy after each epoch of the paper's setting \"{run['name']}\", with the paper's "
             "reported points marked (stars): its accuracy after the first epoch and its best epoch.",
-            plots.epochs_beside_paper(by_epoch, paper_points=points, title=f"{result.title}: {run['name']}")))
+            plots.epochs_beside_paper(by_epoch, paper_points=points, title=f"{subject}: {run['name']}")))
     return figures
 
 
@@ -244,8 +303,11 @@ def _summary(result: RunResult) -> list[tuple[str, str]]:
         ("Search", f"{spec['tuner']['name']} over {', '.join(spec['search']) or 'nothing'}; "
                    f"{len(result.trials)} trial(s), {spec['tuner']['executions']} execution(s) each"),
     ]
-    if best is not None:
-        rows.append(("Best configuration", ", ".join(f"{k}={v}" for k, v in best["hyperparameters"].items())
+    if result.kind == "train":
+        rows.append(("Configuration", "no search (ann-keras train): the spec's [params], one training per seed"))
+    elif best is not None:
+        rows.append(("Best configuration", ", ".join(f"{k}={metrics.display_value(k, v)}"
+                                                     for k, v in best["hyperparameters"].items())
                      or "the spec's [params]"))
     if final:
         m = final["metrics"]
@@ -255,16 +317,44 @@ def _summary(result: RunResult) -> list[tuple[str, str]]:
     rows += [
         ("Training time", f"{metrics.training_seconds(result):.1f} s: every training this run records (trials, "
                           "the paper's extra settings, the final model), resumed invocations included"),
-        ("Wall time", f"{result.wall_time_s:.1f} s in the last invocation (" + ", ".join(
-            f"{k.removesuffix('_s')} {v:.1f} s" for k, v in result.timings.items()) + ")"),
+        ("Wall time", _wall_time(result)),
         ("Hardware", hardware_text(result.environment["hardware"])),
         *_distribution(result.environment.get("distribution") or {}),
         ("Versions", ", ".join(f"{k} {v}" for k, v in versions.items())),
+        ("Source", _source(result.environment.get("source") or {}, versions.get("ann-keras", ""))),
         ("Seed", f"{result.seed} (execution i uses seed + i)"),
         ("Command", result.command),
+        ("Reproduce", reproduce_command(result)),
         ("Finished", result.finished),
     ]
     return rows
+
+
+def _wall_time(result: RunResult) -> str:
+    stages = ", ".join(f"{k.removesuffix('_s')} {v:.1f} s" for k, v in result.timings.items())
+    text = f"{result.wall_time_s:.1f} s in the last invocation ({stages})"
+    if result.wall_time_s < 0.1 * metrics.training_seconds(result):
+        text += ("; every stage was found finished in the run folder and read back, so the training time above "
+                 "is what they took")
+    return text
+
+
+def _source(source: dict, version: str) -> str:
+    if not source.get("commit"):
+        return f"ann-keras {version} (not a git checkout)"
+    changes = ", with local changes to ann_keras/ or tuning/" if source.get("local_changes") else ""
+    return f"ann-keras {version}, git commit {source['commit'][:12]}{changes}"
+
+
+def reproduce_command(result: RunResult) -> str:
+    """Return the command that computes this run again: spec, profile, seed and every --set it was given."""
+    spec = result.spec
+    shipped = Path(spec.get("path", "")).parent.name == "tuning"   # else a spec file of the user's own
+    experiment = spec["name"] if shipped or not spec.get("path") else spec["path"]
+    parts = ["ann-keras", result.kind, experiment, "--profile", spec["profile"], "--seed", str(result.seed)]
+    for item in spec.get("overrides", []):
+        parts += ["--set", item]
+    return shlex.join(parts)
 
 
 def _distribution(distribution: dict) -> list[tuple[str, str]]:
@@ -293,11 +383,22 @@ def _profile_note(spec: dict) -> str:
     return f"This run used the profile '{spec['profile']}', not the paper's protocol: {spec['profile_description']}"
 
 
+_NUMBER = re.compile(r"^[-+]?(\d[\d,]*\.?\d*|\.\d+)(%|e[-+]?\d+)?( ± [\d.]+)?( pts)?$")
+
+
 def _table(name: str, frame: pd.DataFrame, shown: pd.DataFrame | None = None, highlight=None) -> Table:
-    """Return a Table that shows `shown` (default: `frame`) and writes `frame`, unformatted, as CSV."""
+    """Return a Table that shows `shown` (default: `frame`) and writes `frame`, unformatted, as CSV.
+
+    Columns whose every cell is empty are left out of the page (the CSV
+    keeps them); columns of numbers are marked, for right alignment.
+    """
     shown = frame if shown is None else shown
     rows = [[_cell(value) for value in row] for row in shown.itertuples(index=False)]
-    return Table(name, [str(c) for c in shown.columns], rows, frame, list(highlight or []))
+    columns = [str(c) for c in shown.columns]
+    keep = [i for i in range(len(columns)) if not rows or any(row[i] for row in rows)]
+    rows = [[row[i] for i in keep] for row in rows]
+    numeric = [bool(rows) and all(_NUMBER.match(row[j]) for row in rows if row[j]) for j in range(len(keep))]
+    return Table(name, [columns[i] for i in keep], rows, frame, list(highlight or []), numeric)
 
 
 def _trials(frame: pd.DataFrame) -> Table:
@@ -315,7 +416,9 @@ def _trials(frame: pd.DataFrame) -> Table:
         shown["worker"] = frame["worker"].fillna("")
     if (frame["status"] != "COMPLETED").any():
         shown["status"], shown["message"] = frame["status"], frame["message"]
-    return _table("trials", frame, shown, highlight=frame["best"].tolist())
+    table = _table("trials", frame, shown, highlight=frame["best"].tolist())
+    table.sortable = True
+    return table
 
 
 def paper_display(frame: pd.DataFrame) -> pd.DataFrame:
@@ -326,16 +429,19 @@ def paper_display(frame: pd.DataFrame) -> pd.DataFrame:
                                            row["difference"])
         if "configuration" in measure:
             cells = (paper, row["ours"], "")
-        elif measure.startswith("epoch"):
-            spread = "" if _nan(std) or not std else f" ± {std:.1f}"
-            cells = (_cell(paper), "" if _nan(mean) else f"{mean:.1f}{spread}",
+        elif measure.startswith("epoch"):   # whole epochs: 9, not 9.0
+            single = _nan(std) or not std
+            cells = ("" if paper is None or _nan(paper) else f"{paper:.0f}",
+                     "" if _nan(mean) else (f"{mean:.0f}" if single else f"{mean:.1f} ± {std:.1f}"),
                      "" if _nan(diff) else f"{diff:+.0f}")
         elif "accuracy" in measure:
-            cells = (_pct(paper), _pct(mean) if _nan(std) else _mean_std(mean, std),
+            cells = (_pct(paper), _pct(mean) if _nan(std) or row["executions"] == 1 else _mean_std(mean, std),
                      "" if _nan(diff) else f"{100 * diff:+.1f} pts")
         else:
-            cells = (_num(paper), _num(mean) + ("" if _nan(std) else f" ± {std:.3f}"),
-                     "" if _nan(diff) else f"{diff:+.3f}")
+            spread = "" if _nan(std) or row["executions"] == 1 else f" ± {std:.3f}"
+            cells = (_num(paper), _num(mean) + spread, "" if _nan(diff) else f"{diff:+.3f}")
+        if row["executions"] == 1 and cells[1] and "spread" not in measure and "mean of" not in measure:
+            cells = (cells[0], f"{cells[1]} (n = 1)", cells[2])
         rows.append({"setting": row["setting"], "measure": measure, "changes": row["changes"],
                      "paper": cells[0], "ours": cells[1], "difference": cells[2], "verdict": row["verdict"],
                      "paper's finding": row["paper_finding"], "our finding": row["our_finding"],
@@ -347,24 +453,31 @@ def _paper(frame: pd.DataFrame) -> Table:
     return _table("paper_and_us", frame, paper_display(frame))
 
 
-def _heatmaps(y_true, y_pred, class_names, per_class: pd.DataFrame) -> list[Figure]:
+def _heatmaps(y_true, y_pred, class_names, per_class: pd.DataFrame, subject: str) -> list[Figure]:
     k = len(class_names)
     counts = metrics.confusion(y_true, y_pred, num_classes=k)
     normalised = metrics.confusion(y_true, y_pred, num_classes=k, normalize="true")
     classes = per_class.iloc[:k]
     scores = np.vstack([classes["precision"], classes["recall"], classes["f1"]])
     common = dict(row_labels=class_names, column_labels=class_names, xlabel="predicted", ylabel="true")
+    # The colour scale starts at the lowest score (rounded down to 0.05): scores of 0.89-1.00 stay distinguishable.
+    low = float(np.floor(np.nanmin(scores) * 20) / 20) if scores.size else 0.0
+    wide = 560 if k > 5 else 0   # px: on a phone the heatmap scrolls sideways, its numbers stay legible
     return [
         Figure("confusion_counts", "Confusion matrix (counts)",
                "Rows are the true class, columns the predicted class; the diagonal holds the correct predictions.",
-               plots.heatmap(counts, title="Confusion matrix", fmt="{:.0f}", **common)),
+               plots.heatmap(counts, title=f"Confusion matrix: {subject}", fmt="{:.0f}",
+                             colorbar="test examples", **common), wide),
         Figure("confusion_normalised", "Confusion matrix (row-normalised)",
                "Each row divided by its class's number of test examples: the diagonal is per-class recall.",
-               plots.heatmap(normalised, title="Confusion matrix, row-normalised", vmax=1.0, **common)),
+               plots.heatmap(normalised, title=f"Confusion matrix, row-normalised: {subject}", vmax=1.0,
+                             colorbar="share of the true class", **common), wide),
         Figure("precision_recall", "Precision, recall and F1 per class",
-               "Precision = TP / (TP + FP), recall = TP / (TP + FN), per class (scikit-learn's definitions).",
+               "Precision = TP / (TP + FP), recall = TP / (TP + FN), per class (scikit-learn's definitions). "
+               f"The colour scale runs from {low:.2f} (the lowest score, rounded down) to 1.",
                plots.heatmap(scores, row_labels=["precision", "recall", "F1"], column_labels=class_names,
-                             title="Precision, recall and F1", xlabel="class", ylabel="metric", vmax=1.0)),
+                             title=f"Precision, recall and F1: {subject}", xlabel="class", ylabel="metric",
+                             vmin=min(low, 0.95), vmax=1.0, colorbar="score"), wide),
     ]
 
 
@@ -404,6 +517,8 @@ def _link(target: str) -> markupsafe.Markup:
     relative path of plain names (a figure, a CSV, another report's folder),
     never a URL, an absolute path or `..`.
     """
+    if target in INDEX_LINKS:
+        return markupsafe.Markup(target)   # a report's way back to reports/index.html
     if not all(names.is_plain(part) for part in str(target).split("/")):
         raise ResultsError(f"refusing to link {str(target)[:80]!r}: a report links only its own files")
     return markupsafe.Markup(target)
@@ -417,7 +532,9 @@ def _environments() -> tuple[jinja2.Environment, jinja2.Environment]:
                                       undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     for env in (html_env, markdown_env):
         env.filters.update(pct=_pct, num=_num, link=_link)
-        env.globals["style"] = (Path(__file__).parent / "templates" / "style.css").read_text()
+        # Our own style sheet, not text from data: autoescaping would turn its quotes into entities.
+        env.globals["style"] = markupsafe.Markup((Path(__file__).parent / "templates" / "style.css").read_text())
+        env.globals["script"] = markupsafe.Markup((Path(__file__).parent / "templates" / "tables.js").read_text())
     return html_env, markdown_env
 
 
@@ -427,14 +544,16 @@ def write_report(result: RunResult, reports_dir: Path) -> Path:
                           ResultsError)
     report = build_report(result)
     html_env, markdown_env = _environments()
-    tables = [t for t in (report.paper, report.trials, report.per_class, report.confused) if t is not None]
-    for table in tables:
-        write_text(folder / table.csv_file, table.frame.to_csv(index=False))
-    for figure in report.heatmaps + report.curves + report.augmentation:
+    for table in report.tables:
+        if table.csv:
+            write_text(folder / table.csv_file, table.frame.to_csv(index=False))
+    for figure in report.figures:
         write_bytes(folder / figure.file, figure.png)
     write_text(folder / "README.md", markdown_env.get_template("report.md.j2").render(r=report))
     write_text(folder / "index.html", html_env.get_template("report.html.j2").render(r=report))
     write_text(folder / SUMMARY_FILE, json.dumps(report.headline, indent=1) + "\n")
+    # The report's own data: `ann-keras report reports/<name>` rebuilds it, and a reader can check any number.
+    results.save(result, folder)
     return folder
 
 
@@ -473,8 +592,9 @@ def write_index(reports_dir: Path) -> tuple[Path, list[str]]:
             continue
         rows.append({**row, "experiment": path.parent.name})   # the link is the folder itself, never data
     html_env, markdown_env = _environments()
-    write_text(reports_dir / "index.html", html_env.get_template("index.html.j2").render(rows=rows))
-    write_text(reports_dir / "README.md", markdown_env.get_template("index.md.j2").render(rows=rows))
+    bench = (reports_dir / "bench" / "index.html").exists()
+    write_text(reports_dir / "index.html", html_env.get_template("index.html.j2").render(rows=rows, bench=bench))
+    write_text(reports_dir / "README.md", markdown_env.get_template("index.md.j2").render(rows=rows, bench=bench))
     return reports_dir / "index.html", skipped
 
 

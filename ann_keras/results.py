@@ -13,6 +13,7 @@ import json
 import math
 import os
 import platform
+import subprocess
 import sys
 import tempfile
 from dataclasses import asdict, dataclass, field, fields
@@ -239,7 +240,27 @@ def environment(gpus: list[str] | None = None) -> dict:
             "gpus": list(gpus or []),
         },
         "argv": list(sys.argv),
+        "source": source_revision(),
     }
+
+
+def source_revision() -> dict:
+    """Return the git commit of the ann-keras source that ran, and whether it had local changes.
+
+    Empty when the package is not a git checkout (an installed wheel): the
+    version number is then what identifies the code.
+    """
+    root = Path(__file__).resolve().parent.parent
+    if not (root / ".git").exists():
+        return {}
+    try:
+        commit = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True, text=True,
+                                timeout=10, check=True).stdout.strip()
+        changed = subprocess.run(["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no", "--",
+                                  "ann_keras", "tuning"], capture_output=True, text=True, timeout=10).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return {}
+    return {"commit": commit, "local_changes": bool(changed)}
 
 
 def _cpu_model() -> str:

@@ -223,6 +223,7 @@ PAPER_RUN_FIELDS = {
 }
 REFERENCE_FIELDS = {
     "name": Field(str, "the published method"),
+    "dataset": Field(str, "the data set it was measured on; a report shows it only beside a run on that data set"),
     "test_accuracy": Field(float, "its reported test accuracy", minimum=0, maximum=1),
     "source": Field(str, "where it was published"),
 }
@@ -237,7 +238,7 @@ TOP_LEVEL = ("name", "title", "description", "dataset", "model", "default_profil
 TOP_LEVEL_TYPES = {"name": str, "title": str, "description": str, "dataset": str, "model": str,
                    "default_profile": str, "data": dict, "params": dict, "augment": dict, "search": dict,
                    "tuner": dict, "final": dict, "paper": dict, "profiles": dict}
-PROFILE_TYPES = {"description": str, "dataset": str, "report_name": str, "data": dict, "params": dict,
+PROFILE_TYPES = {"description": str, "title": str, "dataset": str, "report_name": str, "data": dict, "params": dict,
                  "augment": dict, "search": dict, "tuner": dict, "final": dict}
 PROFILE_TABLES = ("data", "params", "augment", "search", "tuner", "final")
 SET_TABLES = ("data", "params", "augment", "search", "tuner", "final")
@@ -386,6 +387,7 @@ def resolve(raw: dict, path: str, profile: str | None = None, overrides: tuple[s
     profile_description = chosen.pop("description", "")
     dataset = chosen.pop("dataset", raw["dataset"])   # e.g. synthetic data for the smoke profile
     report_name = chosen.pop("report_name", raw["name"])  # a profile on other data reports on its own page
+    title = chosen.pop("title", raw.get("title", raw["name"]))   # ... under a title of its own
     names.check_plain(report_name, f"{path}: [profiles.{profile}] report_name", SpecError)
     _check_keys(chosen, PROFILE_TABLES, f"{path}: [profiles.{profile}]")
 
@@ -408,7 +410,7 @@ def resolve(raw: dict, path: str, profile: str | None = None, overrides: tuple[s
                           "paper_runs": True, **tables["tuner"]}, TUNER_FIELDS, f"{where} [tuner]")
     paper = _check_paper(raw.get("paper", {}), model, f"{path} [paper]")
     return Spec(
-        name=raw["name"], title=raw.get("title", raw["name"]), description=raw.get("description", ""),
+        name=raw["name"], title=title, description=raw.get("description", ""),
         path=path, dataset=dataset, model=model, profile=profile,
         profile_description=profile_description, data=data, params=params, augment=augment, search=search,
         tuner=tuner, final=final, paper=paper, profiles=tuple(profiles), report_name=report_name,
@@ -515,5 +517,9 @@ def _check_paper(paper: dict, model: str, where: str) -> dict:
                  for name, value in per_class.items()}
     references = [_check_table(ref, REFERENCE_FIELDS, f"{where} references[{i}]")
                   for i, ref in enumerate(paper.get("references", []))]
+    for i, ref in enumerate(references):
+        missing = [key for key in ("name", "dataset", "test_accuracy") if key not in ref]
+        if missing:
+            raise SpecError(f"{where} references[{i}]: missing keys: {', '.join(missing)}")
     return {"source": paper.get("source", ""), "notes": paper.get("notes", ""), "runs": runs, "final": final,
             "best": best, "per_class_accuracy": per_class, "references": references}

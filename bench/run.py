@@ -26,6 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import jinja2  # noqa: E402
+import markupsafe  # noqa: E402
 
 from ann_keras import reports, results, specs  # noqa: E402
 
@@ -404,6 +405,37 @@ Versions: {% for k, v in versions.items() %}{{ k }} {{ v }}{% if not loop.last %
 """
 
 
+PAGE = """<!DOCTYPE html>
+<html lang="en">
+<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>ann-keras benchmarks</title><style>{{ style }}</style></head>
+<body>
+<p class="up"><a href="../index.html">All reports</a></p>
+<h1>Benchmarks</h1>
+<p>Written by <code>make bench</code> (<code>{{ command }}</code>) on {{ finished }}. Each figure sits beside a
+baseline measured in the same run on the same machine.</p>
+{% if measured %}<p>Sections and when each was last measured:</p>
+<ul>{% for k, v in measured.items() %}<li>{{ k }}: {{ v }}</li>{% endfor %}</ul>{% endif %}
+<p>Versions: {% for k, v in versions.items() %}{{ k }} {{ v }}{% if not loop.last %}, {% endif %}{% endfor %}.</p>
+<div class="scroll"><table id="bench-table">
+<thead><tr><th>figure</th><th>ours</th><th>baseline</th><th>baseline is</th><th>ratio</th><th>goal</th><th>note</th>
+</tr></thead><tbody>
+{% for r in rows %}<tr><td>{{ r.figure }}</td><td class="num">{{ r.ours }}</td><td class="num">{{ r.baseline }}</td>
+<td>{{ r.baseline_is }}</td><td class="num">{{ r.ratio }}</td><td>{{ r.goal }}</td><td>{{ r.note }}</td></tr>
+{% endfor %}</tbody></table></div>
+</body>
+</html>
+"""
+
+
+def write_page(info: dict, path: Path) -> None:
+    """Write the bench's HTML page with the reports' style sheet; reports/index.html links to it."""
+    style = (ROOT / "ann_keras" / "templates" / "style.css").read_text()
+    environment = jinja2.Environment(autoescape=True, trim_blocks=True, lstrip_blocks=True)
+    page = environment.from_string(PAGE).render(style=markupsafe.Markup(style), **info)
+    results.write_text(path, page)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mode", choices=["short", "full"], default="short")
@@ -451,6 +483,7 @@ def main():
             "command": command}
     text = jinja2.Template(TEMPLATE, trim_blocks=True, lstrip_blocks=True).render(**info)
     results.write_text(args.out / "README.md", text)
+    write_page(info, args.out / "index.html")
     results.write_json(args.out / "bench.json", info)
     print(text)
 

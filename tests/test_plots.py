@@ -8,8 +8,8 @@ PNG = b"\x89PNG\r\n\x1a\n"
 def test_heatmap_is_a_png_and_is_deterministic():
     matrix = np.arange(100).reshape(10, 10)
     names = [f"class {i}" for i in range(10)]
-    first = plots.heatmap(matrix, row_labels=names, column_labels=names, title="t", xlabel="p", ylabel="t")
-    again = plots.heatmap(matrix, row_labels=names, column_labels=names, title="t", xlabel="p", ylabel="t")
+    options = dict(row_labels=names, column_labels=names, title="t", xlabel="p", ylabel="t", colorbar="c")
+    first, again = plots.heatmap(matrix, **options), plots.heatmap(matrix, **options)
     assert first.startswith(PNG) and first == again
 
 
@@ -35,7 +35,8 @@ def test_accuracy_against_time_draws_with_and_without_a_target():
 
 def test_dollar_signs_in_labels_are_drawn_as_text_not_mathtext():
     names = ["$x", "price $5", "$\\frac{a}{", "a$b$c"]
-    png = plots.heatmap(np.eye(4), row_labels=names, column_labels=names, title="$ title", xlabel="$", ylabel="$$")
+    png = plots.heatmap(np.eye(4), row_labels=names, column_labels=names, title="$ title", xlabel="$", ylabel="$$",
+                        colorbar="$")
     assert png.startswith(PNG)
     png = plots.image_grid([[np.zeros((8, 8, 3), dtype=np.uint8)]], row_titles=["$\\alpha"], column_titles=["$"],
                            title="$")

@@ -160,10 +160,46 @@ def test_page_loads_in_chromium_with_figures_and_tables(result, tmp_path, browse
         return browser.execute_script(f"return document.querySelectorAll('#{table_id} tbody tr').length")
     assert rows("trials-table") == len(result.trials)
     assert rows("per-class-table") == len(result.dataset["class_names"]) + 2
-    assert rows("paper-table") == len(result.paper_runs)
+    assert rows("paper-and-us-table") == len(result.paper_runs)
     assert browser.execute_script("return document.querySelectorAll('#trials-table tr.best').length") == 1
+    font = browser.execute_script("return getComputedStyle(document.body).fontFamily")
+    assert font.startswith("system-ui"), font          # the style sheet's, not the browser's default serif
+    assert browser.execute_script("return document.querySelector('a[href=\"../index.html\"]') !== null")
     ARTIFACTS.mkdir(exist_ok=True)
     browser.save_screenshot(str(ARTIFACTS / "report.png"))
+
+
+def test_sorting_a_trials_column_reorders_its_rows(result, tmp_path, browser):
+    browser.get((reports.write_report(result, tmp_path) / "index.html").as_uri())
+    column = browser.execute_script(
+        "return Array.from(document.querySelectorAll('#trials-table th')).findIndex(h => h.textContent == 'time_s')")
+
+    def times():
+        return browser.execute_script(
+            f"return Array.from(document.querySelectorAll('#trials-table tbody tr')).map(r => "
+            f"parseFloat(r.cells[{column}].textContent))")
+    header = browser.find_elements("css selector", "#trials-table th")[column]
+    header.click()
+    assert times() == sorted(times())
+    header.click()
+    assert times() == sorted(times(), reverse=True)
+    box = browser.find_element("css selector", "input[data-filter='trials-table']")
+    box.send_keys("no such value")
+    shown = "return document.querySelectorAll('#trials-table tbody tr:not([hidden])').length"
+    assert browser.execute_script(shown) == 0
+
+
+@pytest.mark.parametrize("page", ["ann/index.html", "index.html"])
+def test_no_page_is_wider_than_a_phone(result, tmp_path, browser, page):
+    reports.write_report(result, tmp_path)
+    reports.write_index(tmp_path)
+    browser.set_window_size(390, 900)
+    browser.get((tmp_path / page).as_uri())
+    inner, scroll = browser.execute_script(
+        "return [window.innerWidth, document.documentElement.scrollWidth]")
+    assert scroll <= inner, f"{page} is {scroll} px wide in a {inner} px window"
+    assert browser.execute_script(
+        "return Array.from(document.images).every(i => i.complete && i.naturalWidth > 0)")
 
 
 def test_hostile_names_stay_inert_text_in_chromium(hostile, tmp_path, browser):
@@ -174,7 +210,7 @@ def test_hostile_names_stay_inert_text_in_chromium(hostile, tmp_path, browser):
         browser.switch_to.alert.text
     body = browser.execute_script("return document.body.innerText")
     assert HOSTILE in body
-    assert browser.execute_script("return document.scripts.length") == 0
+    assert browser.execute_script("return document.scripts.length") == 1   # our sorting script, nothing else
 
 
 def test_paper_figures_mark_the_papers_epochs_and_table(result, tmp_path):
@@ -232,7 +268,7 @@ def test_links_and_images_in_data_are_inert_on_github(linky, tmp_path):
     markdown = (folder / "README.md").read_text()
     rendered = github(markdown)
     targets = re.findall(r'<(?:a|img)\b[^>]*?(?:href|src)="([^"]*)"', rendered)
-    own = {"index.html", "trials.csv", "per_class.csv"} | {p.name for p in folder.glob("*.png")}
+    own = {p.name for p in folder.iterdir()} | {"../README.md"}
     assert targets and set(targets) <= own, set(targets) - own
     assert rendered.count("<h1>") == 1 and "<em>em</em>" not in rendered and "<del>" not in rendered
     assert "<code>" not in rendered and "<h1>heading" not in rendered
@@ -240,7 +276,7 @@ def test_links_and_images_in_data_are_inert_on_github(linky, tmp_path):
     for text in LINKS[:9]:
         assert text in seen, text     # every character is still there for the reader
     page = (folder / "index.html").read_text()
-    assert set(re.findall(r'(?:href|src)="([^"#][^"]*)"', page)) <= {"trials.csv"} | {
+    assert set(re.findall(r'(?:href|src)="([^"#][^"]*)"', page)) <= own | {"../index.html"} | {
         t for t in re.findall(r'src="(data:image/png;base64,[^"]*)"', page)}
 
 
