@@ -77,6 +77,84 @@ def trials_table(result: RunResult) -> pd.DataFrame:
     return table.drop(columns="_failed").reset_index(drop=True)
 
 
+def searched_axes(result: RunResult) -> list[str]:
+    """Return the hyperparameters the search varied (more than one value)."""
+    return [axis for axis, values in result.spec["search"].items() if len(values) > 1]
+
+
+def main_effects(result: RunResult) -> pd.DataFrame:
+    """For each hyperparameter the search varied, the objective per value: mean and spread over the trials.
+
+    The paper's "change one factor" reading of a grid: each value's row
+    averages every completed trial that used it, whatever the other axes were.
+    """
+    objective = result.spec["tuner"]["objective"]
+    table = trials_table(result)
+    rows = []
+    if table.empty:
+        return pd.DataFrame(columns=["hyperparameter", "value", "trials", "mean", "std", "min", "max"])
+    done = table[table["status"] == "COMPLETED"]
+    for axis in searched_axes(result):
+        for value, group in done.groupby(done[axis].astype(str), sort=False):
+            scores = group[f"{objective}_mean"].astype(float)
+            rows.append({"hyperparameter": axis, "value": value, "trials": len(group), "mean": scores.mean(),
+                         "std": scores.std(ddof=0), "min": scores.min(), "max": scores.max()})
+    frame = pd.DataFrame(rows, columns=["hyperparameter", "value", "trials", "mean", "std", "min", "max"])
+    order = {str(display_value(a, v)): i for a in searched_axes(result) for i, v in enumerate(result.spec["search"][a])}
+    return frame.sort_values(["hyperparameter", "value"], key=lambda c: c.map(order) if c.name == "value" else c,
+                             kind="stable").reset_index(drop=True)
+
+
+# Below this many completed trials, shares of variance say little: the table is left out.
+IMPORTANCE_MIN_TRIALS = 6
+
+
+def importance(result: RunResult) -> pd.DataFrame:
+    """Each varied hyperparameter's share of the variance of the objective over the trials (eta squared).
+
+    One-way analysis of variance per hyperparameter on the trials' mean
+    objective: the variance of the per-value means (weighted by trials)
+    divided by the variance over all trials. On a full grid the shares of
+    the axes and their interactions add up to 1; what the axes leave is
+    interaction. Empty below IMPORTANCE_MIN_TRIALS completed trials.
+    """
+    effects, objective = main_effects(result), result.spec["tuner"]["objective"]
+    table = trials_table(result)
+    columns = ["hyperparameter", "share_of_variance", "best_value", "range_of_means"]
+    done = table[table["status"] == "COMPLETED"] if not table.empty else table
+    if len(done) < IMPORTANCE_MIN_TRIALS or effects.empty:
+        return pd.DataFrame(columns=columns)
+    scores = done[f"{objective}_mean"].astype(float)
+    total = float(((scores - scores.mean()) ** 2).sum())
+    rows = []
+    for axis, group in effects.groupby("hyperparameter", sort=False):
+        between = float((group["trials"] * (group["mean"] - scores.mean()) ** 2).sum())
+        best = group.loc[group["mean"].idxmin() if objective.endswith("loss") else group["mean"].idxmax()]
+        rows.append({"hyperparameter": axis, "share_of_variance": between / total if total else float("nan"),
+                     "best_value": best["value"], "range_of_means": group["mean"].max() - group["mean"].min()})
+    frame = pd.DataFrame(rows, columns=columns)
+    return frame.sort_values("share_of_variance", ascending=False, ignore_index=True)
+
+
+def curves_long(result: RunResult) -> pd.DataFrame:
+    """One row per trial x seed x logged step: every metric Keras logged, with the trial's hyperparameters."""
+    axes = list(result.spec["search"])
+    rows = []
+    sources = [(t["trial_id"], t["hyperparameters"], e) for t in result.trials for e in t["executions"]]
+    if result.final and result.kind == "tune":
+        sources.append(("final", result.final.get("overrides", {}),
+                        {"seed": result.final["seed"], "history": result.final["history"]}))
+    for trial_id, hyperparameters, execution in sources:
+        history = execution.get("history") or {}
+        keys = [k for k in history if k not in ("unit", "step")]
+        for i, step in enumerate(history.get("step", [])):
+            values = {a: display_value(a, hyperparameters.get(a, result.spec["params"].get(a))) for a in axes}
+            row = {"trial": trial_id, **values, "seed": execution.get("seed"), "unit": history["unit"], "step": step}
+            row.update({k: history[k][i] for k in keys if i < len(history[k])})
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
 def paper_table(result: RunResult) -> pd.DataFrame:
     """Every number the paper reports, ours beside it (mean and std over seeds), the difference, a verdict.
 

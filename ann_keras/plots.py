@@ -166,3 +166,84 @@ def classes_beside_paper(class_names: list[str], ours: list[float], paper: list[
     axes.legend(loc="lower right")
     axes.set_title(title)
     return _png(figure)
+
+
+def main_effects(effects, *, objective: str, title: str) -> bytes:
+    """Return one panel per hyperparameter: the objective's mean per value, its spread and each value's range.
+
+    `effects` is metrics.main_effects: rows of hyperparameter, value, mean,
+    std, min, max.
+    """
+    axes_names = list(dict.fromkeys(effects["hyperparameter"]))
+    figure, panels = plt.subplots(1, len(axes_names), figsize=(max(5.0, 3.2 * len(axes_names)), 3.4),
+                                  sharey=True, squeeze=False)
+    for panel, name in zip(panels[0], axes_names):
+        rows = effects[effects["hyperparameter"] == name]
+        positions = np.arange(len(rows))
+        panel.vlines(positions, rows["min"], rows["max"], color="tab:blue", alpha=0.35, linewidth=6,
+                     label="range over trials")
+        panel.errorbar(positions, rows["mean"], yerr=rows["std"], fmt="o-", color="tab:blue", capsize=4,
+                       label="mean ± std")
+        panel.set_xticks(positions, labels=list(rows["value"]))
+        panel.set_xlabel(name)
+        panel.grid(alpha=0.3)
+    panels[0][0].set_ylabel(objective.replace("_", " "))
+    panels[0][0].legend(fontsize=8)
+    figure.suptitle(title)
+    return _png(figure)
+
+
+def parallel_coordinates(trials, *, axes_names: list[str], objective: str, title: str) -> bytes:
+    """Return every trial as a line across its hyperparameters' values, coloured by the objective.
+
+    Each hyperparameter's values sit evenly spaced in the order the grid
+    lists them; the last axis is the objective itself.
+    """
+    figure, axes = plt.subplots(figsize=(max(6.0, 2.2 * (len(axes_names) + 1)), 3.8))
+    scores = trials[f"{objective}_mean"].astype(float)
+    norm = matplotlib.colors.Normalize(scores.min(), scores.max() if scores.max() > scores.min() else scores.min() + 1)
+    colours = matplotlib.colormaps["viridis_r" if objective.endswith("loss") else "viridis"]
+    levels = {name: list(dict.fromkeys(trials[name].astype(str))) for name in axes_names}
+    for _, trial in trials.iterrows():
+        ys = [levels[n].index(str(trial[n])) / max(len(levels[n]) - 1, 1) for n in axes_names]
+        ys.append(norm(trial[f"{objective}_mean"]))
+        axes.plot(range(len(ys)), ys, color=colours(norm(trial[f"{objective}_mean"])),
+                  linewidth=3 if trial.get("best") else 1.2, alpha=0.9)
+    for i, name in enumerate(axes_names):
+        for j, level in enumerate(levels[name]):
+            axes.annotate(level, (i, j / max(len(levels[name]) - 1, 1)), xytext=(4, 0), textcoords="offset points",
+                          fontsize=8, va="center")
+    axes.annotate(f"{scores.max():.3f}", (len(axes_names), 1), xytext=(4, 0), textcoords="offset points", fontsize=8)
+    axes.annotate(f"{scores.min():.3f}", (len(axes_names), 0), xytext=(4, 0), textcoords="offset points", fontsize=8)
+    axes.set_xticks(range(len(axes_names) + 1), labels=axes_names + [objective.replace("_", " ")])
+    axes.set_yticks([])
+    axes.set_xlim(-0.1, len(axes_names) + 0.4)
+    figure.colorbar(matplotlib.cm.ScalarMappable(norm=norm, cmap=colours), ax=axes,
+                    label=objective.replace("_", " "))
+    axes.set_title(title)
+    return _png(figure)
+
+
+def trial_curves(curves: list[dict], *, metric: str, unit: str, title: str) -> bytes:
+    """Return `metric` against the logged step for every trial and seed: one colour per trial, a line per seed.
+
+    `curves` holds {"label", "best", "steps", "values"} per execution; the
+    best trial's lines are drawn thick.
+    """
+    figure, axes = plt.subplots(figsize=(8, 4))
+    labels = list(dict.fromkeys(c["label"] for c in curves))
+    palette = matplotlib.colormaps["tab10" if len(labels) <= 10 else "tab20"]
+    seen = set()
+    for curve in curves:
+        index = labels.index(curve["label"])
+        axes.plot(curve["steps"], curve["values"], color=palette(index % palette.N),
+                  marker="o" if len(curve["steps"]) < 30 else None, markersize=3,
+                  linewidth=2.6 if curve["best"] else 1.0, alpha=0.95 if curve["best"] else 0.7,
+                  label=None if curve["label"] in seen else curve["label"] + (" (best)" if curve["best"] else ""))
+        seen.add(curve["label"])
+    axes.set_xlabel(unit)
+    axes.set_ylabel(metric.replace("_", " "))
+    axes.grid(alpha=0.3)
+    axes.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5))
+    axes.set_title(title)
+    return _png(figure)

@@ -44,6 +44,7 @@ class Table:
     sortable: bool = False                                # the HTML page sorts and filters it
     csv: bool = True                                      # written beside the pages as <name>.csv
     header: bool = True                                   # the HTML page shows the column headers
+    shown: bool = True                                    # False: a CSV beside the pages only
 
     @property
     def csv_file(self) -> str:
@@ -166,6 +167,10 @@ def build_report(result: RunResult) -> Report:
     paper = _paper(paper_frame) if not paper_frame.empty else None
     objective = {"val_accuracy": "mean validation accuracy (highest first)",
                  "val_loss": "mean validation loss (lowest first)"}[spec["tuner"]["objective"]]
+    long_frame = metrics.curves_long(result)
+    long = None
+    if not long_frame.empty:   # one row per trial x seed x logged step: a CSV for the reader's own plots
+        long = Table("curves_long", list(long_frame.columns), [], long_frame, shown=False)
     summary_rows = _summary(result)
     summary = _table("summary", pd.DataFrame(summary_rows, columns=["", " "]))
     summary.csv, summary.header = False, False
@@ -180,11 +185,15 @@ def build_report(result: RunResult) -> Report:
                     "percentage points for accuracies and in the measure's own unit for losses.", paper_notes,
                 ] if paper else ["The spec lists no numbers from the paper for this experiment."],
                 files=[paper.csv_file] if paper else []),
+        *([Section("differences", "Where we differ and why",
+                   paragraphs=[f"{note['title']}. {note['text']}" for note in spec["notes"]])]
+          if spec.get("notes") else []),
         Section("trials", "All trials", tables=[trials], files=[trials.csv_file],
                 paragraphs=[f"Sorted by {objective}, the search's objective; the best trial is highlighted. "
                             "Accuracies are mean ± standard deviation over executions (seeds)."
                             + (" One execution per trial (n = 1): no spread." if _single_execution(result)
                                else "")]),
+        *_hyperparameter_sections(result, trials_frame, subject),
         Section("per-class", "Per-class metrics", tables=[per_class] if per_class else [],
                 files=[per_class.csv_file] if per_class else [],
                 paragraphs=["The final model on the test split. Per-class accuracy is the share of a class's "
@@ -197,8 +206,11 @@ def build_report(result: RunResult) -> Report:
                 paragraphs=["The most frequent mistakes of the final model: true class, predicted class, count, "
                             "and the share of the true class's test examples that went there."] if confused
                 else []),
-        Section("curves", "Training curves", figures=curves),
+        Section("curves", "Training curves", figures=curves + _trial_curve_figures(result, subject),
+                files=[long.csv_file] if long is not None else []),
     ]
+    if long is not None:
+        sections[-1].tables.append(long)
     augmentation = _augmentation(result)
     if augmentation:
         sections.append(Section("augmentation", "Augmentation", figures=augmentation))
@@ -207,6 +219,73 @@ def build_report(result: RunResult) -> Report:
         sections=sections, headline=headline(result, paper_frame),
         footer=f"Written by ann-keras {result.environment['versions'].get('ann-keras', '')} from results.json.",
     )
+
+
+def _hyperparameter_sections(result: RunResult, trials: pd.DataFrame, subject: str) -> list[Section]:
+    """Return the section tuning users look for: main effects, importance, parallel coordinates (or nothing).
+
+    Only for a search that varied something and completed at least two trials.
+    """
+    axes = metrics.searched_axes(result)
+    done = trials[trials["status"] == "COMPLETED"] if not trials.empty else trials
+    if result.kind != "tune" or not axes or len(done) < 2:
+        return []
+    objective = result.spec["tuner"]["objective"]
+    effects = metrics.main_effects(result)
+    section = Section("hyperparameters", "Hyperparameters", paragraphs=[
+        f"How {objective.replace('_', ' ')} depends on each hyperparameter the search varied: for each value, the "
+        "mean over every trial that used it (whatever the other hyperparameters were), its standard deviation and "
+        "its range. This is the paper's own reading of a grid, one factor at a time."])
+    section.figures.append(Figure("main_effects", "Main effects",
+                                  f"Mean {objective.replace('_', ' ')} per value of each hyperparameter, over the "
+                                  "trials that used it; bars span their range.",
+                                  plots.main_effects(effects, objective=objective, title=subject)))
+    effects_table = _table("main_effects", effects)
+    section.tables.append(effects_table)
+    section.files.append(effects_table.csv_file)
+    shares = metrics.importance(result)
+    if not shares.empty:
+        section.paragraphs.append(
+            "Importance: each hyperparameter's share of the variance of the trials' mean objective (one-way "
+            "analysis of variance, eta squared: the variance of its per-value means, weighted by trials, over the "
+            "variance across all trials). What the shares leave is interaction between hyperparameters and seed "
+            f"noise; with few trials (at least {metrics.IMPORTANCE_MIN_TRIALS} are needed here) read them as a "
+            "ranking, not as precise numbers.")
+        shares_table = _table("importance", shares)
+        section.tables.append(shares_table)
+        section.files.append(shares_table.csv_file)
+    if len(axes) >= 1 and len(done) >= 3:
+        section.figures.append(Figure(
+            "parallel_coordinates", "Parallel coordinates",
+            "Every completed trial as a line through its hyperparameters' values (evenly spaced, in the grid's "
+            f"order) to its {objective.replace('_', ' ')} on the right, coloured by it; the best trial is thick.",
+            plots.parallel_coordinates(done, axes_names=axes, objective=objective, title=subject)))
+    return [section]
+
+
+def _trial_curve_figures(result: RunResult, subject: str) -> list[Figure]:
+    """Return validation accuracy and loss against the logged step for every trial and seed (where stored)."""
+    searched = list(result.spec["search"])
+    curves = {"val_accuracy": [], "val_loss": []}
+    unit = "epoch"
+    for trial in result.trials:
+        label = ", ".join(f"{k}={metrics.display_value(k, trial['hyperparameters'][k])}" for k in searched
+                          if k in trial["hyperparameters"]) or trial["trial_id"]
+        for execution in trial["executions"]:
+            history = execution.get("history") or {}
+            unit = history.get("unit", unit)
+            for metric, found in curves.items():
+                if history.get(metric):
+                    found.append({"label": label, "best": trial["trial_id"] == result.best_trial_id,
+                                  "steps": history["step"][:len(history[metric])], "values": history[metric]})
+    if not curves["val_accuracy"] or len(result.trials) < 2:
+        return []
+    return [Figure(f"trials_{metric}", f"Every trial's {metric.replace('_', ' ')}",
+                   f"{metric.replace('_', ' ').capitalize()} of every trial per logged {unit}: one colour per "
+                   "trial, one line per seed; the best trial is thick. Which settings learn faster, and how much "
+                   "seeds differ.",
+                   plots.trial_curves(found, metric=metric, unit=unit, title=subject))
+            for metric, found in curves.items() if found]
 
 
 def _single_execution(result: RunResult) -> bool:
@@ -407,8 +486,9 @@ def _trials(frame: pd.DataFrame) -> Table:
     first_metric = list(frame.columns).index("val_accuracy_mean")
     # trial id and hyperparameters as written in the spec ("best" is shown by highlighting)
     shown = frame.drop(columns="best").iloc[:, :first_metric - 1].astype(str)
-    for key in ("val_accuracy", "test_accuracy"):
-        shown[key] = [_mean_std(m, s) for m, s in zip(frame[f"{key}_mean"], frame[f"{key}_std"])]
+    for key in ("val_accuracy", "test_accuracy"):   # one execution has no spread: the paragraph says n = 1
+        shown[key] = [_pct(m) if n == 1 else _mean_std(m, s)
+                      for m, s, n in zip(frame[f"{key}_mean"], frame[f"{key}_std"], frame["executions"])]
     shown["val_loss"] = [_num(v, 4) for v in frame["val_loss_mean"]]
     shown["test_loss"] = [_num(v, 4) for v in frame["test_loss_mean"]]
     shown["executions"], shown["time_s"] = frame["executions"], [f"{v:.1f}" for v in frame["time_s"]]

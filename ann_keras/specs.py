@@ -233,11 +233,16 @@ PAPER_FINAL_FIELDS = {
 }
 
 TOP_LEVEL = ("name", "title", "description", "dataset", "model", "default_profile",
-             "data", "params", "augment", "search", "tuner", "final", "paper", "profiles")
+             "data", "params", "augment", "search", "tuner", "final", "paper", "notes", "profiles")
+NOTE_FIELDS = {
+    "title": Field(str, "what differs from the paper, or what a reader would otherwise take for a bug"),
+    "text": Field(str, "why, from evidence: the measurements and the commands that made them"),
+    "profiles": Field(list, "the profiles the note is about (default: every profile)"),
+}
 # The type of each top-level value and of a profile's own values; the tables' contents are checked field by field.
 TOP_LEVEL_TYPES = {"name": str, "title": str, "description": str, "dataset": str, "model": str,
                    "default_profile": str, "data": dict, "params": dict, "augment": dict, "search": dict,
-                   "tuner": dict, "final": dict, "paper": dict, "profiles": dict}
+                   "tuner": dict, "final": dict, "paper": dict, "notes": list, "profiles": dict}
 PROFILE_TYPES = {"description": str, "title": str, "dataset": str, "report_name": str, "data": dict, "params": dict,
                  "augment": dict, "search": dict, "tuner": dict, "final": dict}
 PROFILE_TABLES = ("data", "params", "augment", "search", "tuner", "final")
@@ -266,6 +271,7 @@ class Spec:
     final: dict
     paper: dict
     profiles: tuple = field(default=())   # every profile the file defines
+    notes: tuple = field(default=())      # "where we differ and why", for this profile: {"title", "text"}
     report_name: str = ""                 # the folder under reports/ (the name unless a profile says)
     overrides: tuple = field(default=())
 
@@ -283,7 +289,7 @@ class Spec:
             "data": self.data, "params": self.params, "augment": self.augment, "search": self.search,
             "tuner": self.tuner, "final": self.final, "paper": self.paper,
             "profiles": list(self.profiles), "report_name": self.report_name or self.name,
-            "overrides": list(self.overrides),
+            "overrides": list(self.overrides), "notes": [dict(note) for note in self.notes],
         }
 
     def digest(self) -> str:
@@ -294,7 +300,7 @@ class Spec:
         behaviour) still finds and resumes an existing run folder.
         """
         payload = self.to_dict()
-        for key in ("path", "title", "description", "profile_description", "paper", "profiles", "report_name",
+        for key in ("path", "title", "description", "profile_description", "paper", "notes", "profiles", "report_name",
                     "overrides"):
             payload.pop(key)
         fields = MODEL_PARAMS[self.model]
@@ -409,11 +415,14 @@ def resolve(raw: dict, path: str, profile: str | None = None, overrides: tuple[s
     tuner = _check_table({"name": "grid", "executions": 3, "max_trials": 0, "objective": "val_accuracy",
                           "paper_runs": True, **tables["tuner"]}, TUNER_FIELDS, f"{where} [tuner]")
     paper = _check_paper(raw.get("paper", {}), model, f"{path} [paper]")
+    notes = _check_notes(raw.get("notes", []), profiles, f"{path} [[notes]]")
     return Spec(
         name=raw["name"], title=title, description=raw.get("description", ""),
         path=path, dataset=dataset, model=model, profile=profile,
         profile_description=profile_description, data=data, params=params, augment=augment, search=search,
         tuner=tuner, final=final, paper=paper, profiles=tuple(profiles), report_name=report_name,
+        notes=tuple({"title": n["title"], "text": n["text"].strip()} for n in notes
+                    if profile in n.get("profiles", profiles)),
         overrides=tuple(overrides),
     )
 
@@ -492,6 +501,26 @@ def _check_search(search: dict, model: str, where: str) -> dict:
         if len({json.dumps(v) for v in axes[key]}) != len(values):
             raise SpecError(f"{where} {key}: values repeat in {values!r}")
     return axes
+
+
+def _check_notes(notes: list, profiles: dict, where: str) -> list[dict]:
+    """Check the spec's "where we differ and why" notes: a title and a text each, and known profile names."""
+    checked = []
+    for index, note in enumerate(notes):
+        here = f"{where}[{index}]"
+        _check_keys(note, NOTE_FIELDS, here)
+        _check_types(note, {"title": str, "text": str, "profiles": list}, here)
+        missing = [key for key in ("title", "text") if key not in note]
+        if missing:
+            raise SpecError(f"{here}: missing keys: {', '.join(missing)}")
+        if not all(isinstance(name, str) for name in note.get("profiles", [])):
+            raise SpecError(f"{here} profiles: expected a list of profile names, got {_short(note['profiles'])}")
+        unknown = [name for name in note.get("profiles", []) if name not in profiles]
+        if unknown:
+            raise SpecError(f"{here} profiles: unknown profile {_short(unknown[0])}; valid choices: "
+                            f"{choices(profiles)}")
+        checked.append(note)
+    return checked
 
 
 def _check_paper(paper: dict, model: str, where: str) -> dict:

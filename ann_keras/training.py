@@ -39,7 +39,8 @@ class Execution:
 
     def summary(self) -> dict:
         """Return the JSON-able part kept for every execution of every trial."""
-        summary = {"seed": self.seed, **self.metrics, "duration_s": round(self.duration_s, 3)}
+        summary = {"seed": self.seed, **self.metrics, "duration_s": round(self.duration_s, 3),
+                   "history": self.history}   # every trial's curves, for the report's per-trial figures and CSV
         if "test_accuracy" in self.history:   # tracked per epoch (track_test): the paper's per-epoch figures
             summary["test_accuracy_by_epoch"] = self.history["test_accuracy"]
         return summary

@@ -105,3 +105,66 @@ def test_final_model_with_the_moving_averages_is_shown_beside_the_paper(fixture_
     table = metrics.paper_table(results.RunResult.from_dict(data))
     row = table[table["measure"] == "test accuracy, batch-norm moving averages"].iloc[0]
     assert row["ours_mean"] == 0.70 and row["verdict"] == "below the paper"
+
+
+def test_a_loss_verdict_says_worse_or_better():
+    assert metrics.verdict(0.95, 0.0, 0.69, relative=True) == "worse than the paper (higher loss)"
+    assert metrics.verdict(0.50, 0.0, 0.69, relative=True) == "better than the paper (lower loss)"
+
+
+def test_a_meaningful_zero_is_shown_in_words():
+    assert metrics.display_value("train_examples", 0) == "all"
+    assert metrics.display_value("batch_size", 0) == "full batch"
+    assert metrics.display_value("dropout", 0) == "0" and metrics.display_value("filters", [48, 96]) == "48/96"
+
+
+def grid_result(fixture_results, scores: dict):
+    """The saved run with its trials replaced by a full grid whose validation accuracies are `scores`."""
+    import copy
+    data = copy.deepcopy(results.load(fixture_results).to_dict())
+    data["spec"]["search"] = {"learning_rate": [0.1, 0.2], "hidden_units": [16, 32, 64]}
+    template = data["trials"][0]
+    data["trials"] = []
+    for i, ((rate, units), score) in enumerate(scores.items()):
+        execution = {"seed": 42, "val_accuracy": score, "test_accuracy": score, "val_loss": 1 - score,
+                     "test_loss": 1 - score, "duration_s": 1.0,
+                     "history": {"unit": "epoch", "step": [1, 2], "val_accuracy": [score / 2, score]}}
+        data["trials"].append({**template, "trial_id": f"t{i}", "status": "COMPLETED", "executions": [execution],
+                               "hyperparameters": {"learning_rate": rate, "hidden_units": units}})
+    data["best_trial_id"] = "t0"
+    return results.RunResult.from_dict(data)
+
+
+def test_main_effects_average_every_trial_that_used_a_value(fixture_results):
+    scores = {(0.1, 16): 0.5, (0.1, 32): 0.6, (0.1, 64): 0.7, (0.2, 16): 0.7, (0.2, 32): 0.8, (0.2, 64): 0.9}
+    effects = metrics.main_effects(grid_result(fixture_results, scores))
+    rate = effects[effects["hyperparameter"] == "learning_rate"]
+    assert rate["value"].tolist() == ["0.1", "0.2"] and rate["mean"].tolist() == pytest.approx([0.6, 0.8])
+    units = effects[effects["hyperparameter"] == "hidden_units"]
+    assert units["value"].tolist() == ["16", "32", "64"] and units["trials"].tolist() == [2, 2, 2]
+    assert units["min"].tolist() == pytest.approx([0.5, 0.6, 0.7])
+
+
+def test_importance_is_each_axis_share_of_the_variance(fixture_results):
+    # Additive grid: learning rate moves the score by 0.2, hidden units by 0.1 per step; no interaction.
+    scores = {(0.1, 16): 0.5, (0.1, 32): 0.6, (0.1, 64): 0.7, (0.2, 16): 0.7, (0.2, 32): 0.8, (0.2, 64): 0.9}
+    shares = metrics.importance(grid_result(fixture_results, scores)).set_index("hyperparameter")
+    total = np.var(list(scores.values()))
+    assert shares.loc["learning_rate", "share_of_variance"] == pytest.approx(0.01 / total)
+    assert shares.loc["hidden_units", "share_of_variance"] == pytest.approx((0.02 / 3) / total)
+    assert shares["share_of_variance"].sum() == pytest.approx(1.0)     # additive: nothing left to interaction
+    assert shares.loc["learning_rate", "best_value"] == "0.2" and shares.index[0] == "learning_rate"
+
+
+def test_importance_needs_enough_trials(fixture_results):
+    few = grid_result(fixture_results, {(0.1, 16): 0.5, (0.2, 16): 0.6, (0.1, 32): 0.7})
+    assert metrics.importance(few).empty
+
+
+def test_long_curves_have_one_row_per_trial_seed_and_step(fixture_results):
+    scores = {(0.1, 16): 0.5, (0.2, 32): 0.8}
+    long = metrics.curves_long(grid_result(fixture_results, scores))
+    trials = long[long["trial"] != "final"]
+    assert len(trials) == 4 and trials["step"].tolist() == [1, 2, 1, 2]
+    assert trials["val_accuracy"].tolist() == pytest.approx([0.25, 0.5, 0.4, 0.8])
+    assert set(trials["hidden_units"]) == {"16", "32"} and (long["trial"] == "final").any()

@@ -379,3 +379,31 @@ def test_any_results_document_reports_or_raises_a_results_error(fixture_results,
     assert outside == []
     folders = [p for p in reports_dir.iterdir() if p.is_dir()] if reports_dir.exists() else []
     assert len(folders) <= 1
+
+
+def test_a_grid_gets_main_effects_importance_parallel_coordinates_and_every_trials_curves(fixture_results, tmp_path):
+    from test_metrics import grid_result
+    scores = {(0.1, 16): 0.5, (0.1, 32): 0.6, (0.1, 64): 0.7, (0.2, 16): 0.7, (0.2, 32): 0.8, (0.2, 64): 0.9}
+    folder = reports.write_report(grid_result(fixture_results, scores), tmp_path)
+    for name in ("main_effects.png", "parallel_coordinates.png", "trials_val_accuracy.png", "main_effects.csv",
+                 "importance.csv", "curves_long.csv"):
+        assert (folder / name).stat().st_size > 100, name
+    page = (folder / "index.html").read_text()
+    assert 'id="hyperparameters"' in page and 'id="importance-table"' in page
+    assert "curves_long.csv" in page and 'id="curves-long-table"' not in page   # a file, not a table on the page
+    markdown = github((folder / "README.md").read_text())
+    assert 'src="main_effects.png"' in markdown and "<h2>Hyperparameters</h2>" in markdown
+
+
+def test_one_execution_per_trial_says_n_1_not_a_zero_spread(result, tmp_path):
+    page = (reports.write_report(result, tmp_path) / "index.html").read_text()
+    assert "± 0.0" not in page and "(n = 1)" in page
+
+
+def test_the_specs_notes_are_a_section_of_their_own(result, tmp_path):
+    data = copy.deepcopy(result.to_dict())
+    data["spec"]["notes"] = [{"title": "Identical numbers", "text": "Gradient flow: only rate x steps matters."}]
+    folder = reports.write_report(results.RunResult.from_dict(data), tmp_path)
+    page = (folder / "index.html").read_text()
+    assert 'id="differences"' in page and "Identical numbers. Gradient flow" in page
+    assert "<h2>Where we differ and why</h2>" in github((folder / "README.md").read_text())

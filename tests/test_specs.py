@@ -1,3 +1,5 @@
+import re
+
 import pytest
 
 from ann_keras import specs
@@ -215,3 +217,22 @@ def test_any_spec_file_loads_or_raises_a_spec_error(tmp_path, key, value, junk):
         except SpecError as error:
             assert "\n" not in str(error)
     assert {p.name for p in tmp_path.iterdir()} == {"hostile.toml"}
+
+
+def test_notes_reach_the_profiles_they_name():
+    titles = [n["title"] for n in specs.load("cnn", "cpu").notes]
+    assert titles[-1] == "make reproduce shortens the grid, not the final model"
+    assert all("make reproduce" not in n["title"] for n in specs.load("cnn", "paper").notes)
+    assert specs.load("lstm").to_dict()["notes"][0]["title"].startswith("Every LSTM setting ties at 100%")
+
+
+@pytest.mark.parametrize("note, message", [
+    ('[[notes]]\ntitle = "x"\n', "missing keys: text"),
+    ('[[notes]]\ntitle = "x"\ntext = "y"\nprofiles = ["nope"]\n', "unknown profile 'nope'"),
+    ('[[notes]]\ntitle = 5\ntext = "y"\n', "title must be a string"),
+    ('[[notes]]\ntitle = "x"\ntext = "y"\nprofiles = [[1]]\n', "expected a list of profile names"),
+])
+def test_bad_notes_are_refused(spec_file, note, message):
+    path = spec_file(("\n[paper]\n", "\n" + note + "\n[paper]\n"))
+    with pytest.raises(SpecError, match=re.escape(message)):
+        specs.load(str(path), "smoke")
