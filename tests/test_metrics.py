@@ -168,3 +168,15 @@ def test_long_curves_have_one_row_per_trial_seed_and_step(fixture_results):
     assert len(trials) == 4 and trials["step"].tolist() == [1, 2, 1, 2]
     assert trials["val_accuracy"].tolist() == pytest.approx([0.25, 0.5, 0.4, 0.8])
     assert set(trials["hidden_units"]) == {"16", "32"} and (long["trial"] == "final").any()
+
+
+def test_published_results_are_compared_only_on_their_own_data_set(fixture_results):
+    import copy
+    data = copy.deepcopy(results.load(fixture_results).to_dict())
+    data["spec"]["paper"]["references"] = [
+        {"name": "FCN", "dataset": "aeon:JapaneseVowels", "test_accuracy": 0.993, "source": "Fawaz et al. 2019"}]
+    on_digits = metrics.paper_table(results.RunResult.from_dict(data))
+    assert "FCN" not in set(on_digits["setting"])
+    data["dataset"]["name"] = "aeon:JapaneseVowels"
+    on_vowels = metrics.paper_table(results.RunResult.from_dict(data))
+    assert "FCN" in set(on_vowels["setting"])
