@@ -146,7 +146,7 @@ def build_report(result: RunResult) -> Report:
         per_class = _table("per_class", frame)
         confused = _table("most_confused", metrics.most_confused(y_true, y_pred, class_names=class_names))
         heatmaps = _heatmaps(y_true, y_pred, class_names, frame, subject)
-        if paper_classes:
+        if paper_classes and any(name in paper_classes for name in class_names):   # Table I's classes, by name
             heatmaps.insert(0, _classes_beside_paper(frame, class_names, paper_classes, subject))
         curves = [Figure("training_curves", "Training curves",
                          f"Loss and accuracy of the final model per logged {final['history']['unit']}, "
