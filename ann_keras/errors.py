@@ -24,3 +24,8 @@ class ResultsError(AnnKerasError):
 def choices(values):
     """Return `values` as a short, sorted, comma-separated list for messages."""
     return ", ".join(sorted(str(v) for v in values))
+
+
+def shorten(text: str, limit: int = 80) -> str:
+    """Return `text` cut to `limit` characters, so a message about a huge or nested value stays one line."""
+    return text if len(text) <= limit else text[:limit - 3] + "..."

@@ -82,14 +82,14 @@ def searched_axes(result: RunResult) -> list[str]:
     return [axis for axis, values in result.spec["search"].items() if len(values) > 1]
 
 
-def main_effects(result: RunResult) -> pd.DataFrame:
+def main_effects(result: RunResult, table: pd.DataFrame | None = None) -> pd.DataFrame:
     """For each hyperparameter the search varied, the objective per value: mean and spread over the trials.
 
     The paper's "change one factor" reading of a grid: each value's row
     averages every completed trial that used it, whatever the other axes were.
     """
     objective = result.spec["tuner"]["objective"]
-    table = trials_table(result)
+    table = trials_table(result) if table is None else table
     rows = []
     if table.empty:
         return pd.DataFrame(columns=["hyperparameter", "value", "trials", "mean", "std", "min", "max"])
@@ -118,8 +118,8 @@ def importance(result: RunResult) -> pd.DataFrame:
     the axes and their interactions add up to 1; what the axes leave is
     interaction. Empty below IMPORTANCE_MIN_TRIALS completed trials.
     """
-    effects, objective = main_effects(result), result.spec["tuner"]["objective"]
     table = trials_table(result)
+    effects, objective = main_effects(result, table), result.spec["tuner"]["objective"]
     columns = ["hyperparameter", "share_of_variance", "best_value", "range_of_means"]
     done = table[table["status"] == "COMPLETED"] if not table.empty else table
     if len(done) < IMPORTANCE_MIN_TRIALS or effects.empty:

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from . import metrics, names, plots, results
-from .errors import ResultsError
+from .errors import ResultsError, shorten
 from .results import RunResult, decode_images, write_bytes, write_text
 
 SUMMARY_FILE = "summary.json"
@@ -231,7 +231,7 @@ def _hyperparameter_sections(result: RunResult, trials: pd.DataFrame, subject: s
     if result.kind != "tune" or not axes or len(done) < 2:
         return []
     objective = result.spec["tuner"]["objective"]
-    effects = metrics.main_effects(result)
+    effects = metrics.main_effects(result, trials)
     section = Section("hyperparameters", "Hyperparameters", paragraphs=[
         f"How {objective.replace('_', ' ')} depends on each hyperparameter the search varied: for each value, the "
         "mean over every trial that used it (whatever the other hyperparameters were), its standard deviation and "
@@ -680,5 +680,4 @@ def write_index(reports_dir: Path) -> tuple[Path, list[str]]:
 
 def _first_line(error: Exception) -> str:
     text = getattr(error, "message", None) or str(error)
-    line = text.splitlines()[0] if text else type(error).__name__
-    return line if len(line) <= 100 else line[:97] + "..."
+    return shorten(text.splitlines()[0] if text else type(error).__name__, 100)

@@ -21,7 +21,7 @@ from importlib import metadata
 from pathlib import Path
 
 from . import names
-from .errors import ResultsError
+from .errors import ResultsError, shorten
 
 SCHEMA_VERSION = 1
 _UMASK = os.umask(0o022)
@@ -109,7 +109,7 @@ class RunResult:
             raise ResultsError(f"{where}: expected a JSON object")
         version = data.get("schema_version")
         if version != SCHEMA_VERSION:
-            raise ResultsError(f"{where}: schema_version {_short(repr(version))} is not supported; "
+            raise ResultsError(f"{where}: schema_version {shorten(repr(version))} is not supported; "
                                f"valid choices: {SCHEMA_VERSION}")
         validate(data, where)
         names = [f.name for f in fields(cls)]
@@ -141,8 +141,8 @@ def validate(data: dict, where: str = "results.json") -> None:
         at = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path) or "(top level)"
         message = error.message
         if error.validator == "pattern":   # the only pattern is a plain folder name
-            message = f"{_short(repr(error.instance))} cannot name a folder; use {names.RULE}"
-        raise ResultsError(f"{where}: {at.lstrip('.')}: {_short(message, 160)}")
+            message = f"{shorten(repr(error.instance))} cannot name a folder; use {names.RULE}"
+        raise ResultsError(f"{where}: {at.lstrip('.')}: {shorten(message, 160)}")
     classes = len(data["dataset"]["class_names"])
     final = data["final"]
     if final:
@@ -159,8 +159,8 @@ def validate(data: dict, where: str = "results.json") -> None:
                                    f"final.history.step has {len(history['step'])}")
     trial_ids = [trial["trial_id"] for trial in data["trials"]]
     if data["best_trial_id"] is not None and data["best_trial_id"] not in trial_ids:
-        raise ResultsError(f"{where}: best_trial_id {_short(repr(data['best_trial_id']))} is not one of the trials: "
-                           f"{_short(', '.join(trial_ids) or '(none)')}")
+        raise ResultsError(f"{where}: best_trial_id {shorten(repr(data['best_trial_id']))} is not one of the trials: "
+                           f"{shorten(', '.join(trial_ids) or '(none)')}")
     stored = data.get("augmentation") or {}
     if stored:
         shape, text = stored["images"]["shape"], stored["images"]["uint8_base64"]
@@ -171,11 +171,6 @@ def validate(data: dict, where: str = "results.json") -> None:
         if len(stored["labels"]) != shape[0]:
             raise ResultsError(f"{where}: augmentation.labels has {len(stored['labels'])} names for "
                                f"{shape[0]} rows of images")
-
-
-def _short(text: str, limit: int = 80) -> str:
-    """Return `text` cut to `limit` characters, for one-line messages about huge values."""
-    return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
 def save(result: RunResult, run_dir: Path) -> Path:

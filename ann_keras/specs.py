@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import names
-from .errors import SpecError, choices
+from .errors import SpecError, choices, shorten
 
 # ---------------------------------------------------------------- the schema
 
@@ -77,10 +77,8 @@ def _check_list_item(value, where):
     return value
 
 
-def _short(value, limit: int = 80) -> str:
-    """Return repr(value), cut to `limit` characters, for one-line messages about huge or nested values."""
-    text = repr(value)
-    return text if len(text) <= limit else text[:limit - 3] + "..."
+def _short(value) -> str:
+    return shorten(repr(value))
 
 
 _POSITIVE = dict(minimum=0, exclusive_minimum=True)
