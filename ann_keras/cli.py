@@ -17,9 +17,10 @@ from pathlib import Path
 
 import click
 
-from . import __version__, data, sequences, specs
+from . import __version__, data, specs
+from .data import sequences
 from .errors import AnnKerasError, DataError
-from .roles import ROLES, WORKER_OF, DistributedError, Role, role_from
+from .search.roles import ROLES, WORKER_OF, DistributedError, Role, role_from
 
 # Execution i uses seed + i, and NumPy's seeds stop at 2**32 - 1: this leaves room for any number of executions.
 MAX_SEED = 2**31 - 1
@@ -115,7 +116,7 @@ def tune(experiment, tuner, max_trials, workers, role, listen, chief_address, wo
     if chosen is not None and chosen.name == "worker":
         if options["overwrite"]:
             raise DistributedError("--overwrite is for the chief: a worker works in the chief's run folder")
-        from .distributed import follow_chief
+        from .search.distributed import follow_chief
         follow_chief()
     _run("tune", experiment, extra, role=chosen, workers=workers, **options)
 
@@ -135,7 +136,7 @@ def train(experiment, **options):
 def reproduce(experiments, seed, runs_dir, reports_dir):
     entries = [(name, None) for name in experiments] or EXPERIMENTS_TO_REPRODUCE
     _import_runner()
-    from . import devices
+    from .search import devices
     gpu = bool(devices.gpus())
     chosen = []
     for name, profile in entries:
@@ -202,9 +203,9 @@ def _run(kind, experiment, extra, *, profile, seed, executions, overrides, data_
         settings += (f"data.path={json.dumps(str(Path(data_path).resolve()))}",)
         spec = specs.load(experiment, profile, settings)
     runner = _import_runner()
-    from . import devices
+    from .search import devices
     if workers is not None:
-        from .distributed import WorkerPool
+        from .search.distributed import WorkerPool
         gpus = devices.gpu_ids()
         if gpus:
             devices.share_gpus()   # the chief builds a model too; it must not take the workers' GPU memory
@@ -256,7 +257,7 @@ def _import_runner():
     try:
         import tensorflow as tf
 
-        from . import devices, runner
+        from .search import devices, runner
         devices.configure()
         # Each trial builds new models, so tf.function retracing is expected, not a bug.
         tf.get_logger().setLevel("ERROR")
@@ -310,7 +311,7 @@ def _print_event(kind, info):
 
 
 def _trial_line(info) -> str:
-    from .metrics import mean_std
+    from .reports.metrics import mean_std
     trial, best = info["trial"], info["best"]
     total = f"/{info['total']}" if info.get("total") else ""
     line = f"trial {info['number']}{total} {_values(trial['hyperparameters'])}  {_scores(trial)}"
@@ -322,7 +323,7 @@ def _trial_line(info) -> str:
 
 
 def _scores(trial) -> str:
-    from .metrics import mean_std
+    from .reports.metrics import mean_std
     if trial["status"] != "COMPLETED":
         return f"FAILED: {trial['message']}"
     val, val_std = mean_std(trial["executions"], "val_accuracy")
@@ -336,7 +337,7 @@ def _values(values: dict) -> str:
 
 
 def _print_summary(result):
-    from . import metrics
+    from .reports import metrics
     trials = metrics.trials_table(result)
     if not trials.empty:
         click.echo(f"\n{result.title}: {len(trials)} trial(s), {result.spec['tuner']['executions']} "

@@ -245,7 +245,7 @@ def source_revision() -> dict:
     Empty when the package is not a git checkout (an installed wheel): the
     version number is then what identifies the code.
     """
-    root = Path(__file__).resolve().parent.parent
+    root = Path(__file__).resolve().parents[1]
     if not (root / ".git").exists():
         return {}
     try:

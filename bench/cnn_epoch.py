@@ -30,7 +30,9 @@ args = parser.parse_args()
 import keras  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
-from ann_keras import augment, data, models, runner, specs, training  # noqa: E402
+from ann_keras.models import augment  # noqa: E402
+from ann_keras import data, models, specs  # noqa: E402
+from ann_keras.search import runner, training  # noqa: E402
 
 
 class EpochTimes(keras.callbacks.Callback):

@@ -46,7 +46,8 @@ def ann_trainer_vs_plain_fit(mode: str) -> list[dict]:
     import keras
     import tensorflow as tf
 
-    from ann_keras import data, models, training
+    from ann_keras import data, models
+    from ann_keras.search import training
     tf.get_logger().setLevel("ERROR")
     spec = specs.load("ann")
     params = spec.params

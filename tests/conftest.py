@@ -48,7 +48,8 @@ def spec_file(tmp_path):
 @pytest.fixture(scope="session")
 def smoke_run(tmp_path_factory):
     """One real `tune ann --profile smoke` run, shared by tests that only read it."""
-    from ann_keras import runner, specs
+    from ann_keras.search import runner
+    from ann_keras import specs
     root = tmp_path_factory.mktemp("runs")
     spec = specs.load("ann", "smoke")
     result, run_dir = runner.tune(spec, seed=3, runs_root=root, command="pytest smoke run")

@@ -13,8 +13,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from ann_keras import distributed
-from ann_keras.roles import WORKER_OF, DistributedError, Role
+from ann_keras.search import distributed
+from ann_keras.search.roles import WORKER_OF, DistributedError, Role
 
 TIMEOUT_S = 150
 # Four grid points of one or two seconds each: long enough to kill a worker in the middle of one.

@@ -1,7 +1,7 @@
 import pytest
 
 from ann_keras import models, specs
-from ann_keras.normalization import FusedBatchNormalization
+from ann_keras.models.normalization import FusedBatchNormalization
 
 
 def params(**overrides):
@@ -97,7 +97,7 @@ def test_rnn_stacks_bidirectional_layers_with_dropout():
 
 def test_padding_is_masked_so_it_does_not_change_the_prediction():
     import numpy as np
-    from ann_keras.sequences import MASK_VALUE
+    from ann_keras.data.sequences import MASK_VALUE
     model = models.build_rnn((6, 2), 3, rnn_params(units=5))
     short = np.random.default_rng(0).normal(size=(1, 3, 2)).astype("float32")
     padded = np.full((1, 6, 2), MASK_VALUE, dtype="float32")

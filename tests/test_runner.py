@@ -1,6 +1,7 @@
 import pytest
 
-from ann_keras import runner, specs, training
+from ann_keras.search import runner, training
+from ann_keras import specs
 
 
 def test_tune_writes_results_model_and_reuses_grid_points_for_paper_settings(smoke_run):

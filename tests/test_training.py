@@ -1,7 +1,8 @@
 import numpy as np
 import pytest
 
-from ann_keras import data, specs, training
+from ann_keras import data, specs
+from ann_keras.search import training
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,8 @@ import json
 import keras_tuner as kt
 import pytest
 
-from ann_keras import data, specs, tuning
+from ann_keras import data, specs
+from ann_keras.search import tuning
 
 
 @pytest.fixture(scope="module")

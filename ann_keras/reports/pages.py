@@ -22,9 +22,10 @@ import markupsafe
 import numpy as np
 import pandas as pd
 
-from . import metrics, names, plots, results
-from .errors import ResultsError, shorten
-from .results import RunResult, decode_images, write_bytes, write_text
+from . import metrics, plots
+from .. import names, results
+from ..errors import ResultsError, shorten
+from ..results import RunResult, decode_images, write_bytes, write_text
 
 SUMMARY_FILE = "summary.json"
 # Each report sits in reports/<name>/; the index of all of them one folder up.
@@ -605,7 +606,7 @@ def _link(target: str) -> markupsafe.Markup:
 
 
 def _environments() -> tuple[jinja2.Environment, jinja2.Environment]:
-    loader = jinja2.PackageLoader("ann_keras", "templates")
+    loader = jinja2.PackageLoader("ann_keras.reports", "templates")
     html_env = jinja2.Environment(loader=loader, autoescape=True, undefined=jinja2.StrictUndefined,
                                   trim_blocks=True, lstrip_blocks=True)
     markdown_env = jinja2.Environment(loader=loader, autoescape=True, finalize=_markdown_escape,

@@ -18,8 +18,8 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import names
-from .errors import SpecError, choices, shorten
+from .. import names
+from ..errors import SpecError, choices, shorten
 
 # ---------------------------------------------------------------- the schema
 
@@ -319,7 +319,7 @@ class Spec:
 
 def spec_dirs() -> list[Path]:
     """Folders searched for `<name>.toml`, in order of precedence."""
-    package_root = Path(__file__).resolve().parent.parent
+    package_root = Path(__file__).resolve().parents[2]
     return [
         Path.cwd() / "tuning",                          # the user's own, editable copies
         package_root / "tuning",                        # a source checkout (editable install)

@@ -19,8 +19,9 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from . import data, models, normalization
-from .data import Dataset
+from .. import data, models
+from ..models import normalization
+from ..data import Dataset
 
 HISTORY_FILE = "history.csv"
 TRAIN_EVALUATION = 10_000

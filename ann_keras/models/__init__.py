@@ -12,9 +12,9 @@ import keras
 from keras import layers
 
 from .augment import build_augmentation
-from .errors import DataError
+from ..errors import DataError
 from .normalization import FusedBatchNormalization
-from .sequences import MASK_VALUE
+from ..data.sequences import MASK_VALUE
 
 
 def build_mlp(input_shape, num_classes: int, params: dict, augment: dict | None = None) -> keras.Model:

@@ -21,10 +21,11 @@ import keras
 import keras_tuner as kt
 import numpy as np
 
-from . import models, results, training
-from .data import Dataset
-from .errors import AnnKerasError
-from .specs import Spec
+from .. import models, results
+from . import training
+from ..data import Dataset
+from ..errors import AnnKerasError
+from ..specs import Spec
 
 EXECUTIONS_FILE = "executions.json"
 

@@ -13,7 +13,7 @@ from sklearn.model_selection import train_test_split
 
 from . import images, sequences
 from .splits import Splits
-from .errors import DataError, choices
+from ..errors import DataError, choices
 
 # Read by the CLI: where `make reproduce` and users without --data point at a local CIFAR-10 copy.
 CIFAR10_ENV = "ANN_KERAS_CIFAR10"

@@ -13,7 +13,7 @@ import pandas as pd
 from sklearn.exceptions import UndefinedMetricWarning
 from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
 
-from .results import RunResult
+from ..results import RunResult
 
 # Differences within this many accuracy points (or within one standard
 # deviation over seeds, if larger) count as reproducing the paper.

@@ -19,8 +19,10 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from . import augment, data, devices, locks, models, results, training, tuning
-from .specs import Spec
+from ..models import augment
+from .. import data, models, results
+from . import devices, locks, training, tuning
+from ..specs import Spec
 
 FINAL_DIR = "final"
 MODEL_FILE = "model.keras"
