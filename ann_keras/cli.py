@@ -17,7 +17,7 @@ from pathlib import Path
 
 import click
 
-from . import __version__, data, specs
+from . import __version__, data, results, specs
 from .data import sequences
 from .errors import AnnKerasError, DataError
 from .search.roles import ROLES, WORKER_OF, DistributedError, Role, role_from
@@ -156,7 +156,7 @@ def reproduce(experiments, seed, runs_dir, reports_dir):
 @click.option("--reports-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("reports"),
               show_default=True)
 def report(run_dirs, reports_dir):
-    from . import reports, results
+    from . import reports
     for run_dir in run_dirs:
         folder = reports.write_report(results.load(run_dir), reports_dir)
         click.echo(f"report: {folder / 'index.html'}")
@@ -317,14 +317,14 @@ def _trial_line(info) -> str:
     line = f"trial {info['number']}{total} {_values(trial['hyperparameters'])}  {_scores(trial)}"
     if info.get("worker"):
         line += f"  on {info['worker']}"
-    if trial["status"] == "COMPLETED" and best:
+    if results.completed(trial) and best:
         line += f"  best so far: trial {best['trial_id']} val {mean_std(best['executions'], 'val_accuracy')[0]:.3f}"
     return line
 
 
 def _scores(trial) -> str:
     from .reports.metrics import mean_std
-    if trial["status"] != "COMPLETED":
+    if trial["status"] != results.Status.COMPLETED:
         return f"FAILED: {trial['message']}"
     val, val_std = mean_std(trial["executions"], "val_accuracy")
     test, test_std = mean_std(trial["executions"], "test_accuracy")

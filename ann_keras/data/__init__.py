@@ -33,6 +33,7 @@ class Dataset:
     x_test: np.ndarray
     y_test: np.ndarray
     skipped: tuple[str, ...] = ()     # unreadable files left out, "path: reason"
+    fingerprint: str | None = None    # a hash of the files read (None: no files of its own)
 
     @property
     def input_shape(self) -> tuple[int, ...]:
@@ -47,6 +48,7 @@ class Dataset:
         return {
             "name": self.name,
             "source": self.source,
+            "fingerprint": self.fingerprint,
             "class_names": list(self.class_names),
             "input_shape": list(self.input_shape),
             "sizes": {"train": len(self.y_train), "validation": len(self.y_val), "test": len(self.y_test)},

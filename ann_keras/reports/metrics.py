@@ -13,7 +13,7 @@ import pandas as pd
 from sklearn.exceptions import UndefinedMetricWarning
 from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
 
-from ..results import RunResult
+from ..results import RunResult, Status
 
 # Differences within this many accuracy points (or within one standard
 # deviation over seeds, if larger) count as reproducing the paper.
@@ -70,7 +70,7 @@ def trials_table(result: RunResult) -> pd.DataFrame:
     table = pd.DataFrame(rows)
     if table.empty:
         return table
-    table["_failed"] = table["status"] != "COMPLETED"
+    table["_failed"] = table["status"] != Status.COMPLETED
     objective = result.spec["tuner"]["objective"]
     table = table.sort_values(["_failed", f"{objective}_mean"], ascending=[True, objective.endswith("loss")],
                               na_position="last")
@@ -93,7 +93,7 @@ def main_effects(result: RunResult, table: pd.DataFrame | None = None) -> pd.Dat
     rows = []
     if table.empty:
         return pd.DataFrame(columns=["hyperparameter", "value", "trials", "mean", "std", "min", "max"])
-    done = table[table["status"] == "COMPLETED"]
+    done = table[table["status"] == Status.COMPLETED]
     for axis in searched_axes(result):
         for value, group in done.groupby(done[axis].astype(str), sort=False):
             scores = group[f"{objective}_mean"].astype(float)
@@ -121,7 +121,7 @@ def importance(result: RunResult) -> pd.DataFrame:
     table = trials_table(result)
     effects, objective = main_effects(result, table), result.spec["tuner"]["objective"]
     columns = ["hyperparameter", "share_of_variance", "best_value", "range_of_means"]
-    done = table[table["status"] == "COMPLETED"] if not table.empty else table
+    done = table[table["status"] == Status.COMPLETED] if not table.empty else table
     if len(done) < IMPORTANCE_MIN_TRIALS or effects.empty:
         return pd.DataFrame(columns=columns)
     scores = done[f"{objective}_mean"].astype(float)

@@ -25,7 +25,8 @@ import pandas as pd
 from . import metrics, plots
 from .. import names, results
 from ..errors import ResultsError, shorten
-from ..results import RunResult, decode_images, write_bytes, write_text
+from ..files import write_bytes, write_text
+from ..results import RunResult, Status, decode_images
 
 SUMMARY_FILE = "summary.json"
 # Each report sits in reports/<name>/; the index of all of them one folder up.
@@ -228,7 +229,7 @@ def _hyperparameter_sections(result: RunResult, trials: pd.DataFrame, subject: s
     Only for a search that varied something and completed at least two trials.
     """
     axes = metrics.searched_axes(result)
-    done = trials[trials["status"] == "COMPLETED"] if not trials.empty else trials
+    done = trials[trials["status"] == Status.COMPLETED] if not trials.empty else trials
     if result.kind != "tune" or not axes or len(done) < 2:
         return []
     objective = result.spec["tuner"]["objective"]
@@ -495,7 +496,7 @@ def _trials(frame: pd.DataFrame) -> Table:
     shown["executions"], shown["time_s"] = frame["executions"], [f"{v:.1f}" for v in frame["time_s"]]
     if "worker" in frame:
         shown["worker"] = frame["worker"].fillna("")
-    if (frame["status"] != "COMPLETED").any():
+    if (frame["status"] != Status.COMPLETED).any():
         shown["status"], shown["message"] = frame["status"], frame["message"]
     table = _table("trials", frame, shown, highlight=frame["best"].tolist())
     table.sortable = True

@@ -36,7 +36,7 @@ from keras_tuner.src import protos  # noqa: E402
 from keras_tuner.src.distribute import oracle_chief, oracle_client  # noqa: E402
 from keras_tuner.src.engine import trial as trial_module  # noqa: E402
 
-from ..results import usable_cpus  # noqa: E402
+from .machine import usable_cpus  # noqa: E402
 from .roles import VARIABLES, WORKER_OF, DistributedError, Role  # noqa: E402
 
 IDLE_WAIT_S = 0.5      # a worker's pause before asking again when every remaining trial is running elsewhere

@@ -20,8 +20,8 @@ import keras
 import numpy as np
 
 from ..models import augment
-from .. import data, models, results
-from . import devices, locks, training, tuning
+from .. import data, files, models, results
+from . import devices, locks, machine, training, tuning
 from ..specs import Spec
 
 FINAL_DIR = "final"
@@ -122,9 +122,8 @@ def _train(spec, run_dir, *, seed, command, overwrite, verbose, on_event, strate
     for index in range(1, spec.tuner["executions"]):
         executions.append(_cached_execution(spec, dataset, spec.params, run_dir / "executions" / f"{index}.json",
                                             seed=seed + index, verbose=verbose, strategy=strategy))
-    trial = {"trial_id": "train", "status": "COMPLETED", "hyperparameters": {}, "budget": None,
-             "score": tuning.mean_metrics(executions)[spec.tuner["objective"]], "executions": executions,
-             "message": None}
+    trial = results.trial("train", {}, executions,
+                          score=tuning.mean_metrics(executions)[spec.tuner["objective"]])
     final["trial_id"] = "train"
     on_event("trial", {"number": 1, "total": 1, "trial": trial, "best": trial})
     timings["final_s"] = time.perf_counter() - stage
@@ -134,7 +133,7 @@ def _train(spec, run_dir, *, seed, command, overwrite, verbose, on_event, strate
 
 def best_trial(trials: list[dict], objective: str = "val_accuracy") -> dict | None:
     """Return the completed trial with the best score (highest accuracy or lowest loss)."""
-    completed = [t for t in trials if t["status"] == "COMPLETED" and t["executions"]]
+    completed = [t for t in trials if results.completed(t)]
     sign = -1 if tuning.objective_direction(objective) == "min" else 1
     return max(completed, key=lambda t: sign * t["score"], default=None)
 
@@ -149,7 +148,7 @@ def measure_paper_runs(spec: Spec, dataset: data.Dataset, trials: list[dict], ru
     """
     by_params = {}
     for trial in trials:
-        if trial["status"] == "COMPLETED" and trial["budget"] is None:
+        if results.completed(trial) and trial["budget"] is None:
             by_params[_key(spec.with_params(trial["hyperparameters"], "trial"))] = trial
     measured = []
     for index, run in enumerate(spec.paper["runs"]):
@@ -176,7 +175,7 @@ def train_final(spec: Spec, dataset: data.Dataset, overrides: dict, run_dir: Pat
     folder = run_dir / FINAL_DIR
     record_path = folder / "final.json"
     if record_path.exists() and (folder / MODEL_FILE).exists():
-        return results.read_json(record_path)
+        return files.read_json(record_path)
     params = spec.with_params(overrides, "final")
     folder.mkdir(parents=True, exist_ok=True)
     execution = training.train(spec.model, params, dataset, seed=seed, augment=spec.augment, verbose=verbose,
@@ -190,18 +189,18 @@ def train_final(spec: Spec, dataset: data.Dataset, overrides: dict, run_dir: Pat
         "history": execution.history, "y_true": dataset.y_test.tolist(), "y_pred": execution.y_pred.tolist(),
         "duration_s": round(execution.duration_s, 3), "model_file": f"{FINAL_DIR}/{MODEL_FILE}",
     }
-    results.write_json(record_path, record)
+    files.write_json(record_path, record)
     keras.backend.clear_session(free_memory=True)
     return record
 
 
 def _cached_execution(spec, dataset, params, path: Path, *, seed: int, verbose: int = 0, strategy=None) -> dict:
     if path.exists():
-        return results.read_json(path)
+        return files.read_json(path)
     execution = training.train(spec.model, params, dataset, seed=seed, augment=spec.augment, verbose=verbose,
                                strategy=strategy)
     summary = execution.summary()
-    results.write_json(path, summary)
+    files.write_json(path, summary)
     keras.backend.clear_session(free_memory=True)
     return summary
 
@@ -237,7 +236,7 @@ def _finish(kind, spec, dataset, seed, command, started, clock, timings, trials,
             run_dir, distribution) -> tuple[results.RunResult, Path]:
     result = results.RunResult(
         kind=kind, experiment=spec.name, title=spec.title, command=command, seed=seed, spec=spec.to_dict(),
-        dataset=dataset.describe(), environment={**results.environment(devices.gpus()), "distribution": distribution},
+        dataset=dataset.describe(), environment={**machine.environment(devices.gpus()), "distribution": distribution},
         started=started, finished=_now(),
         wall_time_s=round(time.perf_counter() - clock, 3),
         timings={key: round(value, 3) for key, value in timings.items()},

@@ -21,7 +21,7 @@ import keras
 import keras_tuner as kt
 import numpy as np
 
-from .. import models, results
+from .. import files, models, results
 from . import training
 from ..data import Dataset
 from ..errors import AnnKerasError
@@ -109,10 +109,10 @@ class AtomicStateMixin:
     on_trial_end = None
 
     def save(self):
-        results.write_json(Path(self._get_oracle_fname()), self.get_state())
+        files.write_json(Path(self._get_oracle_fname()), self.get_state())
 
     def _save_trial(self, trial):
-        results.write_json(Path(self._get_trial_dir(trial.trial_id)) / "trial.json", trial.get_state())
+        files.write_json(Path(self._get_trial_dir(trial.trial_id)) / "trial.json", trial.get_state())
 
     @kt.synchronized
     def end_trial(self, trial):
@@ -276,7 +276,7 @@ class SpecTuner(kt.Tuner):
         path = self._trial_dir(trial) / EXECUTIONS_FILE
         # A trial cut short (a killed worker, Ctrl-C) keeps the seeds it finished; running it again
         # trains only the others.
-        executions = results.read_json(path) if path.exists() else []
+        executions = files.read_json(path) if path.exists() else []
         done = {execution["seed"] for execution in executions}
         for index in range(self.executions):
             # The same seeds for every trial: configurations are compared on equal draws.
@@ -289,7 +289,7 @@ class SpecTuner(kt.Tuner):
             if self.worker_id:
                 summary["worker"] = self.worker_id
             executions.append(summary)
-            results.write_json(path, sorted(executions, key=lambda e: e["seed"]))
+            files.write_json(path, sorted(executions, key=lambda e: e["seed"]))
             keras.backend.clear_session(free_memory=True)
         return mean_metrics(executions)
 
@@ -297,7 +297,7 @@ class SpecTuner(kt.Tuner):
         return Path(self.get_trial_dir(trial.trial_id))
 
     def save(self):
-        results.write_json(Path(self._get_tuner_fname()), self.get_state())
+        files.write_json(Path(self._get_tuner_fname()), self.get_state())
 
     def on_trial_end(self, trial):
         super().on_trial_end(trial)
@@ -320,20 +320,13 @@ def mean_metrics(executions: list[dict]) -> dict:
 def trial_record(trial, trial_dir: Path) -> dict:
     """Return what results.json keeps of a Keras Tuner trial."""
     values = dict(trial.hyperparameters.values)
-    record = {
-        "trial_id": trial.trial_id,
-        "status": trial.status,
-        "hyperparameters": {k: decode(v) for k, v in values.items() if not k.startswith("tuner/")},
-        "budget": values.get("tuner/epochs"),
-        "score": trial.score,
-        "executions": [],
-        # Keras Tuner keeps the whole traceback; the last line says what went wrong.
-        "message": (trial.message or "").strip().splitlines()[-1] if trial.message else None,
-    }
     path = trial_dir / EXECUTIONS_FILE
-    if path.exists():
-        record["executions"] = json.loads(path.read_text())
-    return record
+    return results.trial(
+        trial.trial_id, {k: decode(v) for k, v in values.items() if not k.startswith("tuner/")},
+        json.loads(path.read_text()) if path.exists() else [],
+        status=trial.status, budget=values.get("tuner/epochs"), score=trial.score,
+        # Keras Tuner keeps the whole traceback; the last line says what went wrong.
+        message=(trial.message or "").strip().splitlines()[-1] if trial.message else None)
 
 
 def search(spec: Spec, dataset: Dataset, run_dir: Path, *, seed: int, verbose: int = 0, on_trial=None,
