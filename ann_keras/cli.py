@@ -17,7 +17,7 @@ from pathlib import Path
 
 import click
 
-from . import __version__, data, results, specs
+from . import __version__, data, experiments, results, specs
 from .data import sequences
 from .errors import AnnKerasError, DataError
 from .search.roles import ROLES, WORKER_OF, DistributedError, Role, role_from
@@ -140,7 +140,7 @@ def reproduce(experiments, seed, runs_dir, reports_dir):
     gpu = bool(devices.gpus())
     chosen = []
     for name, profile in entries:
-        spec = specs.load(name, profile)   # every name is checked before any training starts
+        spec = experiments.load(name, profile)   # every name is checked before any training starts
         if profile is None and "cpu" in spec.profiles and not gpu:
             profile = "cpu"   # the paper's full protocol needs a GPU; this profile is sized for a CPU
         chosen.append((spec, profile or spec.profile))
@@ -174,11 +174,11 @@ def datasets():
         click.echo(f"\naeon:NAME: {error}")
 
 
-@cli.command(help="List the experiments in tuning/ and their profiles.")
-def experiments():
+@cli.command(name="experiments", help="List the experiments in tuning/ and their profiles.")
+def list_experiments():
     for name, path in specs.available().items():
         try:
-            spec = specs.load(str(path))
+            spec = experiments.load(str(path))
             click.echo(f"{name:12} {spec.title}  [profiles: {', '.join(spec.profiles)}]  {path}")
         except AnnKerasError as error:
             click.echo(f"{name:12} (invalid: {error})")
@@ -194,14 +194,14 @@ def _run(kind, experiment, extra, *, profile, seed, executions, overrides, data_
     if precision is not None:
         extra.append(f"params.precision={precision}")
     settings = tuple(overrides) + tuple(extra)
-    spec = specs.load(experiment, profile, settings)
+    spec = experiments.load(experiment, profile, settings)
     if data_path is not None:
         _check_data_option(spec, data_path)
     data_path = data_path or (os.environ.get(data.CIFAR10_ENV) if spec.dataset == "cifar10" else None)
     if data_path and not spec.data["path"]:
         # An absolute path in the spec: the run folder's hash is the same whichever way it was given.
         settings += (f"data.path={json.dumps(str(Path(data_path).resolve()))}",)
-        spec = specs.load(experiment, profile, settings)
+        spec = experiments.load(experiment, profile, settings)
     runner = _import_runner()
     from .search import devices
     if workers is not None:

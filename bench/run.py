@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT))
 import jinja2  # noqa: E402
 import markupsafe  # noqa: E402
 
-from ann_keras import files, reports, results, specs  # noqa: E402
+from ann_keras import experiments, files, reports, results  # noqa: E402
 from ann_keras.search import machine  # noqa: E402
 
 
@@ -50,7 +50,7 @@ def ann_trainer_vs_plain_fit(mode: str) -> list[dict]:
     from ann_keras import data, models
     from ann_keras.search import training
     tf.get_logger().setLevel("ERROR")
-    spec = specs.load("ann")
+    spec = experiments.load("ann")
     params = spec.params
     dataset = data.load("digits", seed=42, **spec.data)
     ours, run = timed(lambda: training.train("mlp", params, dataset, seed=42), repeats=3)

@@ -3,13 +3,13 @@ import json
 import keras_tuner as kt
 import pytest
 
-from ann_keras import data, specs
+from ann_keras import data, experiments
 from ann_keras.search import tuning
 
 
 @pytest.fixture(scope="module")
 def spec():
-    return specs.load("ann", "smoke")
+    return experiments.load("ann", "smoke")
 
 
 def test_hypermodel_with_empty_hyperparameters_uses_the_first_value_of_each_axis(spec):
@@ -28,9 +28,9 @@ def test_list_values_round_trip_through_keras_tuner():
 
 
 def test_grid_size_and_planned_trials(spec):
-    assert tuning.grid_size(specs.load("ann")) == 8
+    assert tuning.grid_size(experiments.load("ann")) == 8
     assert tuning.planned_trials(spec) == 4
-    assert tuning.planned_trials(specs.load("ann", "smoke", ("tuner.max_trials=3",))) == 3
+    assert tuning.planned_trials(experiments.load("ann", "smoke", ("tuner.max_trials=3",))) == 3
 
 
 class CountingTuner(kt.Tuner):
@@ -104,7 +104,8 @@ def test_oracle_state_is_written_atomically(tmp_path):
 
 
 def test_search_records_every_execution(tmp_path):
-    spec = specs.load("ann", "smoke", ("tuner.executions=2", "search.iterations=[100]", "search.learning_rate=[0.5]"))
+    spec = experiments.load("ann", "smoke", ("tuner.executions=2", "search.iterations=[100]",
+                                             "search.learning_rate=[0.5]"))
     dataset = data.load("digits", seed=0, limit=200)
     events = []
     trials = tuning.search(spec, dataset, tmp_path, seed=11, on_trial=events.append)
@@ -169,7 +170,8 @@ def test_a_search_resumed_runs_a_trial_left_running_by_any_tuner_once(tmp_path):
 
 
 def test_a_trial_cut_short_keeps_its_finished_seeds(tmp_path, monkeypatch):
-    spec = specs.load("ann", "smoke", ("tuner.executions=3", "search.iterations=[100]", "search.learning_rate=[0.5]"))
+    spec = experiments.load("ann", "smoke", ("tuner.executions=3", "search.iterations=[100]",
+                                             "search.learning_rate=[0.5]"))
     dataset = data.load("digits", seed=0, limit=200)
     real_fit, seeds = tuning.training.fit, []
 

@@ -12,239 +12,35 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
-import math
 import sys
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import names
-from ..errors import SpecError, choices, shorten
+from ..errors import SpecError, choices
+from .fields import (DATA_FIELDS, NOTE_FIELDS, PAPER_FINAL_FIELDS, PAPER_RUN_FIELDS, PROFILE_TABLES, PROFILE_TYPES,
+                     REFERENCE_FIELDS, SET_TABLES, TOP_LEVEL, TOP_LEVEL_TYPES, TUNER_FIELDS, TUNERS, Field, _short)
 
-# ---------------------------------------------------------------- the schema
+__all__ = ["Catalog", "Field", "Spec", "TUNERS", "available", "find", "load", "parse_override", "resolve"]
+
+# ---------------------------------------------------------------- what a spec may say
 
 
 @dataclass(frozen=True)
-class Field:
-    """One allowed key: its type, bounds or choices, and what it means."""
+class Catalog:
+    """The schemas a spec is checked against that live beside their code, downstream of specs.
 
-    kind: type
-    help: str
-    choices: tuple = ()
-    minimum: float | None = None
-    maximum: float | None = None
-    exclusive_minimum: bool = False
-    nullable: bool = False
-    default: object = None  # used when the key is absent; None means the key is required
+    `families` maps each model family to its parameters (models.PARAMS),
+    `augment` is the augmentation's table (models.augment.FIELDS). The
+    package's own catalog is assembled in ann_keras/experiments.py; specs
+    never import the models, so the spec stays upstream of everything.
+    """
 
-    def check(self, value, where: str):
-        """Return `value` normalised to this field's type, or raise SpecError."""
-        if value is None and self.nullable:
-            return None
-        if self.kind is float and isinstance(value, int) and not isinstance(value, bool):
-            value = float(value)
-        if self.kind is list:
-            if not isinstance(value, list) or not value:
-                raise SpecError(f"{where}: expected a non-empty list, got {_short(value)}")
-            return [_check_list_item(v, where) for v in value]
-        if not isinstance(value, self.kind) or (self.kind is int and isinstance(value, bool)):
-            raise SpecError(f"{where}: expected {self.kind.__name__}, got {_short(value)} ({type(value).__name__})")
-        if self.kind is float and not math.isfinite(value):
-            raise SpecError(f"{where}: {value!r} is not a finite number")
-        if self.choices and value not in self.choices:
-            raise SpecError(f"{where}: {_short(value)} is not one of: {choices(self.choices)}")
-        low_ok = (
-            self.minimum is None
-            or value > self.minimum
-            or (value == self.minimum and not self.exclusive_minimum)
-        )
-        if not low_ok or (self.maximum is not None and value > self.maximum):
-            bound = ">" if self.exclusive_minimum else ">="
-            limits = f"{bound} {self.minimum}" if self.minimum is not None else ""
-            if self.maximum is not None:
-                limits += f"{' and ' if limits else ''}<= {self.maximum}"
-            raise SpecError(f"{where}: {value!r} is out of range; expected {limits}")
-        return value
+    families: Mapping[str, Mapping[str, Field]]
+    augment: Mapping[str, Field]
 
-
-# The largest list item: kernels per convolution, widths, stage numbers.
-LIST_ITEM_MAXIMUM = 4096
-
-
-def _check_list_item(value, where):
-    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= LIST_ITEM_MAXIMUM:
-        raise SpecError(f"{where}: list items must be integers from 1 to {LIST_ITEM_MAXIMUM}, got {_short(value)}")
-    return value
-
-
-def _short(value) -> str:
-    return shorten(repr(value))
-
-
-_POSITIVE = dict(minimum=0, exclusive_minimum=True)
-_FRACTION = dict(minimum=0, exclusive_minimum=True, maximum=0.9)
-
-# Training settings shared by every model.
-TRAINING_PARAMS = {
-    "optimizer": Field(str, "gradient method", choices=("sgd", "adam")),
-    "learning_rate": Field(float, "step size of the optimizer", **_POSITIVE, maximum=100.0),
-    "loss": Field(str, "loss on one-hot targets", choices=("mse", "crossentropy")),
-    "iterations": Field(int, "gradient steps (the paper's 'iterations'); excludes epochs", minimum=1,
-                        maximum=10_000_000, nullable=True),
-    "epochs": Field(int, "passes over the training split; excludes iterations", minimum=1, maximum=10_000,
-                    nullable=True),
-    "batch_size": Field(int, "examples per gradient step; 0 means the full training split", minimum=0,
-                        maximum=1_000_000),
-    "log_every": Field(int, "gradient steps between logged points when counting iterations", minimum=1,
-                       maximum=10_000_000, default=100),
-    "jit_compile": Field(bool, "compile the training step with XLA", default=True),
-    "momentum": Field(float, "SGD momentum (Nesterov when > 0)", minimum=0, maximum=0.999, default=0.0),
-    "weight_decay": Field(float, "decoupled weight decay of the optimizer (0 = none)", minimum=0, maximum=1.0,
-                          default=0.0),
-    "label_smoothing": Field(float, "cross-entropy label smoothing", minimum=0, maximum=0.5, default=0.0),
-    "schedule": Field(str, "learning rate over training: constant, or one cycle (linear warm-up, then linear "
-                           "decay to zero)", choices=("constant", "onecycle"), default="constant"),
-    "warmup": Field(float, "fraction of training spent warming up (onecycle)", minimum=0, maximum=0.9,
-                    default=0.2),
-    "ema": Field(float, "keep an exponential moving average of the weights with this momentum (0 = off)",
-                 minimum=0, maximum=0.9999, default=0.0),
-    "tta_flip": Field(bool, "evaluate on each image and its mirror image, averaging the predictions",
-                      default=False),
-    "steps_per_execution": Field(int, "batches per compiled call when counting epochs", minimum=1,
-                                 maximum=10_000, default=1),
-    "train_examples": Field(int, "train on a stratified subset of this many training examples (0 = all)",
-                            minimum=0, maximum=1_000_000_000, default=0),
-    "track_test": Field(bool, "also measure test accuracy after every epoch (for the paper's per-epoch figures)",
-                        default=False),
-    "bn_recompute": Field(int, "before every evaluation, recompute batch normalisation's statistics on this many "
-                               "clean training images (0 = keep the moving averages training left)", minimum=0,
-                          maximum=10_000_000, default=0),
-    "precision": Field(str, "arithmetic of the layers: float32, or bfloat16 with float32 weights and outputs "
-                            "(Keras's mixed_bfloat16; fast on CPUs with AVX512-BF16 or AMX, and on GPUs)",
-                       choices=("float32", "mixed_bfloat16"), default="float32"),
-}
-
-MODEL_PARAMS = {
-    "mlp": {
-        **TRAINING_PARAMS,
-        "hidden_units": Field(int, "nodes per hidden layer", minimum=1, maximum=4096),
-        "hidden_layers": Field(int, "number of hidden layers", minimum=1, maximum=32),
-        "activation": Field(str, "hidden-layer activation", choices=("sigmoid", "relu", "tanh")),
-        "output_activation": Field(str, "output-layer activation", choices=("sigmoid", "softmax", "linear")),
-        "input_scale": Field(float, "factor applied to the inputs inside the model", **_POSITIVE, maximum=1e6),
-    },
-    "cnn": {
-        **TRAINING_PARAMS,
-        "filters": Field(list, "kernels per convolution pair, e.g. [48, 96]: two convolutions each"),
-        "kernel_size": Field(int, "height and width of every kernel", minimum=1, maximum=32, default=3),
-        "batch_norm": Field(bool, "batch normalisation after every convolution", default=True),
-        "bn_momentum": Field(float, "batch normalisation's moving-average momentum", minimum=0, maximum=0.999,
-                             default=0.99),
-        "reduction": Field(str, "how each pair halves the image: the second convolution's stride, "
-                                "max-pooling, or none", choices=("stride", "maxpool", "none")),
-        "dropout": Field(float, "dropout rate after each convolution pair (where pooling would be)", minimum=0,
-                         maximum=0.95),
-        "dense_dropout": Field(float, "dropout rate after each hidden fully-connected layer", minimum=0,
-                               maximum=0.95, default=0.0),
-        "dense_units": Field(int, "nodes per fully-connected layer", minimum=1, maximum=8192),
-        "dense_layers": Field(int, "fully-connected layers before the softmax", minimum=0, maximum=16),
-        "augment": Field(bool, "apply the [augment] layers in training"),
-    },
-    "resnet": {
-        **TRAINING_PARAMS,
-        "widths": Field(list, "kernels of the stem and of each pooling stage, e.g. [32, 64, 128, 256]"),
-        "residual_stages": Field(list, "stages (1-based) followed by a residual block of two convolutions"),
-        "stem_pool": Field(bool, "max-pool right after the stem convolution", default=False),
-        "logit_scale": Field(float, "factor on the logits before the softmax", minimum=0, exclusive_minimum=True,
-                             maximum=1000.0, default=1.0),
-        "bn_momentum": Field(float, "batch normalisation's moving-average momentum", minimum=0, maximum=0.999,
-                             default=0.99),
-        "dropout": Field(float, "dropout before the softmax", minimum=0, maximum=0.95, default=0.0),
-        "augment": Field(bool, "apply the [augment] layers in training"),
-    },
-    "rnn": {
-        **TRAINING_PARAMS,
-        "cell": Field(str, "recurrent cell", choices=("simple", "lstm", "gru")),
-        "units": Field(int, "units per recurrent layer (per direction)", minimum=1, maximum=4096),
-        "recurrent_layers": Field(int, "stacked recurrent layers", minimum=1, maximum=16),
-        "bidirectional": Field(bool, "read each sequence forwards and backwards"),
-        "dropout": Field(float, "dropout on each cell's inputs", minimum=0, maximum=0.95, default=0.0),
-        "recurrent_dropout": Field(float, "dropout on each cell's recurrent state", minimum=0, maximum=0.95,
-                                   default=0.0),
-        "masking": Field(bool, "skip padded time steps (variable-length sequences)", default=True),
-    },
-}
-
-AUGMENT_FIELDS = {
-    "horizontal_flip": Field(bool, "mirror left-right"),
-    "vertical_flip": Field(bool, "mirror top-bottom"),
-    "rotation": Field(float, "fraction of a full turn", minimum=0, maximum=0.5),
-    "crop": Field(int, "pixels of padding before a random crop", minimum=0, maximum=64),
-    "translation": Field(float, "fraction of height and width", minimum=0, maximum=0.5),
-    "zoom": Field(float, "fraction", minimum=0, maximum=0.9),
-    "brightness": Field(float, "fraction of the value range", minimum=0, maximum=1),
-    "hue": Field(float, "fraction of the hue circle", minimum=0, maximum=1),
-}
-
-DATA_FIELDS = {
-    "test_size": Field(float, "fraction held out for testing when the data set has no test split", **_FRACTION),
-    "validation_size": Field(float, "fraction of the training split held out as the tuner's objective", **_FRACTION),
-    "limit": Field(int, "keep this many training examples, stratified (0 = all); for quick runs", minimum=0,
-                   maximum=1_000_000_000),
-    "test_limit": Field(int, "keep this many test examples, stratified (0 = all)", minimum=0,
-                        maximum=1_000_000_000),
-    "path": Field(str, "where a file-based data set is read from ('' = its default; cifar10: Keras's download)"),
-    "image_size": Field(int, "images are resized to image_size x image_size", minimum=4, maximum=1024),
-    "channels": Field(int, "1 (grayscale) or 3 (RGB)", choices=(1, 3)),
-}
-
-TUNERS = ("grid", "random", "bayesian", "hyperband")
-TUNER_FIELDS = {
-    "name": Field(str, "search algorithm", choices=TUNERS),
-    "executions": Field(int, "seeds per trial; every execution's numbers are kept", minimum=1, maximum=1000),
-    "max_trials": Field(int, "stop after this many trials (0 = the whole grid)", minimum=0, maximum=100_000),
-    "objective": Field(str, "what the search optimises: validation accuracy (maximised) or loss (minimised; "
-                            "it still ranks trials when a small validation split is classified perfectly)",
-                       choices=("val_accuracy", "val_loss")),
-    "paper_runs": Field(bool, "also train the paper's settings that the search does not cover"),
-}
-
-PAPER_RUN_FIELDS = {
-    "name": Field(str, "what the paper calls this setting"),
-    "params": Field(dict, "overrides of [params] for this setting"),
-    "baseline": Field(bool, "the setting other runs are compared with"),
-    "test_accuracy": Field(float, "test accuracy the paper reports", minimum=0, maximum=1),
-    "expect": Field(str, "the paper's finding relative to the baseline", choices=("above", "below", "inconclusive")),
-    "first_epoch_test_accuracy": Field(float, "test accuracy after the first epoch", minimum=0, maximum=1),
-    "best_epoch_test_accuracy": Field(float, "the highest test accuracy over the epochs", minimum=0, maximum=1),
-    "best_epoch": Field(int, "the epoch of that highest test accuracy", minimum=1, maximum=10_000),
-}
-REFERENCE_FIELDS = {
-    "name": Field(str, "the published method"),
-    "dataset": Field(str, "the data set it was measured on; a report shows it only beside a run on that data set"),
-    "test_accuracy": Field(float, "its reported test accuracy", minimum=0, maximum=1),
-    "source": Field(str, "where it was published"),
-}
-PAPER_FINAL_FIELDS = {
-    "test_accuracy": Field(float, "test accuracy of the paper's final model", minimum=0, maximum=1),
-    "test_loss": Field(float, "test loss of the paper's final model", minimum=0, maximum=1e6),
-}
-
-TOP_LEVEL = ("name", "title", "description", "dataset", "model", "default_profile",
-             "data", "params", "augment", "search", "tuner", "final", "paper", "notes", "profiles")
-NOTE_FIELDS = {
-    "title": Field(str, "what differs from the paper, or what a reader would otherwise take for a bug"),
-    "text": Field(str, "why, from evidence: the measurements and the commands that made them"),
-    "profiles": Field(list, "the profiles the note is about (default: every profile)"),
-}
-# The type of each top-level value and of a profile's own values; the tables' contents are checked field by field.
-TOP_LEVEL_TYPES = {"name": str, "title": str, "description": str, "dataset": str, "model": str,
-                   "default_profile": str, "data": dict, "params": dict, "augment": dict, "search": dict,
-                   "tuner": dict, "final": dict, "paper": dict, "notes": list, "profiles": dict}
-PROFILE_TYPES = {"description": str, "title": str, "dataset": str, "report_name": str, "data": dict, "params": dict,
-                 "augment": dict, "search": dict, "tuner": dict, "final": dict}
-PROFILE_TABLES = ("data", "params", "augment", "search", "tuner", "final")
-SET_TABLES = ("data", "params", "augment", "search", "tuner", "final")
 
 # ---------------------------------------------------------------- the spec
 
@@ -272,6 +68,12 @@ class Spec:
     notes: tuple = field(default=())      # "where we differ and why", for this profile: {"title", "text"}
     report_name: str = ""                 # the folder under reports/ (the name unless a profile says)
     overrides: tuple = field(default=())
+    catalog: Catalog | None = field(default=None, compare=False, repr=False)   # what params were checked against
+
+    @property
+    def param_fields(self) -> Mapping[str, Field]:
+        """The parameters this spec's model family declares."""
+        return self.catalog.families[self.model]
 
     @property
     def counted_in(self) -> str:
@@ -301,7 +103,7 @@ class Spec:
         for key in ("path", "title", "description", "profile_description", "paper", "notes", "profiles", "report_name",
                     "overrides"):
             payload.pop(key)
-        fields = MODEL_PARAMS[self.model]
+        fields = self.param_fields
         for table in ("params", "final"):
             payload[table] = {key: value for key, value in payload[table].items()
                               if fields[key].default is None or value != fields[key].default}
@@ -311,7 +113,7 @@ class Spec:
     def with_params(self, overrides: dict, where: str) -> dict:
         """Return [params] with `overrides` applied and validated."""
         merged = {**self.params, **overrides}
-        return _check_params(merged, self.model, where)
+        return _check_params(merged, self.param_fields, where)
 
 
 # ---------------------------------------------------------------- finding specs
@@ -352,7 +154,7 @@ def find(experiment: str) -> Path:
 # ---------------------------------------------------------------- loading
 
 
-def load(experiment: str, profile: str | None = None, overrides: tuple[str, ...] = ()) -> Spec:
+def load(experiment: str, profile: str | None = None, overrides: tuple[str, ...] = (), *, catalog: Catalog) -> Spec:
     """Read, resolve and validate an experiment spec."""
     path = find(experiment)
     try:
@@ -363,10 +165,11 @@ def load(experiment: str, profile: str | None = None, overrides: tuple[str, ...]
         raise SpecError(f"{path}: values nested too deeply to read") from None
     except (OSError, UnicodeDecodeError) as error:
         raise SpecError(f"{path}: cannot read spec: {error}") from None
-    return resolve(raw, str(path), profile, overrides)
+    return resolve(raw, str(path), profile, overrides, catalog=catalog)
 
 
-def resolve(raw: dict, path: str, profile: str | None = None, overrides: tuple[str, ...] = ()) -> Spec:
+def resolve(raw: dict, path: str, profile: str | None = None, overrides: tuple[str, ...] = (), *,
+            catalog: Catalog) -> Spec:
     """Apply the profile and `--set` overrides to raw TOML data and validate it."""
     _check_keys(raw, TOP_LEVEL, f"{path}: top level")
     for key in ("name", "dataset", "model"):
@@ -375,8 +178,9 @@ def resolve(raw: dict, path: str, profile: str | None = None, overrides: tuple[s
     _check_types(raw, TOP_LEVEL_TYPES, f"{path}: top level")
     names.check_plain(raw["name"], f"{path}: name", SpecError)   # runs/<name>/ and reports/<name>/
     model = raw["model"]
-    if model not in MODEL_PARAMS:
-        raise SpecError(f"{path}: model {model!r} is not one of: {choices(MODEL_PARAMS)}")
+    if model not in catalog.families:
+        raise SpecError(f"{path}: model {_short(model)} is not one of: {choices(catalog.families)}")
+    fields = catalog.families[model]
 
     profiles = raw.get("profiles", {})
     for name, table in profiles.items():
@@ -403,16 +207,16 @@ def resolve(raw: dict, path: str, profile: str | None = None, overrides: tuple[s
         tables[table][key] = value
 
     where = f"{path} [profile {profile}]"
-    params = _check_params(tables["params"], model, f"{where} [params]")
-    search = _check_search(tables["search"], model, f"{where} [search]")
-    final = _check_table(tables["final"], MODEL_PARAMS[model], f"{where} [final]")
-    augment = _check_table(tables["augment"], AUGMENT_FIELDS, f"{where} [augment]")
+    params = _check_params(tables["params"], fields, f"{where} [params]")
+    search = _check_search(tables["search"], fields, f"{where} [search]")
+    final = _check_table(tables["final"], fields, f"{where} [final]")
+    augment = _check_table(tables["augment"], catalog.augment, f"{where} [augment]")
     data = _check_table({"test_size": 0.2, "validation_size": 0.2, "limit": 0, "test_limit": 0, "path": "",
                          "image_size": 32, "channels": 3, **tables["data"]},
                         DATA_FIELDS, f"{where} [data]")
     tuner = _check_table({"name": "grid", "executions": 3, "max_trials": 0, "objective": "val_accuracy",
                           "paper_runs": True, **tables["tuner"]}, TUNER_FIELDS, f"{where} [tuner]")
-    paper = _check_paper(raw.get("paper", {}), model, f"{path} [paper]")
+    paper = _check_paper(raw.get("paper", {}), fields, f"{path} [paper]")
     notes = _check_notes(raw.get("notes", []), profiles, f"{path} [[notes]]")
     return Spec(
         name=raw["name"], title=title, description=raw.get("description", ""),
@@ -421,7 +225,7 @@ def resolve(raw: dict, path: str, profile: str | None = None, overrides: tuple[s
         tuner=tuner, final=final, paper=paper, profiles=tuple(profiles), report_name=report_name,
         notes=tuple({"title": n["title"], "text": n["text"].strip()} for n in notes
                     if profile in n.get("profiles", profiles)),
-        overrides=tuple(overrides),
+        overrides=tuple(overrides), catalog=catalog,
     )
 
 
@@ -472,8 +276,7 @@ def _check_table(table: dict, fields: dict, where: str) -> dict:
     return {key: fields[key].check(value, f"{where} {key}") for key, value in table.items()}
 
 
-def _check_params(params: dict, model: str, where: str) -> dict:
-    fields = MODEL_PARAMS[model]
+def _check_params(params: dict, fields: Mapping[str, Field], where: str) -> dict:
     defaults = {key: f.default for key, f in fields.items() if f.default is not None}
     checked = _check_table({**defaults, **params}, fields, where)
     missing = sorted(set(fields) - set(checked) - {"iterations", "epochs"})
@@ -488,8 +291,7 @@ def _check_params(params: dict, model: str, where: str) -> dict:
     return checked
 
 
-def _check_search(search: dict, model: str, where: str) -> dict:
-    fields = MODEL_PARAMS[model]
+def _check_search(search: dict, fields: Mapping[str, Field], where: str) -> dict:
     _check_keys(search, fields, where)
     axes = {}
     for key, values in search.items():
@@ -521,7 +323,7 @@ def _check_notes(notes: list, profiles: dict, where: str) -> list[dict]:
     return checked
 
 
-def _check_paper(paper: dict, model: str, where: str) -> dict:
+def _check_paper(paper: dict, fields: Mapping[str, Field], where: str) -> dict:
     _check_keys(paper, ("source", "notes", "runs", "final", "best", "per_class_accuracy", "references"), where)
     _check_types(paper, {"source": str, "notes": str, "runs": list, "final": dict, "best": dict,
                          "per_class_accuracy": dict, "references": list}, where)
@@ -532,12 +334,12 @@ def _check_paper(paper: dict, model: str, where: str) -> dict:
         checked = _check_table(run, PAPER_RUN_FIELDS, run_where)
         if "name" not in checked:
             raise SpecError(f"{run_where}: missing key 'name'")
-        checked["params"] = _check_table(checked.get("params", {}), MODEL_PARAMS[model], f"{run_where} params")
+        checked["params"] = _check_table(checked.get("params", {}), fields, f"{run_where} params")
         runs.append(checked)
     if sum(run.get("baseline", False) for run in runs) > 1:
         raise SpecError(f"{where}: more than one run is marked baseline = true")
     final = _check_table(paper.get("final", {}), PAPER_FINAL_FIELDS, f"{where} final")
-    best = _check_table(paper.get("best", {}), MODEL_PARAMS[model], f"{where} best")
+    best = _check_table(paper.get("best", {}), fields, f"{where} best")
     per_class = paper.get("per_class_accuracy", {})
     _check_keys(per_class, per_class, f"{where} per_class_accuracy")
     per_class = {name: Field(float, "", minimum=0, maximum=1).check(value, f"{where} per_class_accuracy {name}")
