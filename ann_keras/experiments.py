@@ -14,9 +14,15 @@ from .models import PARAMS, augment
 CATALOG = specs.Catalog(families=PARAMS, augment=augment.FIELDS)
 
 
-def load(experiment: str, profile: str | None = None, overrides: tuple[str, ...] = ()) -> specs.Spec:
-    """Read, resolve and check an experiment spec (a name in tuning/ or a path to a TOML file)."""
-    return specs.load(experiment, profile, overrides, catalog=CATALOG)
+def load(experiment: str, profile: str | None = None, overrides: tuple[str, ...] = (), *,
+         data_path: str | None = None, data_fallbacks=None) -> specs.Spec:
+    """Read, resolve and check an experiment spec (a name in tuning/ or a path to a TOML file).
+
+    `data_path` is --data; `data_fallbacks` maps data set names to paths from
+    the environment (see data.path_fallbacks).
+    """
+    return specs.load(experiment, profile, overrides, catalog=CATALOG, data_path=data_path,
+                      data_fallbacks=data_fallbacks)
 
 
 def resolve(raw: dict, path: str, profile: str | None = None, overrides: tuple[str, ...] = ()) -> specs.Spec:

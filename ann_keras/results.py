@@ -75,6 +75,15 @@ def trial(trial_id: str, hyperparameters: dict, executions: list[Execution], *, 
                  score=score, executions=executions, message=message)
 
 
+def mean_std(executions: list[Execution], key: str) -> tuple[float, float]:
+    """Return the mean and population standard deviation of `key` over executions (NaN where none has it)."""
+    import numpy as np
+    numbers = [execution[key] for execution in executions if execution.get(key) is not None]
+    if not numbers:
+        return float("nan"), float("nan")
+    return float(np.mean(numbers)), float(np.std(numbers))
+
+
 def completed(trial: Trial) -> bool:
     """Whether the trial ran to its end and has numbers to compare."""
     return trial["status"] == Status.COMPLETED and bool(trial["executions"])

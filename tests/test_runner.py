@@ -1,6 +1,7 @@
 import pytest
 
 from ann_keras.search import runner, training
+from ann_keras.search.run import Run
 from ann_keras import experiments, specs
 
 
@@ -40,17 +41,17 @@ def test_paper_settings_off_the_grid_are_trained_and_cached(tmp_path, monkeypatc
     monkeypatch.setattr(training, "train", lambda *a, **k: calls.append(k["seed"]) or real(*a, **k))
     dataset = runner.load_dataset(spec, 0)
     trials = [{"trial_id": "t", "status": "COMPLETED", "budget": None, "hyperparameters": {}, "executions": [{}]}]
-    measured = runner.measure_paper_runs(spec, dataset, trials, tmp_path, seed=0)
+    measured = runner.measure_paper_runs(Run(spec, "tune", 0, tmp_path), dataset, trials)
     assert measured[0]["source"] == "trained beside the search" and len(measured[0]["executions"]) == 1
     assert measured[1]["source"] == "trial t"
     assert calls == [0]
-    runner.measure_paper_runs(spec, dataset, trials, tmp_path, seed=0)
+    runner.measure_paper_runs(Run(spec, "tune", 0, tmp_path), dataset, trials)
     assert calls == [0]          # cached in the run folder
 
 
 def test_train_runs_one_configuration_per_seed(tmp_path):
     spec = experiments.load("ann", "smoke", ("tuner.executions=2",))
-    result, run_dir = runner.train(spec, seed=5, runs_root=tmp_path, command="test")
+    result, run_dir = runner.train(Run(spec, "train", 5, tmp_path, command="test"))
     assert result.kind == "train" and len(result.trials) == 1
     assert [e["seed"] for e in result.trials[0]["executions"]] == [5, 6]
     assert result.final["metrics"]["test_accuracy"] == result.trials[0]["executions"][0]["test_accuracy"]

@@ -5,6 +5,7 @@ import pytest
 
 from ann_keras import data, experiments
 from ann_keras.search import tuning
+from ann_keras.search.run import Run
 
 
 @pytest.fixture(scope="module")
@@ -108,12 +109,12 @@ def test_search_records_every_execution(tmp_path):
                                              "search.learning_rate=[0.5]"))
     dataset = data.load("digits", seed=0, limit=200)
     events = []
-    trials = tuning.search(spec, dataset, tmp_path, seed=11, on_trial=events.append)
+    trials = tuning.search(Run(spec, "tune", 11, tmp_path, on_event=events.append), dataset)
     assert len(trials) == 1
     executions = trials[0]["executions"]
     assert [e["seed"] for e in executions] == [11, 12]
     assert {"val_accuracy", "test_accuracy", "duration_s"} <= set(executions[0])
-    assert events[0]["number"] == 1 and events[0]["total"] == 1
+    assert events[0].number == 1 and events[0].total == 1
     assert trials[0]["hyperparameters"] == {"learning_rate": 0.5, "iterations": 100, "hidden_units": 32}
 
 
@@ -184,8 +185,8 @@ def test_a_trial_cut_short_keeps_its_finished_seeds(tmp_path, monkeypatch):
     monkeypatch.resumed = False
     monkeypatch.setattr(tuning.training, "fit", fit)
     with pytest.raises(KeyboardInterrupt):
-        tuning.search(spec, dataset, tmp_path, seed=11)
+        tuning.search(Run(spec, "tune", 11, tmp_path), dataset)
     monkeypatch.resumed = True
-    trials = tuning.search(spec, dataset, tmp_path, seed=11)
+    trials = tuning.search(Run(spec, "tune", 11, tmp_path), dataset)
     assert seeds == [11, 12, 13]
     assert [e["seed"] for e in trials[0]["executions"]] == [11, 12, 13]

@@ -6,6 +6,7 @@ where the numbers came from; `source` says it for the report.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 import numpy as np
@@ -140,6 +141,11 @@ LOADERS = {
     "aeon:NAME": (_aeon, "a classification data set shipped inside the aeon package, with its own train/test "
                          "split, e.g. aeon:JapaneseVowels, aeon:BasicMotions (see `ann-keras datasets`)"),
 }
+
+
+def path_fallbacks(environ=os.environ) -> dict[str, str]:
+    """Return, per data set name, the path the environment gives it where [data] path and --data are silent."""
+    return {"cifar10": environ[CIFAR10_ENV]} if environ.get(CIFAR10_ENV) else {}
 
 
 def reads_path(name: str) -> bool:

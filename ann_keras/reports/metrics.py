@@ -13,19 +13,11 @@ import pandas as pd
 from sklearn.exceptions import UndefinedMetricWarning
 from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
 
-from ..results import RunResult, Status
+from ..results import RunResult, Status, mean_std
 
 # Differences within this many accuracy points (or within one standard
 # deviation over seeds, if larger) count as reproducing the paper.
 TOLERANCE = 0.01
-
-
-def mean_std(executions: list[dict], key: str) -> tuple[float, float]:
-    """Return the mean and population standard deviation of `key` over executions."""
-    values = [e[key] for e in executions if e.get(key) is not None]
-    if not values:
-        return float("nan"), float("nan")
-    return float(np.mean(values)), float(np.std(values))
 
 
 def training_seconds(result: RunResult) -> float:

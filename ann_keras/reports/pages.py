@@ -435,6 +435,8 @@ def reproduce_command(result: RunResult) -> str:
     parts = ["ann-keras", result.kind, experiment, "--profile", spec["profile"], "--seed", str(result.seed)]
     for item in spec.get("overrides", []):
         parts += ["--set", item]
+    if spec.get("data_option"):
+        parts += ["--data", spec["data_option"]]
     return shlex.join(parts)
 
 

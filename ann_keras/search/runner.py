@@ -10,18 +10,16 @@ model are skipped when their files exist.
 from __future__ import annotations
 
 import contextlib
-import datetime
 import os
 import shutil
-import time
 from pathlib import Path
 
-import keras
 import numpy as np
 
 from ..models import augment
 from .. import data, files, models, results
-from . import devices, locks, machine, training, tuning
+from . import devices, events, locks, machine, training, tuning
+from .run import Run, Stopwatch, now
 from ..specs import Spec
 
 FINAL_DIR = "final"
@@ -30,8 +28,7 @@ MODEL_FILE = "model.keras"
 
 def run_dir_for(spec: Spec, seed: int, runs_root: Path, kind: str = "tune") -> Path:
     """Return the folder a run with these settings writes to."""
-    tuner = spec.tuner["name"] if kind == "tune" else "train"
-    return Path(runs_root) / spec.name / f"{spec.profile}-{tuner}-seed{seed}-{spec.digest()}"
+    return Run(spec, kind, seed, runs_root).folder
 
 
 def load_dataset(spec: Spec, seed: int) -> data.Dataset:
@@ -41,54 +38,41 @@ def load_dataset(spec: Spec, seed: int) -> data.Dataset:
     return dataset
 
 
-def tune(spec: Spec, *, seed: int, runs_root: Path, command: str, overwrite: bool = False,
-         verbose: int = 0, on_event=lambda kind, info: None, role=None,
-         strategy=None) -> tuple[results.RunResult | None, Path]:
+def tune(run: Run) -> tuple[results.RunResult | None, Path]:
     """Search the spec's grid, measure the paper's settings, retrain the best; write results.json.
 
-    With `role` (roles.Role), this process is the chief, which serves
+    With `run.role` (roles.Role), this process is the chief, which serves
     the search to its workers and then goes on as above, or a worker, which
     runs the trials it is handed and returns (None, run folder).
     """
-    worker = role is not None and role.name == "worker"
-    run_dir = run_dir_for(spec, seed, runs_root)
-    if worker:
+    spec = run.spec
+    if run.worker:
         # The chief made the run folder; a worker adds its trials there.
-        on_event("worker_ready", {"worker": role.worker_id, "chief": role.address, "run_dir": str(run_dir)})
+        run.on_event(events.WorkerReady(run.role.worker_id, run.role.address, str(run.folder)))
     # One process per run folder; workers of a search work in their chief's folder, which it holds.
-    with contextlib.nullcontext() if worker else locks.hold(run_dir):
-        run_dir, dataset, started, clock, timings = _start(
-            spec, seed, run_dir, overwrite and not worker,
-            (lambda kind, info: kind != "resume" and on_event(kind, info)) if worker else on_event)
-
-        stage = time.perf_counter()
-        trials = tuning.search(spec, dataset, run_dir, seed=seed, verbose=verbose, role=role, strategy=strategy,
-                               on_trial=lambda info: on_event("worker_trial" if worker else "trial", info),
-                               on_event=on_event)
-        if worker:
-            return None, run_dir
-        timings["search_s"] = time.perf_counter() - stage
+    with contextlib.nullcontext() if run.worker else locks.hold(run.folder):
+        dataset, watch = _start(run)
+        with watch.stage("search"):
+            trials = tuning.search(run, dataset)
+        if run.worker:
+            run.on_event(events.WorkerDone(run.role.worker_id))
+            return None, run.folder
         best = best_trial(trials, spec.tuner["objective"])
-
-        stage = time.perf_counter()
-        paper_runs = measure_paper_runs(spec, dataset, trials, run_dir, seed=seed, on_event=on_event,
-                                        strategy=strategy)
-        timings["paper_runs_s"] = time.perf_counter() - stage
-
-        stage = time.perf_counter()
+        with watch.stage("paper_runs"):
+            paper_runs = measure_paper_runs(run, dataset, trials)
         final = None
-        if best is not None:
-            overrides = {**best["hyperparameters"], **spec.final}
-            # A profile may fix the final configuration (the cpu profile trains the paper's); say so, not "retraining".
-            chosen = best["hyperparameters"]
-            fixed = {k: v for k, v in spec.final.items() if k in chosen and chosen[k] != v}
-            on_event("final_begin", {"trial_id": best["trial_id"], "overrides": overrides, "fixed": fixed})
-            final = train_final(spec, dataset, overrides, run_dir, seed=seed, verbose=verbose, strategy=strategy)
-            final["trial_id"] = best["trial_id"]
-        timings["final_s"] = time.perf_counter() - stage
-        distribution = {**devices.describe(strategy), "workers": _workers(trials)}
-        return _finish("tune", spec, dataset, seed, command, started, clock, timings, trials,
-                       best["trial_id"] if best else None, final, paper_runs, run_dir, distribution)
+        with watch.stage("final"):
+            if best is not None:
+                overrides = {**best["hyperparameters"], **spec.final}
+                # A profile may fix the final configuration (the cpu profile trains the paper's): say so.
+                chosen = best["hyperparameters"]
+                fixed = {k: v for k, v in spec.final.items() if k in chosen and chosen[k] != v}
+                run.on_event(events.FinalStarted(best["trial_id"], overrides, fixed))
+                final = train_final(run, dataset, overrides)
+                final["trial_id"] = best["trial_id"]
+        distribution = {**devices.describe(run.strategy), "workers": _workers(trials)}
+        return _finish(run, dataset, watch, trials, best["trial_id"] if best else None, final, paper_runs,
+                       distribution)
 
 
 def augmentation_samples(spec: Spec, dataset: data.Dataset, seed: int, count: int = 6) -> dict:
@@ -104,31 +88,21 @@ def augmentation_samples(spec: Spec, dataset: data.Dataset, seed: int, count: in
     return {"images": results.encode_images(grid), "labels": names}
 
 
-def train(spec: Spec, *, seed: int, runs_root: Path, command: str, overwrite: bool = False,
-          verbose: int = 0, on_event=lambda kind, info: None, strategy=None) -> tuple[results.RunResult, Path]:
+def train(run: Run) -> tuple[results.RunResult, Path]:
     """Train [params] once per execution seed (no search); the first seed's model is kept."""
-    run_dir = run_dir_for(spec, seed, runs_root, "train")
-    with locks.hold(run_dir):
-        return _train(spec, run_dir, seed=seed, command=command, overwrite=overwrite, verbose=verbose,
-                      on_event=on_event, strategy=strategy)
-
-
-def _train(spec, run_dir, *, seed, command, overwrite, verbose, on_event, strategy):
-    run_dir, dataset, started, clock, timings = _start(spec, seed, run_dir, overwrite, on_event)
-
-    stage = time.perf_counter()
-    final = train_final(spec, dataset, {}, run_dir, seed=seed, verbose=verbose, strategy=strategy)
-    executions = [{"seed": seed, **final["metrics"], "duration_s": final["duration_s"]}]
-    for index in range(1, spec.tuner["executions"]):
-        executions.append(_cached_execution(spec, dataset, spec.params, run_dir / "executions" / f"{index}.json",
-                                            seed=seed + index, verbose=verbose, strategy=strategy))
-    trial = results.trial("train", {}, executions,
-                          score=tuning.mean_metrics(executions)[spec.tuner["objective"]])
-    final["trial_id"] = "train"
-    on_event("trial", {"number": 1, "total": 1, "trial": trial, "best": trial})
-    timings["final_s"] = time.perf_counter() - stage
-    return _finish("train", spec, dataset, seed, command, started, clock, timings, [trial], "train", final, [],
-                   run_dir, devices.describe(strategy))
+    with locks.hold(run.folder):
+        dataset, watch = _start(run)
+        with watch.stage("final"):
+            final = train_final(run, dataset, {})
+            executions = [{"seed": run.seed, **final["metrics"], "duration_s": final["duration_s"]}]
+            for seed in run.seeds[1:]:
+                executions.append(_cached_execution(run, dataset, run.spec.params,
+                                                    run.folder / "executions" / f"{seed - run.seed}.json", seed))
+            trial = results.trial("train", {}, executions,
+                                  score=tuning.mean_metrics(executions)[run.spec.tuner["objective"]])
+            final["trial_id"] = "train"
+            run.on_event(events.TrialEnded(1, 1, trial, trial))
+        return _finish(run, dataset, watch, [trial], "train", final, [], devices.describe(run.strategy))
 
 
 def best_trial(trials: list[dict], objective: str = "val_accuracy") -> dict | None:
@@ -138,70 +112,65 @@ def best_trial(trials: list[dict], objective: str = "val_accuracy") -> dict | No
     return max(completed, key=lambda t: sign * t["score"], default=None)
 
 
-def measure_paper_runs(spec: Spec, dataset: data.Dataset, trials: list[dict], run_dir: Path, *, seed: int,
-                       on_event=lambda kind, info: None, strategy=None) -> list[dict]:
+def measure_paper_runs(run: Run, dataset: data.Dataset, trials: list[dict]) -> list[dict]:
     """Return the paper's settings with our measurements beside them.
 
     A setting that is also a grid point reuses that trial's executions; the
     others are trained here with the same seeds (when [tuner] paper_runs is
     on) and cached in the run folder.
     """
+    spec = run.spec
     by_params = {}
     for trial in trials:
         if results.completed(trial) and trial["budget"] is None:
             by_params[_key(spec.with_params(trial["hyperparameters"], "trial"))] = trial
     measured = []
-    for index, run in enumerate(spec.paper["runs"]):
-        params = spec.with_params(run["params"], f"paper run {run['name']!r}")
-        entry = {key: run[key] for key in run}
+    for index, paper_run in enumerate(spec.paper["runs"]):
+        params = spec.with_params(paper_run["params"], f"paper run {paper_run['name']!r}")
+        entry = dict(paper_run)
         match = by_params.get(_key(params))
         if match is not None:
             entry.update(source=f"trial {match['trial_id']}", executions=match["executions"])
         elif spec.tuner["paper_runs"]:
-            on_event("paper_run", {"name": run["name"], "params": run["params"]})
+            run.on_event(events.PaperRunStarted(paper_run["name"], paper_run["params"]))
             entry.update(source="trained beside the search", executions=[
-                _cached_execution(spec, dataset, params, run_dir / "paper_runs" / f"{index}-{i}.json",
-                                  seed=seed + i, strategy=strategy)
-                for i in range(spec.tuner["executions"])])
+                _cached_execution(run, dataset, params, run.folder / "paper_runs" / f"{index}-{seed - run.seed}.json",
+                                  seed)
+                for seed in run.seeds])
         else:
             entry.update(source="not measured in this profile", executions=[])
         measured.append(entry)
     return measured
 
 
-def train_final(spec: Spec, dataset: data.Dataset, overrides: dict, run_dir: Path, *, seed: int,
-                verbose: int = 0, strategy=None) -> dict:
-    """Train [params] + `overrides` + nothing else; save the model; return its record (cached)."""
-    folder = run_dir / FINAL_DIR
+def train_final(run: Run, dataset: data.Dataset, overrides: dict) -> dict:
+    """Train [params] + `overrides` + nothing else with the run's seed; save the model; return its record (cached)."""
+    folder = run.folder / FINAL_DIR
     record_path = folder / "final.json"
     if record_path.exists() and (folder / MODEL_FILE).exists():
         return files.read_json(record_path)
-    params = spec.with_params(overrides, "final")
+    params = run.spec.with_params(overrides, "final")
     folder.mkdir(parents=True, exist_ok=True)
-    execution = training.train(spec.model, params, dataset, seed=seed, augment=spec.augment, verbose=verbose,
-                               resume_dir=folder, strategy=strategy)
-    # Keras insists on the .keras suffix, so the temporary name keeps it.
-    temporary = folder / f".{MODEL_FILE}.tmp.keras"
-    execution.model.save(temporary)
-    os.replace(temporary, folder / MODEL_FILE)
-    record = {
-        "overrides": overrides, "params": params, "seed": seed, "metrics": execution.metrics,
-        "history": execution.history, "y_true": dataset.y_test.tolist(), "y_pred": execution.y_pred.tolist(),
-        "duration_s": round(execution.duration_s, 3), "model_file": f"{FINAL_DIR}/{MODEL_FILE}",
-    }
+    with training.execution(run, params, dataset, run.seed, resume_dir=folder) as execution:
+        # Keras insists on the .keras suffix, so the temporary name keeps it.
+        temporary = folder / f".{MODEL_FILE}.tmp.keras"
+        execution.model.save(temporary)
+        os.replace(temporary, folder / MODEL_FILE)
+        record = {
+            "overrides": overrides, "params": params, "seed": run.seed, "metrics": execution.metrics,
+            "history": execution.history, "y_true": dataset.y_test.tolist(), "y_pred": execution.y_pred.tolist(),
+            "duration_s": round(execution.duration_s, 3), "model_file": f"{FINAL_DIR}/{MODEL_FILE}",
+        }
     files.write_json(record_path, record)
-    keras.backend.clear_session(free_memory=True)
     return record
 
 
-def _cached_execution(spec, dataset, params, path: Path, *, seed: int, verbose: int = 0, strategy=None) -> dict:
+def _cached_execution(run: Run, dataset, params, path: Path, seed: int) -> dict:
     if path.exists():
         return files.read_json(path)
-    execution = training.train(spec.model, params, dataset, seed=seed, augment=spec.augment, verbose=verbose,
-                               strategy=strategy)
-    summary = execution.summary()
+    with training.execution(run, params, dataset, seed) as execution:
+        summary = execution.summary()
     files.write_json(path, summary)
-    keras.backend.clear_session(free_memory=True)
     return summary
 
 
@@ -214,34 +183,32 @@ def _key(params: dict) -> str:
     return repr(sorted(params.items()))
 
 
-def _start(spec: Spec, seed: int, run_dir: Path, overwrite: bool, on_event):
+def _start(run: Run) -> tuple[data.Dataset, Stopwatch]:
     """Prepare the run folder (wiped with `overwrite`) and load the data; the first stage of tune and train."""
-    if overwrite and run_dir.exists():
-        shutil.rmtree(run_dir)
-    if (run_dir / "tuner").exists() or (run_dir / FINAL_DIR).exists():
-        on_event("resume", {"run_dir": str(run_dir)})
-    run_dir.mkdir(parents=True, exist_ok=True)
-    started, clock = _now(), time.perf_counter()
-    dataset = load_dataset(spec, seed)
-    timings = {"data_s": time.perf_counter() - clock}
-    on_event("data", dataset.describe())
-    return run_dir, dataset, started, clock, timings
+    folder = run.folder
+    if run.overwrite and not run.worker and folder.exists():
+        shutil.rmtree(folder)
+    if not run.worker and ((folder / "tuner").exists() or (folder / FINAL_DIR).exists()):
+        run.on_event(events.Resumed(str(folder)))
+    folder.mkdir(parents=True, exist_ok=True)
+    watch = Stopwatch()
+    with watch.stage("data"):
+        dataset = load_dataset(run.spec, run.seed)
+    run.on_event(events.DataLoaded(dataset.describe()))
+    return dataset, watch
 
 
-def _now() -> str:
-    return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
-
-
-def _finish(kind, spec, dataset, seed, command, started, clock, timings, trials, best_id, final, paper_runs,
-            run_dir, distribution) -> tuple[results.RunResult, Path]:
+def _finish(run: Run, dataset, watch: Stopwatch, trials, best_id, final, paper_runs,
+            distribution) -> tuple[results.RunResult, Path]:
+    spec = run.spec
     result = results.RunResult(
-        kind=kind, experiment=spec.name, title=spec.title, command=command, seed=seed, spec=spec.to_dict(),
-        dataset=dataset.describe(), environment={**machine.environment(devices.gpus()), "distribution": distribution},
-        started=started, finished=_now(),
-        wall_time_s=round(time.perf_counter() - clock, 3),
-        timings={key: round(value, 3) for key, value in timings.items()},
+        kind=run.kind, experiment=spec.name, title=spec.title, command=run.command, seed=run.seed,
+        spec=spec.to_dict(), dataset=dataset.describe(),
+        environment={**machine.environment(devices.gpus()), "distribution": distribution},
+        started=watch.started, finished=now(), wall_time_s=round(watch.elapsed(), 3),
+        timings={key: round(value, 3) for key, value in watch.timings.items()},
         trials=trials, best_trial_id=best_id, final=final or {}, paper_runs=paper_runs,
-        augmentation=augmentation_samples(spec, dataset, seed),
+        augmentation=augmentation_samples(spec, dataset, run.seed),
     )
-    results.save(result, run_dir)
-    return result, run_dir
+    results.save(result, run.folder)
+    return result, run.folder

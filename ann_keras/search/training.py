@@ -57,6 +57,23 @@ def train(model_name: str, params: dict, dataset: Dataset, *, seed: int, augment
         return fit(model, params, dataset, seed=seed, verbose=verbose, budget=budget, resume_dir=resume_dir)
 
 
+@contextlib.contextmanager
+def execution(run, params: dict, dataset: Dataset, seed: int, *, budget: int | None = None,
+              resume_dir: Path | None = None):
+    """Train one seeded execution of `params` for `run` (a search.run.Run); yield it, then free its memory.
+
+    The one way every stage trains: a search's trials, the paper's extra
+    settings, `train` and the final model. Keras's session is cleared when
+    the block ends, after the caller has kept what it needs (numbers, the
+    saved model).
+    """
+    try:
+        yield train(run.spec.model, params, dataset, seed=seed, augment=run.spec.augment, verbose=run.verbose,
+                    budget=budget, resume_dir=resume_dir, strategy=run.strategy)
+    finally:
+        keras.backend.clear_session(free_memory=True)
+
+
 def compile_model(model: keras.Model, params: dict, steps_per_execution: int = 1, total_steps: int = 1) -> None:
     """Attach the optimizer, learning-rate schedule, loss and accuracy metric that `params` name."""
     rate = params["learning_rate"]

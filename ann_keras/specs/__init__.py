@@ -69,6 +69,7 @@ class Spec:
     report_name: str = ""                 # the folder under reports/ (the name unless a profile says)
     overrides: tuple = field(default=())
     catalog: Catalog | None = field(default=None, compare=False, repr=False)   # what params were checked against
+    data_option: str = ""                 # the data path --data or the environment gave (absolute), else ""
 
     @property
     def param_fields(self) -> Mapping[str, Field]:
@@ -90,6 +91,7 @@ class Spec:
             "tuner": self.tuner, "final": self.final, "paper": self.paper,
             "profiles": list(self.profiles), "report_name": self.report_name or self.name,
             "overrides": list(self.overrides), "notes": [dict(note) for note in self.notes],
+            "data_option": self.data_option,
         }
 
     def digest(self) -> str:
@@ -101,7 +103,7 @@ class Spec:
         """
         payload = self.to_dict()
         for key in ("path", "title", "description", "profile_description", "paper", "notes", "profiles", "report_name",
-                    "overrides"):
+                    "overrides", "data_option"):
             payload.pop(key)
         fields = self.param_fields
         for table in ("params", "final"):
@@ -154,7 +156,8 @@ def find(experiment: str) -> Path:
 # ---------------------------------------------------------------- loading
 
 
-def load(experiment: str, profile: str | None = None, overrides: tuple[str, ...] = (), *, catalog: Catalog) -> Spec:
+def load(experiment: str, profile: str | None = None, overrides: tuple[str, ...] = (), *, catalog: Catalog,
+         data_path: str | None = None, data_fallbacks: Mapping[str, str] | None = None) -> Spec:
     """Read, resolve and validate an experiment spec."""
     path = find(experiment)
     try:
@@ -165,12 +168,20 @@ def load(experiment: str, profile: str | None = None, overrides: tuple[str, ...]
         raise SpecError(f"{path}: values nested too deeply to read") from None
     except (OSError, UnicodeDecodeError) as error:
         raise SpecError(f"{path}: cannot read spec: {error}") from None
-    return resolve(raw, str(path), profile, overrides, catalog=catalog)
+    return resolve(raw, str(path), profile, overrides, catalog=catalog, data_path=data_path,
+                   data_fallbacks=data_fallbacks)
 
 
 def resolve(raw: dict, path: str, profile: str | None = None, overrides: tuple[str, ...] = (), *,
-            catalog: Catalog) -> Spec:
-    """Apply the profile and `--set` overrides to raw TOML data and validate it."""
+            catalog: Catalog, data_path: str | None = None, data_fallbacks: Mapping[str, str] | None = None) -> Spec:
+    """Apply the profile, `--set` overrides and `--data` to raw TOML data and validate it.
+
+    `data_path` is where --data says the data set's files are; without it, a
+    data set with no [data] path reads `data_fallbacks[dataset]` where there
+    is one (a path from the environment, e.g. $ANN_KERAS_CIFAR10). Either is
+    stored as an absolute path, so the run folder is the same however the
+    path was written, and kept as `data_option` for the reproduce command.
+    """
     _check_keys(raw, TOP_LEVEL, f"{path}: top level")
     for key in ("name", "dataset", "model"):
         if not isinstance(raw.get(key), str) or not raw.get(key):
@@ -214,6 +225,9 @@ def resolve(raw: dict, path: str, profile: str | None = None, overrides: tuple[s
     data = _check_table({"test_size": 0.2, "validation_size": 0.2, "limit": 0, "test_limit": 0, "path": "",
                          "image_size": 32, "channels": 3, **tables["data"]},
                         DATA_FIELDS, f"{where} [data]")
+    data_option = _data_option(data, dataset, data_path, data_fallbacks or {}, where)
+    if data_option:
+        data["path"] = data_option
     tuner = _check_table({"name": "grid", "executions": 3, "max_trials": 0, "objective": "val_accuracy",
                           "paper_runs": True, **tables["tuner"]}, TUNER_FIELDS, f"{where} [tuner]")
     paper = _check_paper(raw.get("paper", {}), fields, f"{path} [paper]")
@@ -225,8 +239,19 @@ def resolve(raw: dict, path: str, profile: str | None = None, overrides: tuple[s
         tuner=tuner, final=final, paper=paper, profiles=tuple(profiles), report_name=report_name,
         notes=tuple({"title": n["title"], "text": n["text"].strip()} for n in notes
                     if profile in n.get("profiles", profiles)),
-        overrides=tuple(overrides), catalog=catalog,
+        overrides=tuple(overrides), catalog=catalog, data_option=data_option,
     )
+
+
+def _data_option(data: dict, dataset: str, data_path: str | None, fallbacks: Mapping[str, str], where: str) -> str:
+    """Return the absolute data path that --data (or the environment) gives, or "" where the spec decides."""
+    if data_path:
+        if data["path"]:
+            raise SpecError(f"--data {data_path}: the spec already reads [data] path = {data['path']!r} "
+                            f"({where}); give one of the two")
+        return str(Path(data_path).resolve())
+    fallback = fallbacks.get(dataset)
+    return str(Path(fallback).resolve()) if fallback and not data["path"] else ""
 
 
 def parse_override(item: str) -> tuple[str, str, object]:
