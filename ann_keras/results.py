@@ -1,72 +1,92 @@
 """results.json: the one contract between training and reports. No TensorFlow here.
 
 A run folder holds Keras Tuner's project, the saved model and results.json;
-the reports are rebuilt from results.json alone. Every file is written to a
-temporary name and renamed, so a kill never leaves half a file behind.
+the reports are rebuilt from results.json alone. The contract is declared
+twice over, on purpose: as types here (what the code reads and writes) and
+as results.schema.json (what a file from anyone must hold before a report
+trusts it). Files from older versions are migrated on load, step by step.
 """
 
 from __future__ import annotations
 
 import base64
+import enum
 import functools
 import json
 import math
-import os
-import platform
-import subprocess
-import sys
-import tempfile
 from dataclasses import asdict, dataclass, field, fields
-from importlib import metadata
 from pathlib import Path
+from typing import TypedDict
 
 from . import names
 from .errors import ResultsError, shorten
+from .files import read_json, write_json
 
-SCHEMA_VERSION = 1
-_UMASK = os.umask(0o022)
-os.umask(_UMASK)
+SCHEMA_VERSION = 2
 RESULTS_FILE = "results.json"
 
 
-# ---------------------------------------------------------------- atomic files
+# ---------------------------------------------------------------- the records inside
 
 
-def write_text(path: Path, text: str) -> None:
-    """Write `text` to `path` atomically, as UTF-8."""
-    write_bytes(path, text.encode("utf-8"))
+class Status(enum.StrEnum):
+    """How a trial ended (Keras Tuner's TrialStatus values, as results.json stores them)."""
+
+    COMPLETED = "COMPLETED"
+    FAILED = "FAILED"
+    INVALID = "INVALID"
+    STOPPED = "STOPPED"
+    RUNNING = "RUNNING"
+    IDLE = "IDLE"
 
 
-def write_bytes(path: Path, data: bytes) -> None:
-    """Write `data` to `path` atomically: a temporary file in the same folder, then a rename."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-        os.chmod(temporary, 0o666 & ~_UMASK)   # mkstemp makes 0600; reports are meant to be shared
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+class Execution(TypedDict, total=False):
+    """One seed of one configuration: its end-of-training metrics and curves."""
+
+    seed: int
+    duration_s: float
+    train_accuracy: float
+    train_loss: float
+    val_accuracy: float
+    val_loss: float
+    test_accuracy: float
+    test_loss: float
+    history: dict                    # per logged point: {"unit", "step", "loss", "accuracy", "val_loss", ...}
+    test_accuracy_by_epoch: list     # where test accuracy was tracked every epoch
+    worker: str                      # the worker process that ran it, in a distributed search
 
 
-def write_json(path: Path, data) -> None:
-    """Write `data` as indented JSON, atomically."""
-    write_text(path, json.dumps(data, indent=1, allow_nan=True) + "\n")
+class Trial(TypedDict):
+    """One configuration of the search with every execution's numbers."""
+
+    trial_id: str
+    status: str                      # a Status value
+    hyperparameters: dict
+    budget: int | None               # Hyperband's epochs for this round; None: the full length
+    score: float | None              # the objective: the mean over executions
+    executions: list[Execution]
+    message: str | None              # why it failed, in one line
 
 
-def read_json(path: Path):
-    """Return the JSON in `path`, or raise ResultsError naming the file."""
-    try:
-        return json.loads(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ResultsError(f"{path}: no such file") from None
-    except (OSError, ValueError) as error:
-        raise ResultsError(f"{path}: unreadable JSON ({error})") from None
-    except RecursionError:
-        raise ResultsError(f"{path}: unreadable JSON (values nested too deeply)") from None
+def trial(trial_id: str, hyperparameters: dict, executions: list[Execution], *, status: str = Status.COMPLETED,
+          budget: int | None = None, score: float | None = None, message: str | None = None) -> Trial:
+    """Return a trial record: the one place its keys are written."""
+    return Trial(trial_id=trial_id, status=str(status), hyperparameters=hyperparameters, budget=budget,
+                 score=score, executions=executions, message=message)
+
+
+def mean_std(executions: list[Execution], key: str) -> tuple[float, float]:
+    """Return the mean and population standard deviation of `key` over executions (NaN where none has it)."""
+    import numpy as np
+    numbers = [execution[key] for execution in executions if execution.get(key) is not None]
+    if not numbers:
+        return float("nan"), float("nan")
+    return float(np.mean(numbers)), float(np.std(numbers))
+
+
+def completed(trial: Trial) -> bool:
+    """Whether the trial ran to its end and has numbers to compare."""
+    return trial["status"] == Status.COMPLETED and bool(trial["executions"])
 
 
 # ---------------------------------------------------------------- the run
@@ -88,7 +108,7 @@ class RunResult:
     finished: str
     wall_time_s: float
     timings: dict              # seconds per stage: data, search, paper_runs, final
-    trials: list               # one dict per trial, each with its executions
+    trials: list[Trial]        # every ended trial, in the order they ended
     best_trial_id: str | None
     final: dict                # the retrained best: params, metrics, history, y_true, y_pred
     paper_runs: list = field(default_factory=list)  # the paper's settings, measured
@@ -107,13 +127,37 @@ class RunResult:
         """Return a RunResult, or raise ResultsError naming the first thing that breaks the contract."""
         if not isinstance(data, dict):
             raise ResultsError(f"{where}: expected a JSON object")
-        version = data.get("schema_version")
-        if version != SCHEMA_VERSION:
-            raise ResultsError(f"{where}: schema_version {shorten(repr(version))} is not supported; "
-                               f"valid choices: {SCHEMA_VERSION}")
+        data = migrate(data, where)
         validate(data, where)
         names = [f.name for f in fields(cls)]
         return cls(**{name: data[name] for name in names if name in data})
+
+
+# ---------------------------------------------------------------- older versions
+
+
+def _v1_to_v2(data: dict) -> dict:
+    """Version 2 records the content fingerprint of the data a run read (None: not recorded)."""
+    dataset = data.get("dataset")
+    if isinstance(dataset, dict):
+        dataset.setdefault("fingerprint", None)
+    return data
+
+
+# schema_version -> the step that turns it into the next version.
+MIGRATIONS = {1: _v1_to_v2}
+
+
+def migrate(data: dict, where: str = "results.json") -> dict:
+    """Return `data` in the current schema_version, or raise ResultsError for a version we never wrote."""
+    version = data.get("schema_version")
+    if type(version) is not int or (version != SCHEMA_VERSION and version not in MIGRATIONS):   # not bool either
+        raise ResultsError(f"{where}: schema_version {shorten(repr(version))} is not supported; valid choices: "
+                           f"{', '.join(str(v) for v in (*MIGRATIONS, SCHEMA_VERSION))}")
+    while version != SCHEMA_VERSION:
+        data = MIGRATIONS[version](dict(data))
+        version = data["schema_version"] = version + 1
+    return data
 
 
 # ---------------------------------------------------------------- the contract, checked
@@ -202,74 +246,3 @@ def decode_images(stored: dict):
     import numpy as np
     data = base64.b64decode(stored["uint8_base64"])
     return np.frombuffer(data, dtype=np.uint8).reshape(stored["shape"])
-
-
-# ---------------------------------------------------------------- environment
-
-PACKAGES = ("ann-keras", "tensorflow", "tensorflow-cpu", "keras", "keras-tuner", "numpy",
-            "scikit-learn", "pandas", "matplotlib")
-
-
-def usable_cpus() -> int:
-    """Return how many cores this process may run on (its affinity mask, where the system has one)."""
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-
-
-def environment(gpus: list[str] | None = None) -> dict:
-    """Return package versions and the hardware, for the report's summary."""
-    versions = {"python": platform.python_version()}
-    for package in PACKAGES:
-        try:
-            versions[package] = metadata.version(package)
-        except metadata.PackageNotFoundError:
-            pass
-    return {
-        "versions": versions,
-        "hardware": {
-            "machine": platform.machine(),
-            "system": f"{platform.system()} {platform.release()}",
-            "cpu": _cpu_model(),
-            "cpu_count": os.cpu_count(),
-            "usable_cpus": usable_cpus(),
-            "memory_gib": _memory_gib(),
-            "gpus": list(gpus or []),
-        },
-        "argv": list(sys.argv),
-        "source": source_revision(),
-    }
-
-
-def source_revision() -> dict:
-    """Return the git commit of the ann-keras source that ran, and whether it had local changes.
-
-    Empty when the package is not a git checkout (an installed wheel): the
-    version number is then what identifies the code.
-    """
-    root = Path(__file__).resolve().parent.parent
-    if not (root / ".git").exists():
-        return {}
-    try:
-        commit = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True, text=True,
-                                timeout=10, check=True).stdout.strip()
-        changed = subprocess.run(["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no", "--",
-                                  "ann_keras", "tuning"], capture_output=True, text=True, timeout=10).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        return {}
-    return {"commit": commit, "local_changes": bool(changed)}
-
-
-def _cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
-
-
-def _memory_gib() -> float | None:
-    try:
-        return round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1)
-    except (ValueError, OSError, AttributeError):
-        return None

@@ -30,7 +30,9 @@ args = parser.parse_args()
 import keras  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
-from ann_keras import augment, data, models, runner, specs, training  # noqa: E402
+from ann_keras.models import augment, normalization  # noqa: E402
+from ann_keras import data, experiments, models  # noqa: E402
+from ann_keras.search import runner, training  # noqa: E402
 
 
 class EpochTimes(keras.callbacks.Callback):
@@ -44,11 +46,11 @@ class EpochTimes(keras.callbacks.Callback):
 
 
 tf.get_logger().setLevel("ERROR")
-spec = specs.load("cnn", "paper", tuple(args.overrides) + (f"data.path={json.dumps(args.data)}",))
+spec = experiments.load("cnn", "paper", tuple(args.overrides) + (f"data.path={json.dumps(args.data)}",))
 dataset = runner.load_dataset(spec, 42)
 params = spec.params
 if args.keras_batch_norm:
-    models.FusedBatchNormalization = keras.layers.BatchNormalization
+    normalization.FusedBatchNormalization = keras.layers.BatchNormalization   # the builders import it per call
 keras.utils.set_random_seed(42)
 model = models.build("cnn", dataset.input_shape, dataset.num_classes,
                      dict(params, augment=params["augment"] and not args.augment_in_pipeline), spec.augment)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from ann_keras import images  # noqa: E402
+from ann_keras.data import images  # noqa: E402
 from ann_keras.errors import DataError  # noqa: E402
 
 parser = argparse.ArgumentParser()

@@ -28,7 +28,8 @@ sys.path.insert(0, str(ROOT))
 import jinja2  # noqa: E402
 import markupsafe  # noqa: E402
 
-from ann_keras import reports, results, specs  # noqa: E402
+from ann_keras import experiments, files, reports, results  # noqa: E402
+from ann_keras.search import machine  # noqa: E402
 
 
 def timed(function, repeats=1):
@@ -46,9 +47,10 @@ def ann_trainer_vs_plain_fit(mode: str) -> list[dict]:
     import keras
     import tensorflow as tf
 
-    from ann_keras import data, models, training
+    from ann_keras import data, models
+    from ann_keras.search import training
     tf.get_logger().setLevel("ERROR")
-    spec = specs.load("ann")
+    spec = experiments.load("ann")
     params = spec.params
     dataset = data.load("digits", seed=42, **spec.data)
     ours, run = timed(lambda: training.train("mlp", params, dataset, seed=42), repeats=3)
@@ -433,7 +435,7 @@ def write_page(info: dict, path: Path) -> None:
     style = (ROOT / "ann_keras" / "templates" / "style.css").read_text()
     environment = jinja2.Environment(autoescape=True, trim_blocks=True, lstrip_blocks=True)
     page = environment.from_string(PAGE).render(style=markupsafe.Markup(style), **info)
-    results.write_text(path, page)
+    files.write_text(path, page)
 
 
 def main():
@@ -446,10 +448,10 @@ def main():
                         help="measure only these sections; the other rows are kept from the last bench.json")
     args = parser.parse_args()
     chosen = [section for section in ALL_SECTIONS if not args.only or section.__name__ in args.only]
-    previous = results.read_json(args.out / "bench.json") if args.only and (args.out / "bench.json").exists() \
+    previous = files.read_json(args.out / "bench.json") if args.only and (args.out / "bench.json").exists() \
         else {"rows": [], "measured": {}}
     rows, measured = {}, dict(previous.get("measured", {}))
-    hardware = reports.hardware_text(results.environment()["hardware"])
+    hardware = reports.hardware_text(machine.environment()["hardware"])
     if previous.get("hardware"):   # bench.json files before the machine was noted per section
         earlier = reports.hardware_text(previous["hardware"])
         measured = {k: v if ", on " in v else f"{v}, on {earlier}" for k, v in measured.items()}
@@ -475,16 +477,16 @@ def main():
     for section in ALL_SECTIONS:
         ordered += rows.get(section.__name__) or [row for row in previous["rows"]
                                                   if row["section"] == section.__name__]
-    environment = results.environment()
+    environment = machine.environment()
     command = " ".join(["python bench/run.py --mode", args.mode] + (["--only", *args.only] if args.only else []))
     info = {"mode": args.mode, "finished": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
             "hardware": environment["hardware"], "versions": environment["versions"], "rows": ordered,
             "measured": measured, "only": args.only,
             "command": command}
     text = jinja2.Template(TEMPLATE, trim_blocks=True, lstrip_blocks=True).render(**info)
-    results.write_text(args.out / "README.md", text)
+    files.write_text(args.out / "README.md", text)
     write_page(info, args.out / "index.html")
-    results.write_json(args.out / "bench.json", info)
+    files.write_json(args.out / "bench.json", info)
     print(text)
 
 

@@ -48,9 +48,11 @@ def spec_file(tmp_path):
 @pytest.fixture(scope="session")
 def smoke_run(tmp_path_factory):
     """One real `tune ann --profile smoke` run, shared by tests that only read it."""
-    from ann_keras import runner, specs
+    from ann_keras.search import runner
+    from ann_keras.search.run import Run
+    from ann_keras import experiments
     root = tmp_path_factory.mktemp("runs")
-    spec = specs.load("ann", "smoke")
-    result, run_dir = runner.tune(spec, seed=3, runs_root=root, command="pytest smoke run")
+    spec = experiments.load("ann", "smoke")
+    result, run_dir = runner.tune(Run(spec, "tune", 3, root, command="pytest smoke run"))
     yield result, run_dir
     shutil.rmtree(root, ignore_errors=True)

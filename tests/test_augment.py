@@ -1,6 +1,6 @@
 import numpy as np
 
-from ann_keras import augment
+from ann_keras.models import augment
 
 EVERYTHING = {"horizontal_flip": True, "vertical_flip": True, "rotation": 0.05, "crop": 4, "translation": 0.1,
               "zoom": 0.1, "brightness": 0.2, "hue": 0.05}

@@ -5,7 +5,7 @@ import sys
 
 import pytest
 
-from ann_keras import devices
+from ann_keras.search import devices
 from ann_keras.errors import AnnKerasError
 
 

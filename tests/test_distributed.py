@@ -13,8 +13,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from ann_keras import distributed
-from ann_keras.roles import WORKER_OF, DistributedError, Role
+from ann_keras.search import distributed
+from ann_keras.search.roles import WORKER_OF, DistributedError, Role
 
 TIMEOUT_S = 150
 # Four grid points of one or two seconds each: long enough to kill a worker in the middle of one.
@@ -120,12 +120,12 @@ def test_workers_without_gpus_share_the_cpu_threads():
 
 def test_worker_output_is_prefixed_and_tensorflows_start_up_lines_dropped():
     echoed = []
-    pool = distributed.WorkerPool(["ann-keras"], 1, echo=echoed.append)
+    pool = distributed.WorkerPool(["ann-keras"], 1, on_event=echoed.append)
     stdout = io.StringIO("WARNING: All log messages before absl::InitializeLog() is called are written to STDERR\n"
                          "I0000 00:00:1795775216.348244   16952 port.cc:153] oneDNN custom operations are on.\n"
                          "data: digits\n\ntrial 0001 done\n")
     pool._pump("worker-1", SimpleNamespace(stdout=stdout))
-    assert echoed == ["[worker-1] data: digits", "[worker-1] trial 0001 done"]
+    assert [event.line() for event in echoed] == ["[worker-1] data: digits", "[worker-1] trial 0001 done"]
     assert pool.last_line("worker-1") == "trial 0001 done"
 
 

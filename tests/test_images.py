@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from ann_keras import images
+from ann_keras.data import images
 from ann_keras.errors import DataError
 
 CLASSES = ("cat", "dog", "ship")

@@ -5,11 +5,11 @@ import sys
 
 import pytest
 
-from ann_keras import locks
+from ann_keras.search import locks
 
 HOLDER = """
 import sys, time
-from ann_keras import locks
+from ann_keras.search import locks
 with locks.hold(sys.argv[1]):
     print("held", flush=True)
     time.sleep(60)

@@ -3,7 +3,8 @@ import pandas as pd
 import pytest
 from sklearn.metrics import classification_report
 
-from ann_keras import metrics, results
+from ann_keras.reports import metrics
+from ann_keras import results
 
 
 def test_per_class_table_matches_scikit_learn():

@@ -2,7 +2,7 @@ import keras
 import numpy as np
 import pytest
 
-from ann_keras.normalization import FusedBatchNormalization
+from ann_keras.models.normalization import FusedBatchNormalization
 
 
 def _pair(momentum=0.9):
@@ -63,7 +63,7 @@ def test_saved_model_round_trip(tmp_path):
 
 
 def test_recomputed_statistics_are_those_of_the_inputs_each_layer_sees_at_inference():
-    from ann_keras.normalization import recompute_statistics
+    from ann_keras.models.normalization import recompute_statistics
     inputs = keras.Input((6, 6, 2))
     hidden = FusedBatchNormalization(name="bn1")(inputs)
     hidden = keras.layers.Dropout(0.5)(keras.layers.Conv2D(3, 3, name="conv")(hidden))

@@ -1,6 +1,6 @@
 import numpy as np
 
-from ann_keras import plots
+from ann_keras.reports import plots
 
 PNG = b"\x89PNG\r\n\x1a\n"
 

@@ -118,6 +118,17 @@ def test_reports_never_import_tensorflow(fixture_results, tmp_path):
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
+def test_checking_every_spec_never_imports_tensorflow():
+    """Model families keep Keras inside their builders: a spec mistake is reported before TensorFlow starts."""
+    code = (
+        "import sys; from ann_keras import experiments, specs;"
+        "[experiments.load(name, profile) for name in specs.available() "
+        " for profile in experiments.load(name).profiles];"
+        "assert 'tensorflow' not in sys.modules and 'keras' not in sys.modules, 'TensorFlow was imported'"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
 # ---------------------------------------------------------------- in a real browser
 
 

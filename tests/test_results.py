@@ -1,5 +1,4 @@
 import json
-import os
 
 import pytest
 
@@ -13,19 +12,6 @@ def test_round_trip(fixture_results, tmp_path):
     again = results.load(tmp_path)
     assert again == result
     assert path.name == "results.json"
-
-
-def test_write_is_atomic_and_leaves_no_temporary_file(tmp_path, monkeypatch):
-    target = tmp_path / "results.json"
-    results.write_json(target, {"a": 1})
-
-    def broken_replace(*args):
-        raise OSError("disk full")
-    monkeypatch.setattr(os, "replace", broken_replace)
-    with pytest.raises(OSError):
-        results.write_json(target, {"a": 2})
-    assert json.loads(target.read_text()) == {"a": 1}     # the old file is intact
-    assert [p.name for p in tmp_path.iterdir()] == ["results.json"]
 
 
 def test_missing_and_broken_results_name_the_file(tmp_path):
@@ -42,9 +28,20 @@ def test_missing_and_broken_results_name_the_file(tmp_path):
         results.load(tmp_path)
 
 
-def test_environment_names_versions_and_hardware():
-    env = results.environment(["/physical_device:GPU:0"])
-    assert env["versions"]["python"].startswith("3.")
-    assert "keras" in env["versions"]
-    assert env["hardware"]["gpus"] == ["/physical_device:GPU:0"]
-    assert env["hardware"]["cpu_count"] >= 1
+def test_results_of_the_previous_version_load_and_render(fixture_results, tmp_path):
+    """tests/fixtures holds a results.json written by schema version 1: users have old runs."""
+    assert json.loads(fixture_results.read_text())["schema_version"] == 1
+    result = results.load(fixture_results)
+    assert result.schema_version == results.SCHEMA_VERSION == 2
+    assert result.dataset["fingerprint"] is None
+    from ann_keras import reports
+    folder = reports.write_report(result, tmp_path)
+    assert "ANN" in (folder / "index.html").read_text()
+
+
+def test_a_trial_record_has_one_constructor_and_a_status_from_the_contract():
+    record = results.trial("0003", {"hidden_units": 32}, [{"seed": 1, "val_accuracy": 0.9, "duration_s": 1.0}],
+                           score=0.9)
+    assert record["status"] == results.Status.COMPLETED == "COMPLETED"
+    assert results.completed(record)
+    assert not results.completed(results.trial("0004", {}, [], status=results.Status.FAILED, message="boom"))

@@ -2,7 +2,7 @@ import os
 
 import pytest
 
-from ann_keras.roles import VARIABLES, DistributedError, Role, check_worker_id, parse_address, role_from
+from ann_keras.search.roles import VARIABLES, DistributedError, Role, check_worker_id, parse_address, role_from
 
 
 def test_no_options_and_no_variables_is_a_plain_search():

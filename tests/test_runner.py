@@ -1,6 +1,8 @@
 import pytest
 
-from ann_keras import runner, specs, training
+from ann_keras.search import runner, training
+from ann_keras.search.run import Run
+from ann_keras import experiments, specs
 
 
 def test_tune_writes_results_model_and_reuses_grid_points_for_paper_settings(smoke_run):
@@ -23,13 +25,13 @@ def test_final_model_reloads_and_predicts_what_was_recorded(smoke_run):
     import keras
     result, run_dir = smoke_run
     model = keras.models.load_model(run_dir / "final" / "model.keras")
-    dataset = runner.load_dataset(specs.load("ann", "smoke"), result.seed)
+    dataset = runner.load_dataset(experiments.load("ann", "smoke"), result.seed)
     assert model.predict(dataset.x_test, verbose=0).argmax(1).tolist() == result.final["y_pred"]
 
 
 def test_paper_settings_off_the_grid_are_trained_and_cached(tmp_path, monkeypatch):
-    spec = specs.load("ann", "smoke", ("tuner.paper_runs=true", "search.learning_rate=[0.1]",
-                                       "search.iterations=[100]"))
+    spec = experiments.load("ann", "smoke", ("tuner.paper_runs=true", "search.learning_rate=[0.1]",
+                                             "search.iterations=[100]"))
     # Keep the extra settings tiny: the paper's 5000 iterations are not the point here.
     spec = specs.Spec(**{**spec.__dict__, "paper": {**spec.paper, "runs": [
         {"name": "lower", "params": {"learning_rate": 0.05}, "expect": "below"},
@@ -39,17 +41,17 @@ def test_paper_settings_off_the_grid_are_trained_and_cached(tmp_path, monkeypatc
     monkeypatch.setattr(training, "train", lambda *a, **k: calls.append(k["seed"]) or real(*a, **k))
     dataset = runner.load_dataset(spec, 0)
     trials = [{"trial_id": "t", "status": "COMPLETED", "budget": None, "hyperparameters": {}, "executions": [{}]}]
-    measured = runner.measure_paper_runs(spec, dataset, trials, tmp_path, seed=0)
+    measured = runner.measure_paper_runs(Run(spec, "tune", 0, tmp_path), dataset, trials)
     assert measured[0]["source"] == "trained beside the search" and len(measured[0]["executions"]) == 1
     assert measured[1]["source"] == "trial t"
     assert calls == [0]
-    runner.measure_paper_runs(spec, dataset, trials, tmp_path, seed=0)
+    runner.measure_paper_runs(Run(spec, "tune", 0, tmp_path), dataset, trials)
     assert calls == [0]          # cached in the run folder
 
 
 def test_train_runs_one_configuration_per_seed(tmp_path):
-    spec = specs.load("ann", "smoke", ("tuner.executions=2",))
-    result, run_dir = runner.train(spec, seed=5, runs_root=tmp_path, command="test")
+    spec = experiments.load("ann", "smoke", ("tuner.executions=2",))
+    result, run_dir = runner.train(Run(spec, "train", 5, tmp_path, command="test"))
     assert result.kind == "train" and len(result.trials) == 1
     assert [e["seed"] for e in result.trials[0]["executions"]] == [5, 6]
     assert result.final["metrics"]["test_accuracy"] == result.trials[0]["executions"][0]["test_accuracy"]
@@ -66,8 +68,8 @@ def test_best_trial_ignores_failed_trials():
 
 @pytest.mark.parametrize("kind", ["tune", "train"])
 def test_run_folder_depends_on_profile_seed_and_spec(tmp_path, kind):
-    spec = specs.load("ann", "smoke")
+    spec = experiments.load("ann", "smoke")
     a = runner.run_dir_for(spec, 1, tmp_path, kind)
     assert a == runner.run_dir_for(spec, 1, tmp_path, kind)
     assert a != runner.run_dir_for(spec, 2, tmp_path, kind)
-    assert a != runner.run_dir_for(specs.load("ann", "smoke", ("learning_rate=0.3",)), 1, tmp_path, kind)
+    assert a != runner.run_dir_for(experiments.load("ann", "smoke", ("learning_rate=0.3",)), 1, tmp_path, kind)

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from ann_keras import sequences
+from ann_keras.data import sequences
 from ann_keras.errors import DataError
 
 

@@ -2,12 +2,12 @@ import re
 
 import pytest
 
-from ann_keras import specs
+from ann_keras import experiments, specs
 from ann_keras.errors import SpecError
 
 
 def test_ann_spec_holds_the_papers_protocol():
-    spec = specs.load("ann")
+    spec = experiments.load("ann")
     assert spec.profile == "paper"
     p = spec.params
     assert (p["learning_rate"], p["iterations"], p["hidden_units"]) == (0.1, 5000, 32)
@@ -22,7 +22,7 @@ def test_ann_spec_holds_the_papers_protocol():
 
 
 def test_profile_overrides_only_what_it_names():
-    spec = specs.load("ann", "smoke")
+    spec = experiments.load("ann", "smoke")
     assert spec.params["iterations"] == 200
     assert spec.params["hidden_units"] == 32          # untouched by the profile
     assert spec.search["hidden_units"] == [32]
@@ -30,8 +30,8 @@ def test_profile_overrides_only_what_it_names():
 
 
 def test_set_overrides_values_and_parses_toml_literals():
-    spec = specs.load("ann", "smoke", ("learning_rate=0.05", "params.optimizer=adam",
-                                       "search.hidden_units=[8, 16]", "tuner.executions=2"))
+    spec = experiments.load("ann", "smoke", ("learning_rate=0.05", "params.optimizer=adam",
+                                             "search.hidden_units=[8, 16]", "tuner.executions=2"))
     assert spec.params["learning_rate"] == 0.05
     assert spec.params["optimizer"] == "adam"
     assert spec.search["hidden_units"] == [8, 16]
@@ -39,18 +39,18 @@ def test_set_overrides_values_and_parses_toml_literals():
 
 
 def test_integer_is_accepted_where_a_float_is_expected():
-    assert specs.load("ann", "smoke", ("learning_rate=1",)).params["learning_rate"] == 1.0
+    assert experiments.load("ann", "smoke", ("learning_rate=1",)).params["learning_rate"] == 1.0
 
 
 def test_digest_changes_with_what_is_computed_only():
-    base = specs.load("ann", "smoke")
-    assert base.digest() == specs.load("ann", "smoke").digest()
-    assert base.digest() != specs.load("ann", "smoke", ("learning_rate=0.3",)).digest()
+    base = experiments.load("ann", "smoke")
+    assert base.digest() == experiments.load("ann", "smoke").digest()
+    assert base.digest() != experiments.load("ann", "smoke", ("learning_rate=0.3",)).digest()
 
 
 def test_experiment_can_be_a_path(spec_file):
     path = spec_file(('title = "ANN on digits (paper section II)"', 'title = "mine"'))
-    assert specs.load(str(path)).title == "mine"
+    assert experiments.load(str(path)).title == "mine"
 
 
 @pytest.mark.parametrize("replacement, message", [
@@ -69,7 +69,7 @@ def test_experiment_can_be_a_path(spec_file):
 def test_bad_spec_values_name_the_file_key_and_choices(spec_file, replacement, message):
     path = spec_file(replacement)
     with pytest.raises(SpecError) as raised:
-        specs.load(str(path))
+        experiments.load(str(path))
     assert message in str(raised.value)
     assert str(path) in str(raised.value)
     assert "\n" not in str(raised.value)
@@ -100,7 +100,7 @@ def test_bad_spec_values_name_the_file_key_and_choices(spec_file, replacement, m
 def test_values_of_the_wrong_type_or_size_are_refused(spec_file, replacement, message):
     path = spec_file(replacement)
     with pytest.raises(SpecError) as raised:
-        specs.load(str(path), "smoke")
+        experiments.load(str(path), "smoke")
     assert message in str(raised.value) and "\n" not in str(raised.value)
 
 
@@ -109,25 +109,25 @@ def test_a_description_or_notes_of_the_wrong_type_is_refused_before_training(spe
     start = text.index('description = """')
     path = spec_file((text[start:text.index('"""', start + 20) + 3], "description = 5"))
     with pytest.raises(SpecError, match="description must be a string, got 5"):
-        specs.load(str(path), "smoke")
+        experiments.load(str(path), "smoke")
     start = text.index('notes = """')
     path = spec_file((text[start:text.index('"""', start + 20) + 3], "notes = 5"))
     with pytest.raises(SpecError, match="notes must be a string, got 5"):
-        specs.load(str(path), "smoke")
+        experiments.load(str(path), "smoke")
 
 
 def test_deeply_nested_values_are_one_line_errors(spec_file):
     path = spec_file(("hidden_units = 32\n", "hidden_units = " + "[" * 5000 + "]" * 5000 + "\n"))
     with pytest.raises(SpecError, match="nested too deeply"):
-        specs.load(str(path))
+        experiments.load(str(path))
     with pytest.raises(SpecError, match="nested too deeply"):
-        specs.load("ann", "smoke", ("hidden_units=" + "[" * 5000 + "]" * 5000,))
+        experiments.load("ann", "smoke", ("hidden_units=" + "[" * 5000 + "]" * 5000,))
 
 
 def test_toml_syntax_error_names_the_file(spec_file):
     path = spec_file(("hidden_units = 32\n", "hidden_units = = 32\n"))
     with pytest.raises(SpecError, match="TOML syntax error"):
-        specs.load(str(path))
+        experiments.load(str(path))
 
 
 @pytest.mark.parametrize("item, message", [
@@ -139,7 +139,7 @@ def test_toml_syntax_error_names_the_file(spec_file):
 ])
 def test_bad_overrides_are_refused(item, message):
     with pytest.raises(SpecError, match=message):
-        specs.load("ann", "smoke", (item,))
+        experiments.load("ann", "smoke", (item,))
 
 
 def test_unknown_experiment_lists_the_valid_ones():
@@ -149,7 +149,7 @@ def test_unknown_experiment_lists_the_valid_ones():
 
 def test_unknown_profile_lists_the_valid_ones():
     with pytest.raises(SpecError, match="unknown profile 'fast'; valid choices: paper, smoke"):
-        specs.load("ann", "fast")
+        experiments.load("ann", "fast")
 
 
 def test_missing_spec_file():
@@ -159,14 +159,14 @@ def test_missing_spec_file():
 
 def test_specs_are_found_from_any_folder(in_tmp):
     assert "ann" in specs.available()
-    assert specs.load("ann").name == "ann"
+    assert experiments.load("ann").name == "ann"
 
 
 def test_options_left_at_their_defaults_do_not_change_the_run_folder():
     # A release that adds an option with a neutral default must still resume old runs.
-    base = specs.load("cnn", "smoke")
-    assert base.digest() == specs.load("cnn", "smoke", ("weight_decay=0.0", "schedule=constant")).digest()
-    assert base.digest() != specs.load("cnn", "smoke", ("weight_decay=0.001",)).digest()
+    base = experiments.load("cnn", "smoke")
+    assert base.digest() == experiments.load("cnn", "smoke", ("weight_decay=0.0", "schedule=constant")).digest()
+    assert base.digest() != experiments.load("cnn", "smoke", ("weight_decay=0.001",)).digest()
 
 
 # ---------------------------------------------------------------- any input: loads, or the project's own error
@@ -174,13 +174,16 @@ def test_options_left_at_their_defaults_do_not_change_the_run_folder():
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
+from ann_keras import models  # noqa: E402
+from ann_keras.specs.fields import DATA_FIELDS, TUNER_FIELDS  # noqa: E402
+
 toml_values = st.recursive(
     st.none().map(lambda _: "true") | st.integers(-2**70, 2**70).map(str)
     | st.floats(allow_nan=True).map(lambda f: repr(f).replace("inf", "inf").replace("nan", "nan"))
     | st.text(max_size=20).map(lambda t: '"' + t.replace("\\", "").replace('"', "") + '"'),
     lambda inner: st.lists(inner, max_size=4).map(lambda items: "[" + ", ".join(items) + "]"),
     max_leaves=12)
-keys = st.sampled_from(sorted({*specs.MODEL_PARAMS["mlp"], *specs.DATA_FIELDS, *specs.TUNER_FIELDS, "x"}))
+keys = st.sampled_from(sorted({*models.PARAMS["mlp"], *DATA_FIELDS, *TUNER_FIELDS, "x"}))
 tables = st.sampled_from(["", "params.", "data.", "tuner.", "search.", "final.", "augment.", "model."])
 
 
@@ -189,7 +192,7 @@ tables = st.sampled_from(["", "params.", "data.", "tuner.", "search.", "final.",
 def test_any_set_value_loads_or_raises_a_spec_error(in_tmp, overrides):
     items = tuple(f"{table}{key}={value}" for table, key, value in overrides)
     try:
-        spec = specs.load("ann", "smoke", items)
+        spec = experiments.load("ann", "smoke", items)
     except SpecError as error:
         assert "\n" not in str(error)
     else:
@@ -213,17 +216,17 @@ def test_any_spec_file_loads_or_raises_a_spec_error(tmp_path, key, value, junk):
         path = tmp_path / "hostile.toml"
         path.write_text(text)
         try:
-            specs.load(str(path), "smoke")
+            experiments.load(str(path), "smoke")
         except SpecError as error:
             assert "\n" not in str(error)
     assert {p.name for p in tmp_path.iterdir()} == {"hostile.toml"}
 
 
 def test_notes_reach_the_profiles_they_name():
-    titles = [n["title"] for n in specs.load("cnn", "cpu").notes]
+    titles = [n["title"] for n in experiments.load("cnn", "cpu").notes]
     assert titles[-1] == "make reproduce shortens the grid, not the final model"
-    assert all("make reproduce" not in n["title"] for n in specs.load("cnn", "paper").notes)
-    assert specs.load("lstm").to_dict()["notes"][0]["title"].startswith("Every LSTM setting ties at 100%")
+    assert all("make reproduce" not in n["title"] for n in experiments.load("cnn", "paper").notes)
+    assert experiments.load("lstm").to_dict()["notes"][0]["title"].startswith("Every LSTM setting ties at 100%")
 
 
 @pytest.mark.parametrize("note, message", [
@@ -235,4 +238,4 @@ def test_notes_reach_the_profiles_they_name():
 def test_bad_notes_are_refused(spec_file, note, message):
     path = spec_file(("\n[paper]\n", "\n" + note + "\n[paper]\n"))
     with pytest.raises(SpecError, match=re.escape(message)):
-        specs.load(str(path), "smoke")
+        experiments.load(str(path), "smoke")

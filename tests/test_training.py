@@ -1,12 +1,13 @@
 import numpy as np
 import pytest
 
-from ann_keras import data, specs, training
+from ann_keras import data, experiments
+from ann_keras.search import training
 
 
 @pytest.fixture(scope="module")
 def small():
-    spec = specs.load("ann", "smoke")
+    spec = experiments.load("ann", "smoke")
     return spec, data.load("digits", seed=1, limit=400)
 
 
@@ -50,12 +51,12 @@ def test_minibatch_iterations_and_budget(small):
 def test_targets_are_one_hot_for_mse_only():
     labels = np.array([0, 2])
     assert training.targets(labels, {"loss": "mse"}, 3).tolist() == [[1, 0, 0], [0, 0, 1]]
-    assert training.targets(labels, {"loss": "crossentropy"}, 3) is labels
+    assert training.targets(labels, {"loss": "crossentropy", "label_smoothing": 0.0}, 3) is labels
 
 
 @pytest.fixture(scope="module")
 def images_case():
-    spec = specs.load("cnn", "smoke")
+    spec = experiments.load("cnn", "smoke")
     return spec, data.load("synthetic-images", seed=0, limit=300, test_limit=60, image_size=16)
 
 

@@ -3,12 +3,14 @@ import json
 import keras_tuner as kt
 import pytest
 
-from ann_keras import data, specs, tuning
+from ann_keras import data, experiments
+from ann_keras.search import tuning
+from ann_keras.search.run import Run
 
 
 @pytest.fixture(scope="module")
 def spec():
-    return specs.load("ann", "smoke")
+    return experiments.load("ann", "smoke")
 
 
 def test_hypermodel_with_empty_hyperparameters_uses_the_first_value_of_each_axis(spec):
@@ -27,9 +29,9 @@ def test_list_values_round_trip_through_keras_tuner():
 
 
 def test_grid_size_and_planned_trials(spec):
-    assert tuning.grid_size(specs.load("ann")) == 8
+    assert tuning.grid_size(experiments.load("ann")) == 8
     assert tuning.planned_trials(spec) == 4
-    assert tuning.planned_trials(specs.load("ann", "smoke", ("tuner.max_trials=3",))) == 3
+    assert tuning.planned_trials(experiments.load("ann", "smoke", ("tuner.max_trials=3",))) == 3
 
 
 class CountingTuner(kt.Tuner):
@@ -103,15 +105,16 @@ def test_oracle_state_is_written_atomically(tmp_path):
 
 
 def test_search_records_every_execution(tmp_path):
-    spec = specs.load("ann", "smoke", ("tuner.executions=2", "search.iterations=[100]", "search.learning_rate=[0.5]"))
+    spec = experiments.load("ann", "smoke", ("tuner.executions=2", "search.iterations=[100]",
+                                             "search.learning_rate=[0.5]"))
     dataset = data.load("digits", seed=0, limit=200)
     events = []
-    trials = tuning.search(spec, dataset, tmp_path, seed=11, on_trial=events.append)
+    trials = tuning.search(Run(spec, "tune", 11, tmp_path, on_event=events.append), dataset)
     assert len(trials) == 1
     executions = trials[0]["executions"]
     assert [e["seed"] for e in executions] == [11, 12]
     assert {"val_accuracy", "test_accuracy", "duration_s"} <= set(executions[0])
-    assert events[0]["number"] == 1 and events[0]["total"] == 1
+    assert events[0].number == 1 and events[0].total == 1
     assert trials[0]["hyperparameters"] == {"learning_rate": 0.5, "iterations": 100, "hidden_units": 32}
 
 
@@ -168,7 +171,8 @@ def test_a_search_resumed_runs_a_trial_left_running_by_any_tuner_once(tmp_path):
 
 
 def test_a_trial_cut_short_keeps_its_finished_seeds(tmp_path, monkeypatch):
-    spec = specs.load("ann", "smoke", ("tuner.executions=3", "search.iterations=[100]", "search.learning_rate=[0.5]"))
+    spec = experiments.load("ann", "smoke", ("tuner.executions=3", "search.iterations=[100]",
+                                             "search.learning_rate=[0.5]"))
     dataset = data.load("digits", seed=0, limit=200)
     real_fit, seeds = tuning.training.fit, []
 
@@ -181,8 +185,8 @@ def test_a_trial_cut_short_keeps_its_finished_seeds(tmp_path, monkeypatch):
     monkeypatch.resumed = False
     monkeypatch.setattr(tuning.training, "fit", fit)
     with pytest.raises(KeyboardInterrupt):
-        tuning.search(spec, dataset, tmp_path, seed=11)
+        tuning.search(Run(spec, "tune", 11, tmp_path), dataset)
     monkeypatch.resumed = True
-    trials = tuning.search(spec, dataset, tmp_path, seed=11)
+    trials = tuning.search(Run(spec, "tune", 11, tmp_path), dataset)
     assert seeds == [11, 12, 13]
     assert [e["seed"] for e in trials[0]["executions"]] == [11, 12, 13]

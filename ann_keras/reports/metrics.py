@@ -13,19 +13,11 @@ import pandas as pd
 from sklearn.exceptions import UndefinedMetricWarning
 from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
 
-from .results import RunResult
+from ..results import RunResult, Status, mean_std
 
 # Differences within this many accuracy points (or within one standard
 # deviation over seeds, if larger) count as reproducing the paper.
 TOLERANCE = 0.01
-
-
-def mean_std(executions: list[dict], key: str) -> tuple[float, float]:
-    """Return the mean and population standard deviation of `key` over executions."""
-    values = [e[key] for e in executions if e.get(key) is not None]
-    if not values:
-        return float("nan"), float("nan")
-    return float(np.mean(values)), float(np.std(values))
 
 
 def training_seconds(result: RunResult) -> float:
@@ -70,7 +62,7 @@ def trials_table(result: RunResult) -> pd.DataFrame:
     table = pd.DataFrame(rows)
     if table.empty:
         return table
-    table["_failed"] = table["status"] != "COMPLETED"
+    table["_failed"] = table["status"] != Status.COMPLETED
     objective = result.spec["tuner"]["objective"]
     table = table.sort_values(["_failed", f"{objective}_mean"], ascending=[True, objective.endswith("loss")],
                               na_position="last")
@@ -93,7 +85,7 @@ def main_effects(result: RunResult, table: pd.DataFrame | None = None) -> pd.Dat
     rows = []
     if table.empty:
         return pd.DataFrame(columns=["hyperparameter", "value", "trials", "mean", "std", "min", "max"])
-    done = table[table["status"] == "COMPLETED"]
+    done = table[table["status"] == Status.COMPLETED]
     for axis in searched_axes(result):
         for value, group in done.groupby(done[axis].astype(str), sort=False):
             scores = group[f"{objective}_mean"].astype(float)
@@ -121,7 +113,7 @@ def importance(result: RunResult) -> pd.DataFrame:
     table = trials_table(result)
     effects, objective = main_effects(result, table), result.spec["tuner"]["objective"]
     columns = ["hyperparameter", "share_of_variance", "best_value", "range_of_means"]
-    done = table[table["status"] == "COMPLETED"] if not table.empty else table
+    done = table[table["status"] == Status.COMPLETED] if not table.empty else table
     if len(done) < IMPORTANCE_MIN_TRIALS or effects.empty:
         return pd.DataFrame(columns=columns)
     scores = done[f"{objective}_mean"].astype(float)

@@ -19,7 +19,7 @@ import shlex
 import sys
 from pathlib import Path
 
-from .errors import AnnKerasError
+from ..errors import AnnKerasError
 
 
 class RunFolderBusy(AnnKerasError):

@@ -13,7 +13,7 @@ import os
 
 import tensorflow as tf
 
-from .errors import AnnKerasError
+from ..errors import AnnKerasError
 
 STRATEGIES = ("default", "mirrored")
 CPU_REPLICAS_ENV = "ANN_KERAS_CPU_REPLICAS"

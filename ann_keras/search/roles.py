@@ -14,7 +14,7 @@ import os
 import re
 from dataclasses import dataclass, field
 
-from .errors import AnnKerasError
+from ..errors import AnnKerasError
 
 TUNER_ID, ORACLE_IP, ORACLE_PORT = "KERASTUNER_TUNER_ID", "KERASTUNER_ORACLE_IP", "KERASTUNER_ORACLE_PORT"
 VARIABLES = (TUNER_ID, ORACLE_IP, ORACLE_PORT)

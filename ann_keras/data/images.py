@@ -34,8 +34,8 @@ from pathlib import Path, PurePosixPath
 
 import numpy as np
 
-from .errors import DataError
-from .results import write_bytes
+from ..errors import DataError
+from ..files import write_bytes
 from .splits import Splits
 
 CACHE_VERSION = 1

@@ -17,14 +17,14 @@ import math
 import warnings
 from pathlib import Path
 
-import keras
 import keras_tuner as kt
 import numpy as np
 
-from . import models, results, training
-from .data import Dataset
-from .errors import AnnKerasError
-from .specs import Spec
+from .. import files, models, results
+from . import events, training
+from ..data import Dataset
+from ..errors import AnnKerasError
+from ..specs import Spec
 
 EXECUTIONS_FILE = "executions.json"
 
@@ -48,15 +48,15 @@ def decode(value):
 
 
 class SpecHyperModel(kt.HyperModel):
-    """Maps the spec's [search] axes onto the model builder; trains through `training`.
+    """Maps the spec's [search] axes onto the model builder.
 
-    With a `strategy` (tf.distribute), each model is built and trained in its
-    scope: one trial across several devices.
+    Keras Tuner builds a model once to learn the search space; the trials
+    themselves train through `training.execution` (see SpecTuner.run_trial).
     """
 
-    def __init__(self, spec: Spec, dataset: Dataset, *, verbose: int = 0, strategy=None):
+    def __init__(self, spec: Spec, dataset: Dataset):
         super().__init__(name=spec.name)
-        self.spec, self.dataset, self.verbose, self.strategy = spec, dataset, verbose, strategy
+        self.spec, self.dataset = spec, dataset
 
     def params(self, hp: kt.HyperParameters) -> dict:
         """Return [params] with this trial's values for every search axis."""
@@ -64,19 +64,9 @@ class SpecHyperModel(kt.HyperModel):
                   for name, values in self.spec.search.items()}
         return self.spec.with_params(chosen, "trial")
 
-    def scope(self):
-        """Return the context models are built and trained in."""
-        return self.strategy.scope() if self.strategy is not None else contextlib.nullcontext()
-
     def build(self, hp):
-        with self.scope():
-            return models.build(self.spec.model, self.dataset.input_shape, self.dataset.num_classes,
-                                self.params(hp), self.spec.augment)
-
-    def fit(self, hp, model, *, seed: int, budget: int | None = None, **_):
-        with self.scope():
-            return training.fit(model, self.params(hp), self.dataset, seed=seed, verbose=self.verbose,
-                                budget=budget)
+        return models.build(self.spec.model, self.dataset.input_shape, self.dataset.num_classes,
+                            self.params(hp), self.spec.augment)
 
 
 def grid_size(spec: Spec) -> int:
@@ -108,10 +98,10 @@ class AtomicStateMixin:
     on_trial_end = None
 
     def save(self):
-        results.write_json(Path(self._get_oracle_fname()), self.get_state())
+        files.write_json(Path(self._get_oracle_fname()), self.get_state())
 
     def _save_trial(self, trial):
-        results.write_json(Path(self._get_trial_dir(trial.trial_id)) / "trial.json", trial.get_state())
+        files.write_json(Path(self._get_trial_dir(trial.trial_id)) / "trial.json", trial.get_state())
 
     @kt.synchronized
     def end_trial(self, trial):
@@ -251,11 +241,11 @@ class SpecTuner(kt.Tuner):
     with a plain dict after each trial (elsewhere the oracle reports them).
     """
 
-    def __init__(self, oracle, hypermodel: SpecHyperModel, *, executions: int, seed: int, on_trial=None, **kwargs):
+    def __init__(self, oracle, hypermodel: SpecHyperModel, *, run, dataset: Dataset, **kwargs):
         # Keras Tuner prints "Reloading Tuner from ..." itself; the CLI says it instead.
         with contextlib.redirect_stdout(io.StringIO()):
             super().__init__(oracle, hypermodel, **kwargs)
-        self.executions, self.base_seed, self.on_trial = executions, seed, on_trial
+        self.run, self.dataset = run, dataset
         self.worker_id = None
         if self._is_worker():
             from . import distributed
@@ -275,34 +265,31 @@ class SpecTuner(kt.Tuner):
         path = self._trial_dir(trial) / EXECUTIONS_FILE
         # A trial cut short (a killed worker, Ctrl-C) keeps the seeds it finished; running it again
         # trains only the others.
-        executions = results.read_json(path) if path.exists() else []
+        executions = files.read_json(path) if path.exists() else []
         done = {execution["seed"] for execution in executions}
-        for index in range(self.executions):
-            # The same seeds for every trial: configurations are compared on equal draws.
-            seed = self.base_seed + index
+        params = self.hypermodel.params(hp)
+        for seed in self.run.seeds:
             if seed in done:
                 continue
-            keras.utils.set_random_seed(seed)
-            model = self.hypermodel.build(hp)
-            summary = self.hypermodel.fit(hp, model, seed=seed, budget=budget).summary()
+            with training.execution(self.run, params, self.dataset, seed, budget=budget) as execution:
+                summary = execution.summary()
             if self.worker_id:
                 summary["worker"] = self.worker_id
             executions.append(summary)
-            results.write_json(path, sorted(executions, key=lambda e: e["seed"]))
-            keras.backend.clear_session(free_memory=True)
+            files.write_json(path, sorted(executions, key=lambda e: e["seed"]))
         return mean_metrics(executions)
 
     def _trial_dir(self, trial) -> Path:
         return Path(self.get_trial_dir(trial.trial_id))
 
     def save(self):
-        results.write_json(Path(self._get_tuner_fname()), self.get_state())
+        files.write_json(Path(self._get_tuner_fname()), self.get_state())
 
     def on_trial_end(self, trial):
         super().on_trial_end(trial)
-        if self.on_trial:
+        if self.worker_id:   # elsewhere the oracle reports the trial (see `search`)
             ended = self.oracle.get_trial(trial.trial_id)
-            self.on_trial({"trial": trial_record(ended, self._trial_dir(trial)), "worker": self.worker_id})
+            self.run.on_event(events.WorkerTrialEnded(trial_record(ended, self._trial_dir(trial)), self.worker_id))
 
     # Trials are retrained, not reloaded: no per-epoch checkpoints are written.
     def save_model(self, trial_id, model, step=0):
@@ -319,52 +306,41 @@ def mean_metrics(executions: list[dict]) -> dict:
 def trial_record(trial, trial_dir: Path) -> dict:
     """Return what results.json keeps of a Keras Tuner trial."""
     values = dict(trial.hyperparameters.values)
-    record = {
-        "trial_id": trial.trial_id,
-        "status": trial.status,
-        "hyperparameters": {k: decode(v) for k, v in values.items() if not k.startswith("tuner/")},
-        "budget": values.get("tuner/epochs"),
-        "score": trial.score,
-        "executions": [],
-        # Keras Tuner keeps the whole traceback; the last line says what went wrong.
-        "message": (trial.message or "").strip().splitlines()[-1] if trial.message else None,
-    }
     path = trial_dir / EXECUTIONS_FILE
-    if path.exists():
-        record["executions"] = json.loads(path.read_text())
-    return record
+    return results.trial(
+        trial.trial_id, {k: decode(v) for k, v in values.items() if not k.startswith("tuner/")},
+        json.loads(path.read_text()) if path.exists() else [],
+        status=trial.status, budget=values.get("tuner/epochs"), score=trial.score,
+        # Keras Tuner keeps the whole traceback; the last line says what went wrong.
+        message=(trial.message or "").strip().splitlines()[-1] if trial.message else None)
 
 
-def search(spec: Spec, dataset: Dataset, run_dir: Path, *, seed: int, verbose: int = 0, on_trial=None,
-           on_event=lambda kind, info: None, role=None, strategy=None) -> list[dict]:
-    """Run (or resume) the search in `run_dir/tuner`; return every ended trial's record.
+def search(run, dataset: Dataset) -> list[dict]:
+    """Run (or resume) the search of `run` (a search.run.Run) in its folder; return every ended trial's record.
 
-    `role` (a roles.Role) makes this process the chief, which serves
-    the oracle to workers and returns the merged trials when they are done,
-    or a worker, which runs the trials the chief hands it and returns [].
-    `on_trial` gets a dict after each trial: on the chief or a single process
-    the trial's number, the grid size and the best so far; on a worker, the
-    trial alone. `on_event` gets the chief's news (workers started or lost).
+    `run.role` makes this process the chief, which serves the oracle to
+    workers and returns the merged trials when they are done, or a worker,
+    which runs the trials the chief hands it and returns []. Each ended trial
+    is reported as an events.TrialEnded (on a worker, WorkerTrialEnded).
     """
+    spec, role = run.spec, run.role
     if role is not None:
         role.enter()
-    hypermodel = SpecHyperModel(spec, dataset, verbose=verbose, strategy=strategy)
-    worker = role is not None and role.name == "worker"
-    tuner = SpecTuner(make_oracle(spec, seed), hypermodel, executions=spec.tuner["executions"], seed=seed,
-                      on_trial=on_trial if worker else None, directory=str(run_dir), project_name="tuner",
-                      overwrite=False)
-    if worker:
+    tuner = SpecTuner(make_oracle(spec, run.seed), SpecHyperModel(spec, dataset), run=run, dataset=dataset,
+                      directory=str(run.folder), project_name="tuner", overwrite=False)
+    if run.worker:
         tuner.search(verbose=0)
         return []
     oracle = tuner.oracle
-    if on_trial is not None:
-        def progress(trial, tuner_id):
-            best = oracle.get_best_trials(1)
-            on_trial({"number": len(oracle.end_order), "total": planned_trials(spec),
-                      "worker": tuner_id if role is not None else None,
-                      "trial": trial_record(trial, Path(tuner.get_trial_dir(trial.trial_id))),
-                      "best": trial_record(best[0], Path(tuner.get_trial_dir(best[0].trial_id))) if best else None})
-        oracle.on_trial_end = progress
+
+    def progress(trial, tuner_id):
+        best = oracle.get_best_trials(1)
+        run.on_event(events.TrialEnded(
+            len(oracle.end_order), planned_trials(spec),
+            trial_record(trial, Path(tuner.get_trial_dir(trial.trial_id))),
+            trial_record(best[0], Path(tuner.get_trial_dir(best[0].trial_id))) if best else None,
+            tuner_id if role is not None else None))
+    oracle.on_trial_end = progress
     # Trials left running by a process that stopped run again first.
     oracle.requeue()
     if role is None:
@@ -373,6 +349,6 @@ def search(spec: Spec, dataset: Dataset, run_dir: Path, *, seed: int, verbose: i
         oracle.verbose = 0   # Keras Tuner's own per-trial display; the CLI prints its lines instead
         tuner.save()
         from . import distributed
-        distributed.serve(oracle, role, on_event=on_event)
+        distributed.serve(oracle, role, on_event=run.on_event)
     ended = dict.fromkeys(oracle.end_order)   # in order, once each (older runs could list a trial twice)
     return [trial_record(oracle.trials[trial_id], Path(tuner.get_trial_dir(trial_id))) for trial_id in ended]

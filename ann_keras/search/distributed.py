@@ -36,7 +36,8 @@ from keras_tuner.src import protos  # noqa: E402
 from keras_tuner.src.distribute import oracle_chief, oracle_client  # noqa: E402
 from keras_tuner.src.engine import trial as trial_module  # noqa: E402
 
-from .results import usable_cpus  # noqa: E402
+from . import events  # noqa: E402
+from .machine import usable_cpus  # noqa: E402
 from .roles import VARIABLES, WORKER_OF, DistributedError, Role  # noqa: E402
 
 IDLE_WAIT_S = 0.5      # a worker's pause before asking again when every remaining trial is running elsewhere
@@ -68,7 +69,7 @@ class PatientOracleClient(oracle_client.OracleClient):
 # ---------------------------------------------------------------- the chief's side
 
 
-def serve(oracle, role: Role, *, on_event=lambda kind, info: None) -> None:
+def serve(oracle, role: Role, *, on_event=events.ignore) -> None:
     """Serve `oracle` to workers at `role`'s address until the search has ended.
 
     The oracle must offer `requeue(tuner_id)` and `search_ended()` (see
@@ -92,12 +93,12 @@ def serve(oracle, role: Role, *, on_event=lambda kind, info: None) -> None:
     try:
         if pool is not None:
             pool.start(port)
-        on_event("chief_ready", {"address": f"{role.host}:{port}", "workers": pool.ids if pool else None})
+        on_event(events.ChiefReady(f"{role.host}:{port}", pool.ids if pool else None))
         while not (servicer.stop_triggered and oracle.search_ended()):
             if pool is not None:
                 for worker_id, code in pool.reap():
                     trial_id = oracle.requeue(worker_id)
-                    on_event("worker_died", {"worker": worker_id, "how": describe_exit(code), "trial_id": trial_id})
+                    on_event(events.WorkerLost(worker_id, describe_exit(code), trial_id))
                 if pool.all_exited():
                     if oracle.search_ended():
                         break
@@ -116,11 +117,11 @@ class WorkerPool:
 
     Each worker gets its share of the CPU threads and, where there are GPUs,
     one GPU of its own (CUDA_VISIBLE_DEVICES), round robin. Their output goes
-    to `echo`, one line at a time, prefixed with "[worker-i] ".
+    to `on_event`, one events.WorkerOutput per line.
     """
 
-    def __init__(self, command: list[str], count: int, *, gpus: list[str] | None = None, echo=print):
-        self.command, self.echo, self.gpus = list(command), echo, list(gpus or [])
+    def __init__(self, command: list[str], count: int, *, gpus: list[str] | None = None, on_event=events.ignore):
+        self.command, self.on_event, self.gpus = list(command), on_event, list(gpus or [])
         self.ids = [f"worker-{i}" for i in range(1, count + 1)]
         self.processes: dict[str, subprocess.Popen] = {}
         self._last: dict[str, str] = {}
@@ -158,7 +159,7 @@ class WorkerPool:
             line = line.rstrip()
             if line and not TENSORFLOW_STARTUP_NOISE.match(line):
                 self._last[worker_id] = line
-                self.echo(f"[{worker_id}] {line}")
+                self.on_event(events.WorkerOutput(worker_id, line))
 
     def reap(self) -> list[tuple[str, int]]:
         """Return (id, exit code) of each worker that stopped abnormally since the last call."""

@@ -7,24 +7,28 @@ model carries them. They work on the 0..255 pixel scale, before rescaling.
 
 from __future__ import annotations
 
-import keras
-from keras import layers
+from ..specs.fields import Field
 
-# What each [augment] key means; 0 or false switches a transformation off.
-AUGMENTATIONS = {
-    "horizontal_flip": "mirror left-right with probability 1/2",
-    "vertical_flip": "mirror top-bottom with probability 1/2",
-    "rotation": "rotate by up to this fraction of a full turn (0.05 = 18 degrees)",
-    "crop": "pad by this many pixels, then crop a random window of the original size",
-    "translation": "shift by up to this fraction of the height and width",
-    "zoom": "zoom in or out by up to this fraction",
-    "brightness": "shift brightness by up to this fraction of the value range",
-    "hue": "shift hue by up to this fraction",
+# The spec's [augment] table: what each key means; 0 or false switches a transformation off.
+FIELDS = {
+    "horizontal_flip": Field(bool, "mirror left-right with probability 1/2"),
+    "vertical_flip": Field(bool, "mirror top-bottom with probability 1/2"),
+    "rotation": Field(float, "rotate by up to this fraction of a full turn (0.05 = 18 degrees)", minimum=0,
+                      maximum=0.5),
+    "crop": Field(int, "pad by this many pixels, then crop a random window of the original size", minimum=0,
+                  maximum=64),
+    "translation": Field(float, "shift by up to this fraction of the height and width", minimum=0, maximum=0.5),
+    "zoom": Field(float, "zoom in or out by up to this fraction", minimum=0, maximum=0.9),
+    "brightness": Field(float, "shift brightness by up to this fraction of the value range", minimum=0, maximum=1),
+    "hue": Field(float, "shift hue by up to this fraction of the hue circle", minimum=0, maximum=1),
 }
 
 
-def build_augmentation(augment: dict, image_shape) -> keras.Sequential | None:
+def build_augmentation(augment: dict, image_shape):
     """Return a Sequential of the Random* layers that `augment` switches on, or None if none is."""
+    import keras  # here, not above: FIELDS is read without TensorFlow
+    from keras import layers
+
     height, width = image_shape[0], image_shape[1]
     steps = []
     flips = [name for name in ("horizontal", "vertical") if augment.get(f"{name}_flip")]
@@ -50,7 +54,9 @@ def build_augmentation(augment: dict, image_shape) -> keras.Sequential | None:
 
 def samples(augment: dict, images, *, versions: int = 5, seed: int = 0):
     """Return `images` (uint8, N x H x W x C) with `versions` augmented copies each: N x (1 + versions) x H x W x C."""
+    import keras
     import numpy as np
+
     layer = build_augmentation(augment, images.shape[1:])
     if layer is None:
         return None

@@ -6,6 +6,7 @@ where the numbers came from; `source` says it for the report.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 import numpy as np
@@ -13,7 +14,7 @@ from sklearn.model_selection import train_test_split
 
 from . import images, sequences
 from .splits import Splits
-from .errors import DataError, choices
+from ..errors import DataError, choices
 
 # Read by the CLI: where `make reproduce` and users without --data point at a local CIFAR-10 copy.
 CIFAR10_ENV = "ANN_KERAS_CIFAR10"
@@ -33,6 +34,7 @@ class Dataset:
     x_test: np.ndarray
     y_test: np.ndarray
     skipped: tuple[str, ...] = ()     # unreadable files left out, "path: reason"
+    fingerprint: str | None = None    # a hash of the files read (None: no files of its own)
 
     @property
     def input_shape(self) -> tuple[int, ...]:
@@ -47,6 +49,7 @@ class Dataset:
         return {
             "name": self.name,
             "source": self.source,
+            "fingerprint": self.fingerprint,
             "class_names": list(self.class_names),
             "input_shape": list(self.input_shape),
             "sizes": {"train": len(self.y_train), "validation": len(self.y_val), "test": len(self.y_test)},
@@ -138,6 +141,11 @@ LOADERS = {
     "aeon:NAME": (_aeon, "a classification data set shipped inside the aeon package, with its own train/test "
                          "split, e.g. aeon:JapaneseVowels, aeon:BasicMotions (see `ann-keras datasets`)"),
 }
+
+
+def path_fallbacks(environ=os.environ) -> dict[str, str]:
+    """Return, per data set name, the path the environment gives it where [data] path and --data are silent."""
+    return {"cifar10": environ[CIFAR10_ENV]} if environ.get(CIFAR10_ENV) else {}
 
 
 def reads_path(name: str) -> bool:

@@ -22,9 +22,11 @@ import markupsafe
 import numpy as np
 import pandas as pd
 
-from . import metrics, names, plots, results
-from .errors import ResultsError, shorten
-from .results import RunResult, decode_images, write_bytes, write_text
+from . import metrics, plots
+from .. import names, results
+from ..errors import ResultsError, shorten
+from ..files import write_bytes, write_text
+from ..results import RunResult, Status, decode_images
 
 SUMMARY_FILE = "summary.json"
 # Each report sits in reports/<name>/; the index of all of them one folder up.
@@ -227,7 +229,7 @@ def _hyperparameter_sections(result: RunResult, trials: pd.DataFrame, subject: s
     Only for a search that varied something and completed at least two trials.
     """
     axes = metrics.searched_axes(result)
-    done = trials[trials["status"] == "COMPLETED"] if not trials.empty else trials
+    done = trials[trials["status"] == Status.COMPLETED] if not trials.empty else trials
     if result.kind != "tune" or not axes or len(done) < 2:
         return []
     objective = result.spec["tuner"]["objective"]
@@ -433,6 +435,8 @@ def reproduce_command(result: RunResult) -> str:
     parts = ["ann-keras", result.kind, experiment, "--profile", spec["profile"], "--seed", str(result.seed)]
     for item in spec.get("overrides", []):
         parts += ["--set", item]
+    if spec.get("data_option"):
+        parts += ["--data", spec["data_option"]]
     return shlex.join(parts)
 
 
@@ -494,7 +498,7 @@ def _trials(frame: pd.DataFrame) -> Table:
     shown["executions"], shown["time_s"] = frame["executions"], [f"{v:.1f}" for v in frame["time_s"]]
     if "worker" in frame:
         shown["worker"] = frame["worker"].fillna("")
-    if (frame["status"] != "COMPLETED").any():
+    if (frame["status"] != Status.COMPLETED).any():
         shown["status"], shown["message"] = frame["status"], frame["message"]
     table = _table("trials", frame, shown, highlight=frame["best"].tolist())
     table.sortable = True
@@ -605,7 +609,7 @@ def _link(target: str) -> markupsafe.Markup:
 
 
 def _environments() -> tuple[jinja2.Environment, jinja2.Environment]:
-    loader = jinja2.PackageLoader("ann_keras", "templates")
+    loader = jinja2.PackageLoader("ann_keras.reports", "templates")
     html_env = jinja2.Environment(loader=loader, autoescape=True, undefined=jinja2.StrictUndefined,
                                   trim_blocks=True, lstrip_blocks=True)
     markdown_env = jinja2.Environment(loader=loader, autoescape=True, finalize=_markdown_escape,

@@ -19,8 +19,9 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from . import data, models, normalization
-from .data import Dataset
+from .. import data, models
+from ..models import normalization
+from ..data import Dataset
 
 HISTORY_FILE = "history.csv"
 TRAIN_EVALUATION = 10_000
@@ -56,6 +57,23 @@ def train(model_name: str, params: dict, dataset: Dataset, *, seed: int, augment
         return fit(model, params, dataset, seed=seed, verbose=verbose, budget=budget, resume_dir=resume_dir)
 
 
+@contextlib.contextmanager
+def execution(run, params: dict, dataset: Dataset, seed: int, *, budget: int | None = None,
+              resume_dir: Path | None = None):
+    """Train one seeded execution of `params` for `run` (a search.run.Run); yield it, then free its memory.
+
+    The one way every stage trains: a search's trials, the paper's extra
+    settings, `train` and the final model. Keras's session is cleared when
+    the block ends, after the caller has kept what it needs (numbers, the
+    saved model).
+    """
+    try:
+        yield train(run.spec.model, params, dataset, seed=seed, augment=run.spec.augment, verbose=run.verbose,
+                    budget=budget, resume_dir=resume_dir, strategy=run.strategy)
+    finally:
+        keras.backend.clear_session(free_memory=True)
+
+
 def compile_model(model: keras.Model, params: dict, steps_per_execution: int = 1, total_steps: int = 1) -> None:
     """Attach the optimizer, learning-rate schedule, loss and accuracy metric that `params` name."""
     rate = params["learning_rate"]
@@ -67,7 +85,7 @@ def compile_model(model: keras.Model, params: dict, steps_per_execution: int = 1
         optimizer = keras.optimizers.SGD(momentum=params["momentum"], nesterov=params["momentum"] > 0, **options)
     else:
         optimizer = keras.optimizers.Adam(**options)
-    model.compile(optimizer=optimizer, loss=loss_function(params), metrics=["accuracy"],
+    model.compile(optimizer=optimizer, loss=loss_function(params, emits_logits(model)), metrics=["accuracy"],
                   steps_per_execution=steps_per_execution, jit_compile=params["jit_compile"])
 
 
@@ -89,20 +107,24 @@ class OneCycle(keras.optimizers.schedules.LearningRateSchedule):
         return {"peak": self.peak, "total_steps": self.total_steps, "warmup": self.warmup}
 
 
-def loss_function(params: dict) -> keras.losses.Loss:
+def emits_logits(model: keras.Model) -> bool:
+    """Whether the model's output layer is linear (logits) rather than a softmax or sigmoid (probabilities)."""
+    activation = getattr(model.layers[-1], "activation", None)
+    return getattr(activation, "__name__", "") == "linear"
+
+
+def loss_function(params: dict, logits: bool = False) -> keras.losses.Loss:
     """Return the Keras loss for `params`; MSE and smoothed cross-entropy take one-hot targets, the rest labels."""
     if params["loss"] == "mse":
         return keras.losses.MeanSquaredError()
-    if params.get("label_smoothing"):
-        return keras.losses.CategoricalCrossentropy(label_smoothing=params["label_smoothing"],
-                                                    from_logits=params.get("output_activation") == "linear")
-    # A linear output layer emits logits, the others probabilities.
-    return keras.losses.SparseCategoricalCrossentropy(from_logits=params.get("output_activation") == "linear")
+    if params["label_smoothing"]:
+        return keras.losses.CategoricalCrossentropy(label_smoothing=params["label_smoothing"], from_logits=logits)
+    return keras.losses.SparseCategoricalCrossentropy(from_logits=logits)
 
 
 def targets(labels: np.ndarray, params: dict, num_classes: int) -> np.ndarray:
     """Return what the loss compares predictions with: one-hot rows (MSE, label smoothing) or labels."""
-    if params["loss"] == "mse" or params.get("label_smoothing"):
+    if params["loss"] == "mse" or params["label_smoothing"]:
         return np.eye(num_classes, dtype=np.float32)[labels]
     return labels
 
@@ -202,8 +224,8 @@ class RecomputeStatistics(keras.callbacks.Callback):
         normalization.set_moving_statistics(model, recomputed)
         y = self.dataset.y_test
         return {"test_accuracy_running_bn": float(np.mean(scores.argmax(axis=1) == y)),
-                "test_loss_running_bn": float(loss_function(params)(targets(y, params, self.dataset.num_classes),
-                                                                    scores))}
+                "test_loss_running_bn": float(loss_function(params, emits_logits(model))(
+                    targets(y, params, self.dataset.num_classes), scores))}
 
 
 class TestMetrics(keras.callbacks.Callback):
@@ -218,7 +240,7 @@ class TestMetrics(keras.callbacks.Callback):
         scores = predict(self.model, self.dataset.x_test, self.spec_params)
         if logs is not None:
             logs["test_accuracy"] = float(np.mean(scores.argmax(axis=1) == self.dataset.y_test))
-            logs["test_loss"] = float(loss_function(self.spec_params)(
+            logs["test_loss"] = float(loss_function(self.spec_params, emits_logits(self.model))(
                 targets(self.dataset.y_test, self.spec_params, self.dataset.num_classes), scores))
 
 
@@ -237,7 +259,7 @@ def evaluate(model: keras.Model, params: dict, dataset: Dataset) -> tuple[dict, 
     fixed stratified subset): enough to see over-fitting, without predicting
     all 45,000 CIFAR-10 training images after every run.
     """
-    loss = loss_function(params)
+    loss = loss_function(params, emits_logits(model))
     metrics = {}
     x_train, y_train = data.subset(dataset.x_train, dataset.y_train, TRAIN_EVALUATION, 0)
     for split, x, y in (("train", x_train, y_train), ("val", dataset.x_val, dataset.y_val),
@@ -252,7 +274,7 @@ def evaluate(model: keras.Model, params: dict, dataset: Dataset) -> tuple[dict, 
 def predict(model: keras.Model, x: np.ndarray, params: dict) -> np.ndarray:
     """Return class scores; with `tta_flip`, the mean over each image and its mirror image."""
     scores = model.predict(x, batch_size=1024, verbose=0)
-    if params.get("tta_flip") and x.ndim == 4:
+    if params["tta_flip"] and x.ndim == 4:
         scores = (scores + model.predict(x[:, :, ::-1], batch_size=1024, verbose=0)) / 2
     return scores
 

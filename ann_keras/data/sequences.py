@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import DataError, choices
+from ..errors import DataError, choices
 
 # Far outside anything a standardised value reaches, so a real time step is never masked.
 MASK_VALUE = -1000.0

@@ -1,0 +1,202 @@
+"""What each `ann-keras` command does, one library function per command; cli.py parses and prints.
+
+`tune` and `train` turn command-line choices into a spec and a search.run.Run
+and hand them to the runner; `reproduce` does that for the paper's
+experiments; `report` and `index` rebuild pages from results.json. Nothing
+here prints: progress goes to the `on_event` listener as search.events
+records. TensorFlow is imported only by the functions that train.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import data, experiments, results
+from .errors import AnnKerasError, DataError
+from .search.events import Event, ignore
+from .search.roles import DistributedError, Role, role_from
+
+# (experiment, profile): None means the spec's default, or its `cpu` profile on a machine without a GPU.
+# The paper's experiments and the recurrent networks its section V names; the LSTM grid (10 minutes on two
+# cores, beyond the paper) is `ann-keras reproduce lstm`, so that the whole fits in an hour on a CPU.
+EXPERIMENTS_TO_REPRODUCE = (("ann", None), ("cnn", None), ("rnn", None), ("rnn", "digits-seq"))
+
+
+@dataclass(frozen=True)
+class Choices:
+    """What a person chose for `tune` or `train`, as the command line gives it."""
+
+    profile: str | None = None
+    seed: int = 42
+    executions: int | None = None
+    data_path: Path | None = None
+    overrides: tuple[str, ...] = ()
+    overwrite: bool = False
+    runs_dir: Path = Path("runs")
+    reports_dir: Path = Path("reports")
+    report: bool = True
+    progress: str = "auto"               # auto, bar, line or none
+    precision: str | None = None
+    strategy: str = "default"
+    tuner: str | None = None             # tune only
+    max_trials: int | None = None
+    workers: int | None = None
+    role: Role | None = None
+    argv: tuple[str, ...] = field(default_factory=lambda: tuple(sys.argv[1:]))
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a `tune` or `train` left behind (result None: a worker, whose trials are in the chief's run)."""
+
+    result: results.RunResult | None
+    run_dir: Path
+    report: Path | None = None
+
+
+def tune(experiment: str, choices: Choices, on_event=ignore) -> Outcome:
+    """Grid-search (or random, Bayesian, Hyperband) an experiment's [search] axes; write results and report."""
+    if choices.workers is not None and choices.strategy != "default":
+        raise DistributedError("--workers gives each worker its own GPU; --strategy mirrored spreads one trial over "
+                               "all of them: choose one (with several machines, --role worker --strategy mirrored "
+                               "uses every GPU of that worker's machine)")
+    if choices.role is not None and choices.role.name == "worker":
+        if choices.overwrite:
+            raise DistributedError("--overwrite is for the chief: a worker works in the chief's run folder")
+        from .search.distributed import follow_chief
+        follow_chief()
+    return _run("tune", experiment, choices, on_event)
+
+
+def train(experiment: str, choices: Choices, on_event=ignore) -> Outcome:
+    """Train the spec's [params] once per seed, without a search; write results and report."""
+    return _run("train", experiment, choices, on_event)
+
+
+def reproduce(names: tuple[str, ...], *, seed: int, runs_dir: Path, reports_dir: Path,
+              on_event=ignore, on_start=lambda spec, profile: None) -> list[Outcome]:
+    """Run the paper's experiments (or `names`) end to end, write every report and the index."""
+    entries = [(name, None) for name in names] or EXPERIMENTS_TO_REPRODUCE
+    _import_training_stack()
+    from .search import devices
+    gpu = bool(devices.gpus())
+    chosen = []
+    for name, profile in entries:
+        spec = experiments.load(name, profile)   # every name is checked before any training starts
+        if profile is None and "cpu" in spec.profiles and not gpu:
+            profile = "cpu"   # the paper's full protocol needs a GPU; this profile is sized for a CPU
+        chosen.append((spec, profile or spec.profile))
+    outcomes = []
+    for spec, profile in chosen:
+        on_start(spec, profile)
+        outcomes.append(_run("tune", spec.path, Choices(profile=profile, seed=seed, runs_dir=runs_dir,
+                                                        reports_dir=reports_dir), on_event))
+    return outcomes
+
+
+def report(run_dirs, reports_dir: Path) -> list[Path]:
+    """Write reports/<name>/ from each run folder's results.json (no TensorFlow); return the pages."""
+    from . import reports
+    return [reports.write_report(results.load(run_dir), reports_dir) / "index.html" for run_dir in run_dirs]
+
+
+def index(reports_dir: Path) -> tuple[Path, list[str]]:
+    """Write the index of every report under `reports_dir`; return it and the folders skipped, with why."""
+    from . import reports
+    return reports.write_index(reports_dir)
+
+
+# ---------------------------------------------------------------- tune and train
+
+
+def _run(kind: str, experiment, choices: Choices, on_event) -> Outcome:
+    spec = _load_spec(experiment, choices)
+    _import_training_stack()
+    from .search import devices, runner
+    from .search.run import Run
+    role = choices.role
+    if choices.workers is not None:
+        from .search.distributed import WorkerPool
+        gpus = devices.gpu_ids()
+        if gpus:
+            devices.share_gpus()   # the chief builds a model too; it must not take the workers' GPU memory
+        pool = WorkerPool(_worker_command(spec, choices), choices.workers, gpus=gpus, on_event=on_event)
+        role = Role("chief", "127.0.0.1", 0, pool=pool)
+    run = Run(spec, kind, choices.seed, choices.runs_dir, command=_command(kind, spec, choices),
+              overwrite=choices.overwrite, verbose=_keras_verbose(choices.progress, spec), on_event=on_event,
+              strategy=devices.make_strategy(choices.strategy), role=role)
+    result, run_dir = runner.tune(run) if kind == "tune" else runner.train(run)
+    if result is None or not choices.report:
+        return Outcome(result, run_dir)
+    from . import reports
+    return Outcome(result, run_dir, reports.write_report(result, choices.reports_dir) / "index.html")
+
+
+def _load_spec(experiment, choices: Choices):
+    """Return the spec with the profile, --set values, the options that stand for --set values, and --data."""
+    settings = list(choices.overrides)
+    for option, setting in ((choices.tuner, "tuner.name"), (choices.max_trials, "tuner.max_trials"),
+                            (choices.executions, "tuner.executions"), (choices.precision, "params.precision")):
+        if option is not None:
+            settings.append(f"{setting}={option}")
+    spec = experiments.load(experiment, choices.profile, tuple(settings),
+                            data_path=str(choices.data_path) if choices.data_path else None,
+                            data_fallbacks=data.path_fallbacks())
+    if choices.data_path is not None:
+        _check_data_option(spec, choices.data_path)
+    return spec
+
+
+def _check_data_option(spec, data_path) -> None:
+    """Refuse --data where it would be ignored: a data set that reads no files."""
+    if not data.reads_path(spec.dataset):
+        raise DataError(f"--data {data_path}: data set {spec.dataset!r} (profile {spec.profile}) reads no files; "
+                        "--data applies to: cifar10, images, aeon")
+
+
+def _command(kind: str, spec, choices: Choices) -> str:
+    """The command line as typed, for the report (or what it amounts to, when called as a library)."""
+    return "ann-keras " + shlex.join(choices.argv) if choices.argv else f"ann-keras {kind} {spec.name}"
+
+
+def _worker_command(spec, choices: Choices) -> list[str]:
+    """Return the command line of a worker of this chief: the same spec, seed, settings and runs folder."""
+    command = [sys.executable, "-m", "ann_keras", "tune", str(spec.path), "--profile", spec.profile,
+               "--seed", str(choices.seed), "--runs-dir", str(Path(choices.runs_dir).resolve()),
+               "--progress", choices.progress]
+    for setting in spec.overrides:
+        command += ["--set", setting]
+    if spec.data_option:
+        command += ["--data", spec.data_option]
+    return command
+
+
+def _import_training_stack() -> None:
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+    os.environ.setdefault("GRPC_VERBOSITY", "NONE")   # Keras Tuner imports gRPC; see search/distributed.py
+    try:
+        import tensorflow as tf
+
+        from .search import devices
+        devices.configure()
+        # Each trial builds new models, so tf.function retracing is expected, not a bug.
+        tf.get_logger().setLevel("ERROR")
+    except ImportError as error:
+        raise AnnKerasError(f"cannot import the training stack ({error}); install it with "
+                            "`pip install 'ann-keras[cpu]'` or `pip install 'ann-keras[gpu]'`") from None
+
+
+def _keras_verbose(progress: str, spec) -> int:
+    if progress != "auto":
+        return {"bar": 1, "line": 2, "none": 0}[progress]
+    if spec.counted_in == "iterations":
+        return 0   # a few seconds per run: the per-trial line says enough
+    return 1 if sys.stdout.isatty() else 2
+
+
+__all__ = ["Choices", "Event", "Outcome", "index", "reproduce", "report", "role_from", "train", "tune"]

@@ -1,0 +1,50 @@
+"""Recurrent classifiers of the paper's section V (SimpleRNN, LSTM, GRU): their parameters and builder."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ..specs.fields import Field
+from .common import TRAINING_PARAMS
+
+if TYPE_CHECKING:
+    import keras
+
+PARAMS = {
+    **TRAINING_PARAMS,
+    "cell": Field(str, "recurrent cell", choices=("simple", "lstm", "gru")),
+    "units": Field(int, "units per recurrent layer (per direction)", minimum=1, maximum=4096),
+    "recurrent_layers": Field(int, "stacked recurrent layers", minimum=1, maximum=16),
+    "bidirectional": Field(bool, "read each sequence forwards and backwards"),
+    "dropout": Field(float, "dropout on each cell's inputs", minimum=0, maximum=0.95, default=0.0),
+    "recurrent_dropout": Field(float, "dropout on each cell's recurrent state", minimum=0, maximum=0.95,
+                               default=0.0),
+    "masking": Field(bool, "skip padded time steps (variable-length sequences)", default=True),
+}
+
+# The examples this family reads: rank of one example, what it means, and data sets that give it.
+INPUT = (2, "sequences (time steps, channels)", "a sequence data set such as digits-seq or aeon:NAME")
+
+
+def build(input_shape, num_classes: int, params: dict, augment: dict | None = None) -> keras.Model:
+    """Return a recurrent classifier: `recurrent_layers` SimpleRNN, LSTM or GRU layers, then a softmax.
+
+    Padded time steps (all channels equal to sequences.MASK_VALUE) are masked,
+    so variable-length sequences are read only as far as they go.
+    """
+    import keras  # here, not above: PARAMS is read without TensorFlow (specs, --help, reports)
+    from keras import layers
+
+    from ..data.sequences import MASK_VALUE
+
+    cells = {"simple": layers.SimpleRNN, "lstm": layers.LSTM, "gru": layers.GRU}
+    inputs = keras.Input(shape=tuple(input_shape), name="sequence")
+    x = layers.Masking(mask_value=MASK_VALUE, name="padding")(inputs) if params["masking"] else inputs
+    for index in range(params["recurrent_layers"]):
+        last = index == params["recurrent_layers"] - 1
+        cell = cells[params["cell"]](params["units"], return_sequences=not last, dropout=params["dropout"],
+                                     recurrent_dropout=params["recurrent_dropout"],
+                                     name=f"{params['cell']}_{index + 1}")
+        x = layers.Bidirectional(cell, name=f"bidirectional_{index + 1}")(x) if params["bidirectional"] else cell(x)
+    outputs = layers.Dense(num_classes, activation="softmax", name="output")(x)
+    return keras.Model(inputs, outputs, name=f"rnn_{params['cell']}")

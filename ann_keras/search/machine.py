@@ -1,0 +1,82 @@
+"""What a run ran on: the hardware, the package versions and the source's git commit.
+
+Recorded in results.json so that every time and accuracy in a report says
+where it was measured. No TensorFlow here: the GPUs are passed in.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import subprocess
+import sys
+from importlib import metadata
+from pathlib import Path
+
+PACKAGES = ("ann-keras", "tensorflow", "tensorflow-cpu", "keras", "keras-tuner", "numpy",
+            "scikit-learn", "pandas", "matplotlib")
+
+
+def usable_cpus() -> int:
+    """Return how many cores this process may run on (its affinity mask, where the system has one)."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def environment(gpus: list[str] | None = None) -> dict:
+    """Return package versions and the hardware, for the report's summary."""
+    versions = {"python": platform.python_version()}
+    for package in PACKAGES:
+        try:
+            versions[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            pass
+    return {
+        "versions": versions,
+        "hardware": {
+            "machine": platform.machine(),
+            "system": f"{platform.system()} {platform.release()}",
+            "cpu": _cpu_model(),
+            "cpu_count": os.cpu_count(),
+            "usable_cpus": usable_cpus(),
+            "memory_gib": _memory_gib(),
+            "gpus": list(gpus or []),
+        },
+        "argv": list(sys.argv),
+        "source": source_revision(),
+    }
+
+
+def source_revision() -> dict:
+    """Return the git commit of the ann-keras source that ran, and whether it had local changes.
+
+    Empty when the package is not a git checkout (an installed wheel): the
+    version number is then what identifies the code.
+    """
+    root = Path(__file__).resolve().parents[2]
+    if not (root / ".git").exists():
+        return {}
+    try:
+        commit = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True, text=True,
+                                timeout=10, check=True).stdout.strip()
+        changed = subprocess.run(["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no", "--",
+                                  "ann_keras", "tuning"], capture_output=True, text=True, timeout=10).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return {}
+    return {"commit": commit, "local_changes": bool(changed)}
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def _memory_gib() -> float | None:
+    try:
+        return round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1)
+    except (ValueError, OSError, AttributeError):
+        return None

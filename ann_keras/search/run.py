@@ -1,0 +1,82 @@
+"""One run's settings, carried together: the spec, the seed, where it writes, who hears about it.
+
+Every stage of a search (the trials, the paper's extra settings, the final
+model) reads these from one `Run` instead of taking them as keyword
+arguments; the seed rule lives here and nowhere else.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..specs import Spec
+from .events import Event, ignore
+from .roles import Role
+
+
+@dataclass(frozen=True)
+class Run:
+    """What `ann-keras tune` or `train` was asked to do, and how."""
+
+    spec: Spec
+    kind: str                                   # "tune" or "train"
+    seed: int
+    runs_root: Path = Path("runs")
+    command: str = ""                           # the command line, for the report
+    overwrite: bool = False                     # delete the run folder first
+    verbose: int = 0                            # Keras's progress output: 0 none, 1 bar, 2 a line per epoch
+    on_event: Callable[[Event], None] = field(default=ignore, compare=False)
+    strategy: object = field(default=None, compare=False)   # a tf.distribute.Strategy; None: the default placement
+    role: Role | None = None                    # chief or worker of a distributed search; None: a single process
+
+    @property
+    def folder(self) -> Path:
+        """The run folder, named after everything that decides its numbers, so the same command resumes it."""
+        tuner = self.spec.tuner["name"] if self.kind == "tune" else "train"
+        name = f"{self.spec.profile}-{tuner}-seed{self.seed}-{self.spec.digest()}"
+        return Path(self.runs_root) / self.spec.name / name
+
+    @property
+    def worker(self) -> bool:
+        """Whether this process is a worker of a distributed search (it runs trials, nothing else)."""
+        return self.role is not None and self.role.name == "worker"
+
+    @property
+    def seeds(self) -> list[int]:
+        """The seeds of a configuration's executions: seed + i, the same for every configuration.
+
+        Configurations are compared on equal draws of initialisation,
+        shuffling and augmentation.
+        """
+        return [self.seed + index for index in range(self.spec.tuner["executions"])]
+
+
+class Stopwatch:
+    """When the run started, and the seconds each stage took (for results.json's timings)."""
+
+    def __init__(self):
+        self.started = now()
+        self.start = time.perf_counter()
+        self.timings: dict[str, float] = {}
+
+    @contextlib.contextmanager
+    def stage(self, name: str):
+        """Time the block as `<name>_s`."""
+        begin = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.timings[f"{name}_s"] = time.perf_counter() - begin
+
+    def elapsed(self) -> float:
+        return time.perf_counter() - self.start
+
+
+def now() -> str:
+    """The time in UTC, to the second, as results.json records it."""
+    return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
