@@ -104,7 +104,7 @@ def test_a_busy_run_folder_is_refused_naming_its_holder(in_tmp):
     from ann_keras.search import runner
     from ann_keras import experiments
     run_dir = runner.run_dir_for(experiments.load("ann", "smoke"), 42, in_tmp / "runs", "train")
-    code = ("import sys, time; from ann_keras import locks\n"
+    code = ("import sys, time; from ann_keras.search import locks\n"
             "with locks.hold(sys.argv[1]):\n    print('held', flush=True); time.sleep(60)")
     holder = subprocess.Popen([sys.executable, "-c", code, str(run_dir)], stdout=subprocess.PIPE, text=True)
     try:
