@@ -17,8 +17,8 @@ from pathlib import Path
 
 from . import data, experiments, results
 from .errors import AnnKerasError, DataError
-from .search.events import Event, ignore
-from .search.roles import DistributedError, Role, role_from
+from .search.events import ignore
+from .search.roles import DistributedError, Role
 
 # (experiment, profile): None means the spec's default, or its `cpu` profile on a machine without a GPU.
 # The paper's experiments and the recurrent networks its section V names; the LSTM grid (10 minutes on two
@@ -197,6 +197,3 @@ def _keras_verbose(progress: str, spec) -> int:
     if spec.counted_in == "iterations":
         return 0   # a few seconds per run: the per-trial line says enough
     return 1 if sys.stdout.isatty() else 2
-
-
-__all__ = ["Choices", "Event", "Outcome", "index", "reproduce", "report", "role_from", "train", "tune"]

@@ -101,9 +101,9 @@ def test_a_busy_run_folder_is_refused_naming_its_holder(in_tmp):
     import subprocess
     import sys
 
-    from ann_keras.search import runner
+    from ann_keras.search.run import Run
     from ann_keras import experiments
-    run_dir = runner.run_dir_for(experiments.load("ann", "smoke"), 42, in_tmp / "runs", "train")
+    run_dir = Run(experiments.load("ann", "smoke"), "train", 42, in_tmp / "runs").folder
     code = ("import sys, time; from ann_keras.search import locks\n"
             "with locks.hold(sys.argv[1]):\n    print('held', flush=True); time.sleep(60)")
     holder = subprocess.Popen([sys.executable, "-c", code, str(run_dir)], stdout=subprocess.PIPE, text=True)

@@ -69,7 +69,7 @@ def test_best_trial_ignores_failed_trials():
 @pytest.mark.parametrize("kind", ["tune", "train"])
 def test_run_folder_depends_on_profile_seed_and_spec(tmp_path, kind):
     spec = experiments.load("ann", "smoke")
-    a = runner.run_dir_for(spec, 1, tmp_path, kind)
-    assert a == runner.run_dir_for(spec, 1, tmp_path, kind)
-    assert a != runner.run_dir_for(spec, 2, tmp_path, kind)
-    assert a != runner.run_dir_for(experiments.load("ann", "smoke", ("learning_rate=0.3",)), 1, tmp_path, kind)
+    a = Run(spec, kind, 1, tmp_path).folder
+    assert a == Run(spec, kind, 1, tmp_path).folder
+    assert a != Run(spec, kind, 2, tmp_path).folder
+    assert a != Run(experiments.load("ann", "smoke", ("learning_rate=0.3",)), kind, 1, tmp_path).folder

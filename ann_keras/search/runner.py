@@ -26,11 +26,6 @@ FINAL_DIR = "final"
 MODEL_FILE = "model.keras"
 
 
-def run_dir_for(spec: Spec, seed: int, runs_root: Path, kind: str = "tune") -> Path:
-    """Return the folder a run with these settings writes to."""
-    return Run(spec, kind, seed, runs_root).folder
-
-
 def load_dataset(spec: Spec, seed: int) -> data.Dataset:
     """Return the spec's data set split with `seed`, checked against the spec's model."""
     dataset = data.load(spec.dataset, seed=seed, **spec.data)

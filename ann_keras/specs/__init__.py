@@ -21,7 +21,7 @@ from pathlib import Path
 from .. import names
 from ..errors import SpecError, choices
 from .fields import (DATA_FIELDS, NOTE_FIELDS, PAPER_FINAL_FIELDS, PAPER_RUN_FIELDS, PROFILE_TABLES, PROFILE_TYPES,
-                     REFERENCE_FIELDS, SET_TABLES, TOP_LEVEL, TOP_LEVEL_TYPES, TUNER_FIELDS, TUNERS, Field, _short)
+                     REFERENCE_FIELDS, SET_TABLES, TOP_LEVEL, TOP_LEVEL_TYPES, TUNER_FIELDS, TUNERS, Field, short_repr)
 
 __all__ = ["Catalog", "Field", "Spec", "TUNERS", "available", "find", "load", "parse_override", "resolve"]
 
@@ -190,7 +190,7 @@ def resolve(raw: dict, path: str, profile: str | None = None, overrides: tuple[s
     names.check_plain(raw["name"], f"{path}: name", SpecError)   # runs/<name>/ and reports/<name>/
     model = raw["model"]
     if model not in catalog.families:
-        raise SpecError(f"{path}: model {_short(model)} is not one of: {choices(catalog.families)}")
+        raise SpecError(f"{path}: model {short_repr(model)} is not one of: {choices(catalog.families)}")
     fields = catalog.families[model]
 
     profiles = raw.get("profiles", {})
@@ -200,7 +200,8 @@ def resolve(raw: dict, path: str, profile: str | None = None, overrides: tuple[s
     if not profile:
         raise SpecError(f"{path}: no profile given and no default_profile; valid choices: {choices(profiles)}")
     if profile not in profiles:
-        raise SpecError(f"{path}: unknown profile {_short(profile)}; valid choices: {choices(profiles) or '(none)'}")
+        raise SpecError(f"{path}: unknown profile {short_repr(profile)}; "
+                        f"valid choices: {choices(profiles) or '(none)'}")
     chosen = dict(profiles[profile])
     _check_types(chosen, PROFILE_TYPES, f"{path}: [profiles.{profile}]")
     profile_description = chosen.pop("description", "")
@@ -262,18 +263,19 @@ def parse_override(item: str) -> tuple[str, str, object]:
     works without quotes.
     """
     if "=" not in item:
-        raise SpecError(f"--set {_short(item)}: expected key=value, e.g. params.learning_rate=0.05")
+        raise SpecError(f"--set {short_repr(item)}: expected key=value, e.g. params.learning_rate=0.05")
     key, text = (part.strip() for part in item.split("=", 1))
     table, _, name = key.rpartition(".")
     table = table or "params"
     if table not in SET_TABLES or not name:
-        raise SpecError(f"--set {_short(item)}: unknown table {_short(table)}; valid choices: {choices(SET_TABLES)}")
+        raise SpecError(f"--set {short_repr(item)}: unknown table {short_repr(table)}; "
+                        f"valid choices: {choices(SET_TABLES)}")
     try:
         value = tomllib.loads(f"v = {text}")["v"]
     except tomllib.TOMLDecodeError:
         value = text
     except RecursionError:
-        raise SpecError(f"--set {_short(item)}: value nested too deeply") from None
+        raise SpecError(f"--set {short_repr(item)}: value nested too deeply") from None
     return table, name, value
 
 
@@ -282,10 +284,10 @@ def parse_override(item: str) -> tuple[str, str, object]:
 
 def _check_keys(table: dict, valid, where: str) -> None:
     if not isinstance(table, dict):
-        raise SpecError(f"{where}: expected a table, got {_short(table)}")
+        raise SpecError(f"{where}: expected a table, got {short_repr(table)}")
     for key in table:
         if key not in valid:
-            raise SpecError(f"{where}: unknown key {_short(key)}; valid keys: {choices(valid)}")
+            raise SpecError(f"{where}: unknown key {short_repr(key)}; valid keys: {choices(valid)}")
 
 
 def _check_types(table: dict, types: dict, where: str) -> None:
@@ -293,7 +295,7 @@ def _check_types(table: dict, types: dict, where: str) -> None:
     for key, kind in types.items():
         if key in table and not isinstance(table[key], kind):
             wanted = {str: "a string", dict: "a table", list: "a list"}[kind]
-            raise SpecError(f"{where}: {key} must be {wanted}, got {_short(table[key])}")
+            raise SpecError(f"{where}: {key} must be {wanted}, got {short_repr(table[key])}")
 
 
 def _check_table(table: dict, fields: dict, where: str) -> dict:
@@ -339,10 +341,10 @@ def _check_notes(notes: list, profiles: dict, where: str) -> list[dict]:
         if missing:
             raise SpecError(f"{here}: missing keys: {', '.join(missing)}")
         if not all(isinstance(name, str) for name in note.get("profiles", [])):
-            raise SpecError(f"{here} profiles: expected a list of profile names, got {_short(note['profiles'])}")
+            raise SpecError(f"{here} profiles: expected a list of profile names, got {short_repr(note['profiles'])}")
         unknown = [name for name in note.get("profiles", []) if name not in profiles]
         if unknown:
-            raise SpecError(f"{here} profiles: unknown profile {_short(unknown[0])}; valid choices: "
+            raise SpecError(f"{here} profiles: unknown profile {short_repr(unknown[0])}; valid choices: "
                             f"{choices(profiles)}")
         checked.append(note)
     return checked

@@ -36,14 +36,14 @@ class Field:
             value = float(value)
         if self.kind is list:
             if not isinstance(value, list) or not value:
-                raise SpecError(f"{where}: expected a non-empty list, got {_short(value)}")
+                raise SpecError(f"{where}: expected a non-empty list, got {short_repr(value)}")
             return [_check_list_item(v, where) for v in value]
         if not isinstance(value, self.kind) or (self.kind is int and isinstance(value, bool)):
-            raise SpecError(f"{where}: expected {self.kind.__name__}, got {_short(value)} ({type(value).__name__})")
+            raise SpecError(f"{where}: expected {self.kind.__name__}, got {short_repr(value)} ({type(value).__name__})")
         if self.kind is float and not math.isfinite(value):
             raise SpecError(f"{where}: {value!r} is not a finite number")
         if self.choices and value not in self.choices:
-            raise SpecError(f"{where}: {_short(value)} is not one of: {choices(self.choices)}")
+            raise SpecError(f"{where}: {short_repr(value)} is not one of: {choices(self.choices)}")
         low_ok = (
             self.minimum is None
             or value > self.minimum
@@ -64,11 +64,11 @@ LIST_ITEM_MAXIMUM = 4096
 
 def _check_list_item(value, where):
     if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= LIST_ITEM_MAXIMUM:
-        raise SpecError(f"{where}: list items must be integers from 1 to {LIST_ITEM_MAXIMUM}, got {_short(value)}")
+        raise SpecError(f"{where}: list items must be integers from 1 to {LIST_ITEM_MAXIMUM}, got {short_repr(value)}")
     return value
 
 
-def _short(value) -> str:
+def short_repr(value) -> str:
     return shorten(repr(value))
 
 
