@@ -16,9 +16,11 @@ from pathlib import Path
 import click
 
 from . import __version__, commands, data, experiments, specs
-from .data import sequences
+from .data import aeon_sets
+from .data.cifar10 import ENV as CIFAR10_ENV
 from .errors import AnnKerasError
 from .search import events
+from .search.tuners import TUNERS
 from .search.roles import ROLES, WORKER_OF, role_from
 
 # Execution i uses seed + i, and NumPy's seeds stop at 2**32 - 1: this leaves room for any number of executions.
@@ -60,8 +62,11 @@ def _common_options(command):
         click.option("--seed", type=click.IntRange(0, MAX_SEED), default=42, show_default=True,
                      help="Fixes data splits, initialisation and shuffling; execution i uses seed+i."),
         click.option("--executions", type=click.IntRange(min=1), help="Seeds per configuration."),
+        click.option("--dataset", metavar="NAME",
+                     help="Run on this data set instead of the profile's, e.g. aeon:BasicMotions, images:PATH, "
+                          "cifar10 (see `ann-keras datasets`); reported on a page of its own."),
         click.option("--data", "data_path", type=click.Path(exists=True, path_type=Path),
-                     help=f"Read the data set from this file or folder (cifar10: else ${data.CIFAR10_ENV}, "
+                     help=f"Read the data set from this file or folder (cifar10: else ${CIFAR10_ENV}, "
                           "else Keras's download)."),
         click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE",
                      help="Override a spec value, e.g. params.learning_rate=0.05 (repeatable)."),
@@ -87,7 +92,7 @@ def _common_options(command):
 
 @cli.command(help="Grid-search (or randomly, Bayesian, Hyperband) an experiment's [search] axes.")
 @_common_options
-@click.option("--tuner", type=click.Choice(specs.TUNERS), help="Search algorithm (default: the spec's).")
+@click.option("--tuner", type=click.Choice(list(TUNERS)), help="Search algorithm (default: the spec's).")
 @click.option("--max-trials", type=click.IntRange(min=0), help="Stop after this many trials (0 = whole grid).")
 @click.option("--workers", type=click.IntRange(min=1, max=256),
               help="Run the trials in N worker processes on this machine (one GPU each where there are GPUs), "
@@ -133,10 +138,11 @@ def report(run_dirs, reports_dir):
 
 @cli.command(help="List the data sets that can be loaded and where each comes from.")
 def datasets():
-    for name, text in data.available().items():
-        click.echo(f"{name:17} {text}")
+    for source in data.SOURCES:
+        options = f" [data] {', '.join(source.options)}." if source.options else ""
+        click.echo(f"{source.pattern:17} {source.kind:9} {source.summary}.{options}")
     try:
-        shipped = sequences.shipped_classification()
+        shipped = aeon_sets.shipped_classification()
         click.echo(f"\naeon:NAME data sets shipped with aeon: {', '.join(shipped)}")
     except AnnKerasError as error:
         click.echo(f"\naeon:NAME: {error}")
@@ -159,7 +165,8 @@ def _choices(options: dict, role=None) -> commands.Choices:
     """Return the command line's choices for tune and train, as the library takes them."""
     return commands.Choices(
         profile=options["profile"], seed=options["seed"], executions=options["executions"],
-        data_path=options["data_path"], overrides=tuple(options["overrides"]), overwrite=options["overwrite"],
+        data_path=options["data_path"], dataset=options["dataset"], overrides=tuple(options["overrides"]),
+        overwrite=options["overwrite"],
         runs_dir=options["runs_dir"], reports_dir=options["reports_dir"], report=not options["no_report"],
         progress=options["progress"], precision=options["precision"], strategy=options["strategy"],
         tuner=options.get("tuner"), max_trials=options.get("max_trials"), workers=options.get("workers"),

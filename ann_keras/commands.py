@@ -17,6 +17,7 @@ from pathlib import Path
 
 from . import data, experiments, results
 from .errors import AnnKerasError, DataError
+from .errors import choices as choices_text
 from .search.events import ignore
 from .search.roles import DistributedError, Role
 
@@ -34,6 +35,7 @@ class Choices:
     seed: int = 42
     executions: int | None = None
     data_path: Path | None = None
+    dataset: str | None = None           # --dataset: another data set than the profile's
     overrides: tuple[str, ...] = ()
     overwrite: bool = False
     runs_dir: Path = Path("runs")
@@ -128,7 +130,8 @@ def _run(kind: str, experiment, choices: Choices, on_event) -> Outcome:
         role = Role("chief", "127.0.0.1", 0, pool=pool)
     run = Run(spec, kind, choices.seed, choices.runs_dir, command=_command(kind, spec, choices),
               overwrite=choices.overwrite, verbose=_keras_verbose(choices.progress, spec), on_event=on_event,
-              strategy=devices.make_strategy(choices.strategy), role=role)
+              strategy=devices.make_strategy(choices.strategy), role=role,
+              data_fingerprint=data.fingerprint(spec.dataset, spec.data))
     result, run_dir = runner.tune(run) if kind == "tune" else runner.train(run)
     if result is None or not choices.report:
         return Outcome(result, run_dir)
@@ -137,7 +140,7 @@ def _run(kind: str, experiment, choices: Choices, on_event) -> Outcome:
 
 
 def _load_spec(experiment, choices: Choices):
-    """Return the spec with the profile, --set values, the options that stand for --set values, and --data."""
+    """Return the spec with the profile, --set values, the options that stand for --set values, --dataset, --data."""
     settings = list(choices.overrides)
     for option, setting in ((choices.tuner, "tuner.name"), (choices.max_trials, "tuner.max_trials"),
                             (choices.executions, "tuner.executions"), (choices.precision, "params.precision")):
@@ -145,7 +148,7 @@ def _load_spec(experiment, choices: Choices):
             settings.append(f"{setting}={option}")
     spec = experiments.load(experiment, choices.profile, tuple(settings),
                             data_path=str(choices.data_path) if choices.data_path else None,
-                            data_fallbacks=data.path_fallbacks())
+                            data_fallbacks=data.path_fallbacks(), dataset=choices.dataset)
     if choices.data_path is not None:
         _check_data_option(spec, choices.data_path)
     return spec
@@ -154,8 +157,9 @@ def _load_spec(experiment, choices: Choices):
 def _check_data_option(spec, data_path) -> None:
     """Refuse --data where it would be ignored: a data set that reads no files."""
     if not data.reads_path(spec.dataset):
-        raise DataError(f"--data {data_path}: data set {spec.dataset!r} (profile {spec.profile}) reads no files; "
-                        "--data applies to: cifar10, images, aeon")
+        readers = [s.key for s in data.SOURCES if s.reads_path]
+        raise DataError(f"--data {data_path}: data set {spec.dataset!r} (profile {spec.profile}) reads no files "
+                        f"from --data; valid choices: {choices_text(readers)}")
 
 
 def _command(kind: str, spec, choices: Choices) -> str:
@@ -170,6 +174,8 @@ def _worker_command(spec, choices: Choices) -> list[str]:
                "--progress", choices.progress]
     for setting in spec.overrides:
         command += ["--set", setting]
+    if spec.dataset_option:
+        command += ["--dataset", spec.dataset_option]
     if spec.data_option:
         command += ["--data", spec.data_option]
     return command

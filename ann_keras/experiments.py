@@ -2,29 +2,38 @@
 
 specs/ reads and checks TOML but imports nothing downstream of it; the
 schemas that live beside their code (each model family's parameters, the
-augmentation's table) meet it here, in the package's one `Catalog`. The CLI,
-the benchmarks and the tests load experiments through this module.
+augmentation's table, the search algorithms' names) meet it here, in the
+package's one `Catalog`, and a spec's data set is checked against its model
+family. The CLI, the benchmarks and the tests load experiments through this
+module.
 """
 
 from __future__ import annotations
 
-from . import specs
+from . import models, specs
 from .models import PARAMS, augment
+from .search.tuners import TUNERS
 
-CATALOG = specs.Catalog(families=PARAMS, augment=augment.FIELDS)
+CATALOG = specs.Catalog(families=PARAMS, augment=augment.FIELDS, tuners=tuple(TUNERS))
 
 
 def load(experiment: str, profile: str | None = None, overrides: tuple[str, ...] = (), *,
-         data_path: str | None = None, data_fallbacks=None) -> specs.Spec:
+         data_path: str | None = None, data_fallbacks=None, dataset: str | None = None) -> specs.Spec:
     """Read, resolve and check an experiment spec (a name in tuning/ or a path to a TOML file).
 
-    `data_path` is --data; `data_fallbacks` maps data set names to paths from
-    the environment (see data.path_fallbacks).
+    `dataset` is --dataset, `data_path` is --data; `data_fallbacks` maps data
+    set names to paths from the environment (see data.path_fallbacks). A data
+    set its model cannot read (images into an RNN) is refused here, from what
+    the source declares, before anything is loaded or trained.
     """
-    return specs.load(experiment, profile, overrides, catalog=CATALOG, data_path=data_path,
-                      data_fallbacks=data_fallbacks)
+    spec = specs.load(experiment, profile, overrides, catalog=CATALOG, data_path=data_path,
+                      data_fallbacks=data_fallbacks, dataset=dataset)
+    models.check_data(spec.model, spec.dataset)
+    return spec
 
 
 def resolve(raw: dict, path: str, profile: str | None = None, overrides: tuple[str, ...] = ()) -> specs.Spec:
     """Resolve and check spec data already read from TOML."""
-    return specs.resolve(raw, path, profile, overrides, catalog=CATALOG)
+    spec = specs.resolve(raw, path, profile, overrides, catalog=CATALOG)
+    models.check_data(spec.model, spec.dataset)
+    return spec

@@ -35,3 +35,8 @@ def check_plain(name, where: str, error: type[AnnKerasError] = AnnKerasError) ->
 def inside(folder: Path, name: str, where: str, error: type[AnnKerasError] = AnnKerasError) -> Path:
     """Return folder/name after checking that `name` is plain, so the result stays inside `folder`."""
     return Path(folder) / check_plain(name, where, error)
+
+
+def plain(text: str, limit: int = 40) -> str:
+    """Return `text` made plain: every run of other characters becomes '-' (e.g. a data set's name in a folder)."""
+    return re.sub(r"[^A-Za-z0-9_-]+", "-", text).strip("-")[:limit] or "data"

@@ -3,6 +3,7 @@ import pytest
 
 from ann_keras import data
 from ann_keras.errors import DataError
+from ann_keras.specs.fields import DATA_DEFAULTS, DATA_FIELDS
 
 
 def test_digits_split_80_20_then_validation_from_train(seed):
@@ -47,69 +48,6 @@ def test_unknown_data_set_lists_the_valid_ones(seed):
         data.load("mnist", seed=seed)
 
 
-def test_cifar10_without_a_path_uses_keras_download(monkeypatch, seed):
-    import keras
-    rng = np.random.default_rng(0)
-    fake = ((rng.integers(0, 256, (100, 32, 32, 3), dtype=np.uint8), np.arange(100).reshape(-1, 1) % 10),
-            (rng.integers(0, 256, (20, 32, 32, 3), dtype=np.uint8), np.arange(20).reshape(-1, 1) % 10))
-    monkeypatch.setattr(keras.datasets.cifar10, "load_data", lambda: fake)
-    d = data.load("cifar10", seed=seed, validation_size=0.1)
-    assert d.class_names[3] == "cat" and d.input_shape == (32, 32, 3)
-    assert d.x_train.dtype == np.uint8 and len(d.y_test) == 20
-    assert "keras.datasets.cifar10" in d.source
-
-
-def test_cifar10_download_failure_says_how_to_use_a_local_copy(monkeypatch, seed):
-    import keras
-
-    def offline():
-        raise OSError("network is unreachable")
-    monkeypatch.setattr(keras.datasets.cifar10, "load_data", offline)
-    with pytest.raises(DataError, match="cannot download CIFAR-10 .* give a local copy with --data PATH"):
-        data.load("cifar10", seed=seed)
-
-
-def test_cifar10_and_images_read_a_local_tree(tmp_path, monkeypatch, seed):
-    from test_images import make_tree
-    monkeypatch.setenv("ANN_KERAS_CACHE", str(tmp_path / "cache"))
-    tree = make_tree(tmp_path / "tree", per_class=10)
-    from_path = data.load("cifar10", seed=seed, path=str(tree), image_size=8, validation_size=0.2)
-    from_name = data.load(f"images:{tree}", seed=seed, image_size=8, validation_size=0.2)
-    assert from_path.class_names == from_name.class_names == ("cat", "dog", "ship")
-    assert np.array_equal(from_path.x_val, from_name.x_val)
-    assert from_path.describe()["skipped"] == {"count": 0, "first": []}
-
-
-def test_synthetic_images_are_deterministic(seed):
-    a = data.load("synthetic-images", seed=seed, limit=100, test_limit=20, image_size=16)
-    b = data.load("synthetic-images", seed=seed, limit=100, test_limit=20, image_size=16)
-    assert a.x_train.shape[1:] == (16, 16, 3) and np.array_equal(a.x_train, b.x_train)
-    assert len(a.y_test) == 20
-
-
-def test_images_without_a_path_is_unknown(seed):
-    with pytest.raises(DataError, match="unknown data set 'images'"):
-        data.load("images", seed=seed)
-
-
-def test_digits_seq_is_eight_steps_of_eight_features(seed):
-    d = data.load("digits-seq", seed=seed)
-    assert d.input_shape == (8, 8) and d.x_train.dtype == np.float32
-    assert len(d.y_test) == 360 and d.num_classes == 10
-
-
-def test_any_shipped_aeon_set_loads_by_name_with_its_own_split(seed):
-    d = data.load("aeon:BasicMotions", seed=seed, validation_size=0.25)
-    assert d.input_shape == (100, 6)
-    assert len(d.y_train) + len(d.y_val) == 40 and len(d.y_test) == 40
-    assert d.class_names == ("badminton", "running", "standing", "walking")
-
-
-def test_unknown_aeon_set_is_refused(seed):
-    with pytest.raises(DataError, match="unknown aeon data set 'Nope'"):
-        data.load("aeon:Nope", seed=seed)
-
-
 # ---------------------------------------------------------------- data a classifier cannot use
 
 
@@ -137,6 +75,46 @@ def test_limits_too_small_for_a_stratified_split_are_one_line(seed):
 
 
 def test_which_data_sets_read_a_path():
-    assert data.reads_path("cifar10") and data.reads_path("images") and data.reads_path("aeon")
+    assert data.reads_path("cifar10") and data.reads_path("images")
     assert not data.reads_path("digits") and not data.reads_path("synthetic-images")
+    # aeon:NAME names a set shipped with aeon; a path after a colon is already the path.
     assert not data.reads_path("images:/some/tree") and not data.reads_path("aeon:BasicMotions")
+
+
+# ---------------------------------------------------------------- the registry
+
+
+def test_every_source_declares_itself_once():
+    keys = [source.key for source in data.SOURCES]
+    assert len(keys) == len(set(keys))
+    assert set(data.available()) == {s.pattern for s in data.SOURCES}
+    for source in data.SOURCES:
+        assert source.kind in data.KINDS and source.summary and callable(source.read)
+        assert set(source.options) <= set(DATA_FIELDS), source.pattern
+        assert not source.argument or source.example.startswith(f"{source.key}:") or source.reads_path
+
+
+def test_a_name_with_an_argument_its_source_does_not_take_is_refused():
+    with pytest.raises(DataError, match="data set 'digits:3': digits takes nothing after a colon"):
+        data.find("digits:3")
+
+
+def test_images_without_a_path_says_how_to_give_one(seed):
+    with pytest.raises(DataError, match="data set 'images' needs a path: images:PATH, or images with --data PATH"):
+        data.load("images", seed=seed)
+
+
+def test_the_environment_stands_in_for_data_where_a_source_declares_it():
+    assert data.path_fallbacks({"ANN_KERAS_CIFAR10": "/copies/cifar"}) == {"cifar10": "/copies/cifar"}
+    assert data.path_fallbacks({}) == {}
+
+
+def test_options_left_out_take_the_defaults_a_spec_gets(seed):
+    assert np.array_equal(data.load("digits", seed=seed).y_test,
+                          data.load("digits", seed=seed, **DATA_DEFAULTS).y_test)
+    with pytest.raises(TypeError, match="unknown options \\['image_sise'\\]"):
+        data.load("digits", seed=seed, image_sise=8)
+
+
+def test_data_without_files_of_its_own_has_no_fingerprint(seed):
+    assert data.fingerprint("digits") is None and data.load("digits", seed=seed).fingerprint is None

@@ -2,7 +2,7 @@
 
 import pytest
 
-from ann_keras import experiments, models, specs
+from ann_keras import data, experiments, models, specs
 from ann_keras.errors import DataError
 from ann_keras.search import training
 
@@ -16,7 +16,7 @@ def test_every_family_is_registered_with_its_schema_and_input():
     assert set(models.FAMILIES) == set(models.PARAMS) == {"mlp", "cnn", "resnet", "rnn"}
     for family in models.FAMILIES.values():
         assert callable(family.build)
-        assert family.INPUT is None or family.INPUT[0] in (2, 3)
+        assert family.INPUT is None or family.INPUT in data.KINDS
 
 
 class Recorder(dict):

@@ -25,3 +25,22 @@ def test_the_stopwatch_times_each_stage():
         pass
     assert set(watch.timings) == {"data_s"} and watch.timings["data_s"] >= 0 and watch.elapsed() >= 0
     assert watch.started.endswith("+00:00")
+
+
+def test_data_read_from_files_is_named_by_its_content(tmp_path):
+    here = experiments.load("cnn", "smoke", data_path=str(tmp_path / "a" / "copy.tar.gz"))
+    moved = experiments.load("cnn", "smoke", data_path=str(tmp_path / "b" / "copy.tar.gz"))
+    assert here.digest() != moved.digest()    # by location, as an earlier release named run folders
+    assert Run(here, "tune", 1, tmp_path, data_fingerprint="f00d").folder == \
+        Run(moved, "tune", 1, tmp_path, data_fingerprint="f00d").folder
+    assert Run(here, "tune", 1, tmp_path, data_fingerprint="f00d").folder != \
+        Run(here, "tune", 1, tmp_path, data_fingerprint="beef").folder
+
+
+def test_a_run_folder_named_by_location_is_still_resumed(tmp_path):
+    spec = experiments.load("cnn", "smoke", data_path=str(tmp_path / "copy.tar.gz"))
+    legacy = Run(spec, "tune", 1, tmp_path).folder
+    by_content = Run(spec, "tune", 1, tmp_path, data_fingerprint="f00d").folder
+    assert legacy != by_content
+    legacy.mkdir(parents=True)
+    assert Run(spec, "tune", 1, tmp_path, data_fingerprint="f00d").folder == legacy

@@ -23,6 +23,7 @@ rebuild arrays of CIFAR-10's own sizes.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import math
@@ -388,15 +389,35 @@ def _decode(data: bytes, image_size, channels) -> np.ndarray:
 # ---------------------------------------------------------------- cache
 
 
-def _cache_key(path: Path, image_size, channels) -> str:
-    digest = hashlib.sha256(f"v{CACHE_VERSION}|{image_size}|{channels}|".encode())
+def content_digest(path: str | Path) -> str:
+    """Return a digest of the bytes (and, in a folder, the relative names) of every file at `path`.
+
+    It names the data by what it holds, wherever it lies: the decode cache
+    and the run folder (see search/run.py) are keyed by it, so a moved or
+    copied CIFAR-10 archive finds both again, and a file changed in place
+    finds neither. Computed once per process for unchanged files.
+    """
+    path = Path(path).expanduser().resolve()
     files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
-    for file in files:
+    signature = tuple((str(f), f.stat().st_size, f.stat().st_mtime_ns) for f in files)
+    return _digest_files(path, signature)
+
+
+@functools.lru_cache(maxsize=16)
+def _digest_files(path: Path, signature: tuple) -> str:
+    digest = hashlib.sha256()
+    for name, _, _ in signature:
+        file = Path(name)
         digest.update(file.relative_to(path).as_posix().encode() if path.is_dir() else b"")
         with open(file, "rb") as stream:
             for block in iter(lambda: stream.read(1 << 20), b""):
                 digest.update(block)
     return digest.hexdigest()[:24]
+
+
+def _cache_key(path: Path, image_size, channels) -> str:
+    text = f"v{CACHE_VERSION}|{image_size}|{channels}|{content_digest(path)}"
+    return hashlib.sha256(text.encode()).hexdigest()[:24]
 
 
 def _read_cache(key: str) -> Splits | None:

@@ -1,8 +1,8 @@
 """Model families: one module per family, its parameter schema (PARAMS) beside its builder.
 
 A family module declares PARAMS (every key its builder and the training loop
-may read, as specs.fields.Field), INPUT (the rank of one example it reads,
-or None for any) and `build(input_shape, num_classes, params, augment)`.
+may read, as specs.fields.Field), INPUT (the kind of examples it reads, a
+key of data.KINDS, or None for any) and `build(input_shape, num_classes, params, augment)`.
 Builders make the architecture only; the optimizer, loss and training loop
 belong to search/training.py, so one builder serves the tuner and a plain
 run alike. Keras is imported inside the builders, so that a spec can be
@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import contextlib
 
-from ..errors import DataError
+from .. import data
+from ..errors import DataError, choices
 from . import cnn, mlp, resnet, rnn
 
 FAMILIES = {"mlp": mlp, "cnn": cnn, "resnet": resnet, "rnn": rnn}
@@ -24,14 +25,24 @@ FAMILIES = {"mlp": mlp, "cnn": cnn, "resnet": resnet, "rnn": rnn}
 PARAMS = {name: family.PARAMS for name, family in FAMILIES.items()}
 
 
+def check_data(model: str, dataset: str) -> None:
+    """Raise DataError, before anything is loaded, when data set `dataset` cannot feed family `model`."""
+    source, _ = data.find(dataset)
+    wanted = FAMILIES[model].INPUT
+    if wanted is not None and source.kind != wanted:
+        fitting = [s.pattern for s in data.SOURCES if s.kind == wanted]
+        raise DataError(f"the {model} model needs {data.KINDS[wanted][1]}, but data set {dataset!r} gives "
+                        f"{source.gives}; valid choices: {choices(fitting)}")
+
+
 def check_input(model: str, input_shape) -> None:
-    """Raise DataError when examples of `input_shape` cannot feed `model`, saying which data would."""
-    expected = FAMILIES[model].INPUT
-    if expected is not None:
-        rank, meaning, valid = expected
+    """Raise DataError when loaded examples of `input_shape` cannot feed `model` (a source gave another kind)."""
+    wanted = FAMILIES[model].INPUT
+    if wanted is not None:
+        rank, meaning = data.KINDS[wanted]
         if len(input_shape) != rank:
             raise DataError(f"the {model} model needs {meaning}, got examples of shape {tuple(input_shape)}; "
-                            f"valid choices: {valid}")
+                            f"valid choices: {choices(s.pattern for s in data.SOURCES if s.kind == wanted)}")
 
 
 def build(model: str, input_shape, num_classes: int, params: dict, augment: dict | None = None):

@@ -28,8 +28,8 @@ PARAMS = {
     "augment": Field(bool, "apply the [augment] layers in training"),
 }
 
-# The examples this family reads: rank of one example, what it means, and data sets that give it.
-INPUT = (3, "images (height, width, channels)", "an image data set such as cifar10 or images:PATH")
+# The kind of examples this family reads (a key of data.KINDS): `--dataset` is checked against it.
+INPUT = "images"
 
 
 def build(input_shape, num_classes: int, params: dict, augment: dict | None = None) -> keras.Model:

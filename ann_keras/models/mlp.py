@@ -19,7 +19,7 @@ PARAMS = {
     "input_scale": Field(float, "factor applied to the inputs inside the model", **POSITIVE, maximum=1e6),
 }
 
-# Any example shape: it is flattened first.
+# Any kind of example (a key of data.KINDS, or None): it is flattened first.
 INPUT = None
 
 

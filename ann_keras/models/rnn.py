@@ -22,8 +22,8 @@ PARAMS = {
     "masking": Field(bool, "skip padded time steps (variable-length sequences)", default=True),
 }
 
-# The examples this family reads: rank of one example, what it means, and data sets that give it.
-INPUT = (2, "sequences (time steps, channels)", "a sequence data set such as digits-seq or aeon:NAME")
+# The kind of examples this family reads (a key of data.KINDS): `--dataset` is checked against it.
+INPUT = "sequences"
 
 
 def build(input_shape, num_classes: int, params: dict, augment: dict | None = None) -> keras.Model:

@@ -379,7 +379,9 @@ def _summary(result: RunResult) -> list[tuple[str, str]]:
     rows = [
         ("Experiment", f"{result.experiment}: {result.title}"),
         ("Profile", f"{spec['profile']}: {spec['profile_description']}"),
-        ("Data set", f"{data['name']}, read from {data['source']}"),
+        ("Data set", f"{data['name']}, read from {data['source']}" + (
+            f"; content digest {data['fingerprint']} (the run folder is named after it, not the path)"
+            if data.get("fingerprint") else "")),
         ("Splits", f"{sizes['train']} train, {sizes['validation']} validation, {sizes['test']} test"),
         ("Search", f"{spec['tuner']['name']} over {', '.join(spec['search']) or 'nothing'}; "
                    f"{len(result.trials)} trial(s), {spec['tuner']['executions']} execution(s) each"),
@@ -428,13 +430,15 @@ def _source(source: dict, version: str) -> str:
 
 
 def reproduce_command(result: RunResult) -> str:
-    """Return the command that computes this run again: spec, profile, seed and every --set it was given."""
+    """Return the command that computes this run again: spec, profile, seed, every --set, --dataset and --data."""
     spec = result.spec
     shipped = Path(spec.get("path", "")).parent.name == "tuning"   # else a spec file of the user's own
     experiment = spec["name"] if shipped or not spec.get("path") else spec["path"]
     parts = ["ann-keras", result.kind, experiment, "--profile", spec["profile"], "--seed", str(result.seed)]
     for item in spec.get("overrides", []):
         parts += ["--set", item]
+    if spec.get("dataset_option"):
+        parts += ["--dataset", spec["dataset_option"]]
     if spec.get("data_option"):
         parts += ["--data", spec["data_option"]]
     return shlex.join(parts)

@@ -33,13 +33,28 @@ class Run:
     on_event: Callable[[Event], None] = field(default=ignore, compare=False)
     strategy: object = field(default=None, compare=False)   # a tf.distribute.Strategy; None: the default placement
     role: Role | None = None                    # chief or worker of a distributed search; None: a single process
+    data_fingerprint: str | None = None         # digest of the data files' content (data.fingerprint); None: no files
 
     @property
     def folder(self) -> Path:
-        """The run folder, named after everything that decides its numbers, so the same command resumes it."""
+        """The run folder, named after everything that decides its numbers, so the same command resumes it.
+
+        Data read from files is named by its content, not its path: a CIFAR-10
+        copy moved to a faster disk or another machine resumes the same run,
+        and a file changed in place starts a new one instead of mixing two
+        data sets in one search. (The decode cache is keyed the same way.) A
+        folder named by an earlier release after the data's path is still
+        found and resumed.
+        """
         tuner = self.spec.tuner["name"] if self.kind == "tune" else "train"
-        name = f"{self.spec.profile}-{tuner}-seed{self.seed}-{self.spec.digest()}"
-        return Path(self.runs_root) / self.spec.name / name
+        parent = Path(self.runs_root) / self.spec.name
+        prefix = f"{self.spec.profile}-{tuner}-seed{self.seed}"
+        folder = parent / f"{prefix}-{self.spec.digest(self.data_fingerprint)}"
+        if self.data_fingerprint is not None and not folder.exists():
+            by_location = parent / f"{prefix}-{self.spec.digest()}"
+            if by_location.exists():
+                return by_location
+        return folder
 
     @property
     def worker(self) -> bool:

@@ -208,22 +208,12 @@ def objective_direction(objective: str) -> str:
 
 
 def make_oracle(spec: Spec, seed: int) -> kt.Oracle:
-    """Return the oracle the spec's [tuner] names, optimising its objective on the validation split."""
+    """Return the oracle the spec's [tuner] names (see search/tuners.py), optimising its objective."""
+    from .tuners import TUNERS
     objective = kt.Objective(spec.tuner["objective"], direction=objective_direction(spec.tuner["objective"]))
-    max_trials = spec.tuner["max_trials"] or grid_size(spec)
     # A bad grid point fails its own trial; only a run of failures stops the search.
     common = dict(objective=objective, seed=seed, max_consecutive_failed_trials=max(3, grid_size(spec)))
-    name = spec.tuner["name"]
-    if name == "grid":
-        return GridSearchOracle(max_trials=spec.tuner["max_trials"] or None, **common)
-    if name == "random":
-        return RandomSearchOracle(max_trials=max_trials, **common)
-    if name == "bayesian":
-        return BayesianOptimizationOracle(max_trials=max_trials, **common)
-    # Hyperband's budget is in Keras epochs: logged points when counting iterations.
-    length = spec.params["iterations"] // spec.params["log_every"] if spec.params.get("iterations") \
-        else spec.params["epochs"]
-    return HyperbandOracle(max_epochs=max(length, 2), **common)
+    return TUNERS[spec.tuner["name"]](spec, common)
 
 
 # ---------------------------------------------------------------- the tuner

@@ -20,10 +20,11 @@ from pathlib import Path
 
 from .. import names
 from ..errors import SpecError, choices
-from .fields import (DATA_FIELDS, NOTE_FIELDS, PAPER_FINAL_FIELDS, PAPER_RUN_FIELDS, PROFILE_TABLES, PROFILE_TYPES,
-                     REFERENCE_FIELDS, SET_TABLES, TOP_LEVEL, TOP_LEVEL_TYPES, TUNER_FIELDS, TUNERS, Field, short_repr)
+from .fields import (DATA_DEFAULTS, DATA_FIELDS, NOTE_FIELDS, PAPER_FINAL_FIELDS, PAPER_RUN_FIELDS, PROFILE_TABLES,
+                     PROFILE_TYPES, REFERENCE_FIELDS, SET_TABLES, TOP_LEVEL, TOP_LEVEL_TYPES, TUNER_FIELDS,
+                     Field, short_repr)
 
-__all__ = ["Catalog", "Field", "Spec", "TUNERS", "available", "find", "load", "parse_override", "resolve"]
+__all__ = ["Catalog", "Field", "Spec", "available", "find", "load", "parse_override", "resolve"]
 
 # ---------------------------------------------------------------- what a spec may say
 
@@ -33,13 +34,16 @@ class Catalog:
     """The schemas a spec is checked against that live beside their code, downstream of specs.
 
     `families` maps each model family to its parameters (models.PARAMS),
-    `augment` is the augmentation's table (models.augment.FIELDS). The
-    package's own catalog is assembled in ann_keras/experiments.py; specs
-    never import the models, so the spec stays upstream of everything.
+    `augment` is the augmentation's table (models.augment.FIELDS), `tuners`
+    the search algorithms [tuner] name may choose (search.tuners.TUNERS).
+    The package's own catalog is assembled in ann_keras/experiments.py;
+    specs never import the models or the search, so the spec stays
+    upstream of everything.
     """
 
     families: Mapping[str, Mapping[str, Field]]
     augment: Mapping[str, Field]
+    tuners: tuple[str, ...]
 
 
 # ---------------------------------------------------------------- the spec
@@ -70,6 +74,7 @@ class Spec:
     overrides: tuple = field(default=())
     catalog: Catalog | None = field(default=None, compare=False, repr=False)   # what params were checked against
     data_option: str = ""                 # the data path --data or the environment gave (absolute), else ""
+    dataset_option: str = ""              # the data set --dataset chose, else "" (the profile's)
 
     @property
     def param_fields(self) -> Mapping[str, Field]:
@@ -91,24 +96,31 @@ class Spec:
             "tuner": self.tuner, "final": self.final, "paper": self.paper,
             "profiles": list(self.profiles), "report_name": self.report_name or self.name,
             "overrides": list(self.overrides), "notes": [dict(note) for note in self.notes],
-            "data_option": self.data_option,
+            "data_option": self.data_option, "dataset_option": self.dataset_option,
         }
 
-    def digest(self) -> str:
+    def digest(self, data_fingerprint: str | None = None) -> str:
         """Return a short hash of everything that decides what a run computes.
 
         Optional parameters left at their defaults are not hashed, so a new
         release that adds an option (with a default that keeps the old
-        behaviour) still finds and resumes an existing run folder.
+        behaviour) still finds and resumes an existing run folder. With
+        `data_fingerprint` (a digest of the data files' content), the data is
+        named by what it holds instead of where it lies: its path, in [data]
+        path or after the data set's colon, is left out.
         """
         payload = self.to_dict()
         for key in ("path", "title", "description", "profile_description", "paper", "notes", "profiles", "report_name",
-                    "overrides", "data_option"):
+                    "overrides", "data_option", "dataset_option"):
             payload.pop(key)
         fields = self.param_fields
         for table in ("params", "final"):
             payload[table] = {key: value for key, value in payload[table].items()
                               if fields[key].default is None or value != fields[key].default}
+        if data_fingerprint is not None:
+            payload["data"] = {k: v for k, v in payload["data"].items() if k != "path"}
+            payload["dataset"] = self.dataset.partition(":")[0]
+            payload["data_fingerprint"] = data_fingerprint
         text = json.dumps(payload, sort_keys=True)
         return hashlib.sha256(text.encode()).hexdigest()[:8]
 
@@ -157,7 +169,8 @@ def find(experiment: str) -> Path:
 
 
 def load(experiment: str, profile: str | None = None, overrides: tuple[str, ...] = (), *, catalog: Catalog,
-         data_path: str | None = None, data_fallbacks: Mapping[str, str] | None = None) -> Spec:
+         data_path: str | None = None, data_fallbacks: Mapping[str, str] | None = None,
+         dataset: str | None = None) -> Spec:
     """Read, resolve and validate an experiment spec."""
     path = find(experiment)
     try:
@@ -169,12 +182,18 @@ def load(experiment: str, profile: str | None = None, overrides: tuple[str, ...]
     except (OSError, UnicodeDecodeError) as error:
         raise SpecError(f"{path}: cannot read spec: {error}") from None
     return resolve(raw, str(path), profile, overrides, catalog=catalog, data_path=data_path,
-                   data_fallbacks=data_fallbacks)
+                   data_fallbacks=data_fallbacks, dataset=dataset)
 
 
 def resolve(raw: dict, path: str, profile: str | None = None, overrides: tuple[str, ...] = (), *,
-            catalog: Catalog, data_path: str | None = None, data_fallbacks: Mapping[str, str] | None = None) -> Spec:
-    """Apply the profile, `--set` overrides and `--data` to raw TOML data and validate it.
+            catalog: Catalog, data_path: str | None = None, data_fallbacks: Mapping[str, str] | None = None,
+            dataset: str | None = None) -> Spec:
+    """Apply the profile, `--set` overrides, `--dataset` and `--data` to raw TOML data and validate it.
+
+    `dataset` (--dataset) replaces the profile's data set. On another data set
+    than the profile's, the run reports on a page of its own, named after the
+    data, without the paper's numbers (they were measured on the spec's data);
+    published references stay, as each names its own data set.
 
     `data_path` is where --data says the data set's files are; without it, a
     data set with no [data] path reads `data_fallbacks[dataset]` where there
@@ -205,9 +224,17 @@ def resolve(raw: dict, path: str, profile: str | None = None, overrides: tuple[s
     chosen = dict(profiles[profile])
     _check_types(chosen, PROFILE_TYPES, f"{path}: [profiles.{profile}]")
     profile_description = chosen.pop("description", "")
-    dataset = chosen.pop("dataset", raw["dataset"])   # e.g. synthetic data for the smoke profile
+    own_dataset = chosen.pop("dataset", raw["dataset"])   # e.g. synthetic data for the smoke profile
     report_name = chosen.pop("report_name", raw["name"])  # a profile on other data reports on its own page
     title = chosen.pop("title", raw.get("title", raw["name"]))   # ... under a title of its own
+    if dataset is not None and (not isinstance(dataset, str) or not dataset):
+        raise SpecError(f"--dataset {short_repr(dataset)}: expected a data set name, e.g. aeon:BasicMotions")
+    other_data = dataset is not None and dataset != own_dataset
+    if other_data:
+        key, colon, argument = dataset.partition(":")
+        short = key + colon + Path(argument.rstrip("/")).name   # images:~/pictures/flowers -> images:flowers
+        report_name, title = f"{report_name}-{names.plain(short)}", f"{title}, on {short} instead of {own_dataset}"
+    dataset = dataset if other_data else own_dataset
     names.check_plain(report_name, f"{path}: [profiles.{profile}] report_name", SpecError)
     _check_keys(chosen, PROFILE_TABLES, f"{path}: [profiles.{profile}]")
 
@@ -223,15 +250,17 @@ def resolve(raw: dict, path: str, profile: str | None = None, overrides: tuple[s
     search = _check_search(tables["search"], fields, f"{where} [search]")
     final = _check_table(tables["final"], fields, f"{where} [final]")
     augment = _check_table(tables["augment"], catalog.augment, f"{where} [augment]")
-    data = _check_table({"test_size": 0.2, "validation_size": 0.2, "limit": 0, "test_limit": 0, "path": "",
-                         "image_size": 32, "channels": 3, **tables["data"]},
-                        DATA_FIELDS, f"{where} [data]")
+    data = _check_table({**DATA_DEFAULTS, **tables["data"]}, DATA_FIELDS, f"{where} [data]")
     data_option = _data_option(data, dataset, data_path, data_fallbacks or {}, where)
     if data_option:
         data["path"] = data_option
     tuner = _check_table({"name": "grid", "executions": 3, "max_trials": 0, "objective": "val_accuracy",
                           "paper_runs": True, **tables["tuner"]}, TUNER_FIELDS, f"{where} [tuner]")
+    if tuner["name"] not in catalog.tuners:
+        raise SpecError(f"{where} [tuner] name: {short_repr(tuner['name'])} is not one of: {choices(catalog.tuners)}")
     paper = _check_paper(raw.get("paper", {}), fields, f"{path} [paper]")
+    if other_data:
+        paper.update(runs=[], final={}, best={}, per_class_accuracy={})
     notes = _check_notes(raw.get("notes", []), profiles, f"{path} [[notes]]")
     return Spec(
         name=raw["name"], title=title, description=raw.get("description", ""),
@@ -241,6 +270,7 @@ def resolve(raw: dict, path: str, profile: str | None = None, overrides: tuple[s
         notes=tuple({"title": n["title"], "text": n["text"].strip()} for n in notes
                     if profile in n.get("profiles", profiles)),
         overrides=tuple(overrides), catalog=catalog, data_option=data_option,
+        dataset_option=dataset if other_data else "",
     )
 
 

@@ -75,21 +75,25 @@ def short_repr(value) -> str:
 POSITIVE = dict(minimum=0, exclusive_minimum=True)
 FRACTION = dict(minimum=0, exclusive_minimum=True, maximum=0.9)
 
+# Every [data] key, with the default a spec leaves it at; data.load fills the same defaults.
 DATA_FIELDS = {
-    "test_size": Field(float, "fraction held out for testing when the data set has no test split", **FRACTION),
-    "validation_size": Field(float, "fraction of the training split held out as the tuner's objective", **FRACTION),
+    "test_size": Field(float, "fraction held out for testing when the data set has no test split", **FRACTION,
+                       default=0.2),
+    "validation_size": Field(float, "fraction of the training split held out as the tuner's objective", **FRACTION,
+                             default=0.2),
     "limit": Field(int, "keep this many training examples, stratified (0 = all); for quick runs", minimum=0,
-                   maximum=1_000_000_000),
+                   maximum=1_000_000_000, default=0),
     "test_limit": Field(int, "keep this many test examples, stratified (0 = all)", minimum=0,
-                        maximum=1_000_000_000),
-    "path": Field(str, "where a file-based data set is read from ('' = its default; cifar10: Keras's download)"),
-    "image_size": Field(int, "images are resized to image_size x image_size", minimum=4, maximum=1024),
-    "channels": Field(int, "1 (grayscale) or 3 (RGB)", choices=(1, 3)),
+                        maximum=1_000_000_000, default=0),
+    "path": Field(str, "where a file-based data set is read from ('' = its default; cifar10: Keras's download)",
+                  default=""),
+    "image_size": Field(int, "images are resized to image_size x image_size", minimum=4, maximum=1024, default=32),
+    "channels": Field(int, "1 (grayscale) or 3 (RGB)", choices=(1, 3), default=3),
 }
+DATA_DEFAULTS = {key: field.default for key, field in DATA_FIELDS.items()}
 
-TUNERS = ("grid", "random", "bayesian", "hyperband")
 TUNER_FIELDS = {
-    "name": Field(str, "search algorithm", choices=TUNERS),
+    "name": Field(str, "search algorithm: a name in the catalog's tuners (search/tuners.py)"),
     "executions": Field(int, "seeds per trial; every execution's numbers are kept", minimum=1, maximum=1000),
     "max_trials": Field(int, "stop after this many trials (0 = the whole grid)", minimum=0, maximum=100_000),
     "objective": Field(str, "what the search optimises: validation accuracy (maximised) or loss (minimised; "
