@@ -32,8 +32,8 @@ def test_datasets_and_experiments_list_what_can_be_run():
     (["tune", "ann", "--set", "learning_rate=fast"], "learning_rate: expected float, got 'fast'"),
     (["tune", "ann", "--tuner", "genetic"], "'genetic' is not one of"),
     (["tune", "ann", "--dataset", "mnist"], "unknown data set 'mnist'; valid choices: aeon:NAME, cifar10, digits"),
-    (["train", "rnn", "--dataset", "synthetic-images"], "the rnn model needs sequences (time steps, channels), but "
-                                                         "data set 'synthetic-images' gives images"),
+    (["train", "rnn", "--dataset", "synthetic-images"],
+     "the rnn model needs sequences (time steps, channels), but data set 'synthetic-images' gives images"),
     (["train", "cnn", "--dataset", "images"], "data set 'images' needs a path: images:PATH, or images with --data"),
     (["train", "ann", "--executions", "0"], "0 is not in the range"),
     (["report", "no/such/run"], "does not exist"),

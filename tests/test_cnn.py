@@ -40,5 +40,5 @@ def test_cnn_hyperparameters_change_the_network():
 
 def test_cnn_refuses_non_image_examples_with_a_clear_message():
     with pytest.raises(DataError, match=r"the cnn model needs images \(height, width, channels\), got examples "
-                                        r"of shape \(64,\); valid choices: an image data set"):
+                                        r"of shape \(64,\); valid choices: cifar10, images:PATH, synthetic-images"):
         models.build("cnn", (64,), 10, cnn_params())

@@ -214,6 +214,23 @@ def test_no_page_is_wider_than_a_phone(result, tmp_path, browser, page):
         "return Array.from(document.images).every(i => i.complete && i.naturalWidth > 0)")
 
 
+@pytest.mark.parametrize("page, table", [("index.html", "index-table"), ("ann/index.html", "paper-and-us-table"),
+                                         ("ann/index.html", "trials-table")])
+def test_on_a_phone_every_column_of_a_table_is_on_screen_with_its_name(result, tmp_path, browser, page, table):
+    reports.write_report(result, tmp_path)
+    reports.write_index(tmp_path)
+    browser.set_window_size(390, 900)
+    browser.get((tmp_path / page).as_uri())
+    cells = browser.execute_script(f"""
+        return Array.from(document.querySelectorAll('#{table} tbody td')).map(c => [c.dataset.label, c.getBoundingClientRect().left, c.getBoundingClientRect().right,
+                       getComputedStyle(c, '::before').content])""")
+    inner = browser.execute_script("return window.innerWidth")
+    assert cells and all(0 <= left and right <= inner for _, left, right, _ in cells), cells[:3]   # none cut off
+    assert all(before == f'"{label}"' for label, _, _, before in cells)   # each value says which column it is
+    labels = {label for label, *_ in cells}
+    assert {"paper", "ours"} <= labels if table != "trials-table" else "test_accuracy" in labels
+
+
 def test_hostile_names_stay_inert_text_in_chromium(hostile, tmp_path, browser):
     from selenium.common.exceptions import NoAlertPresentException
     folder = reports.write_report(hostile, tmp_path)

@@ -39,5 +39,5 @@ def test_padding_is_masked_so_it_does_not_change_the_prediction():
 
 def test_rnn_refuses_images_with_a_clear_message():
     with pytest.raises(DataError, match=r"the rnn model needs sequences \(time steps, channels\), got examples of "
-                                        r"shape \(32, 32, 3\); valid choices: a sequence data set"):
+                                        r"shape \(32, 32, 3\); valid choices: aeon:NAME, digits-seq"):
         models.build("rnn", (32, 32, 3), 10, rnn_params())

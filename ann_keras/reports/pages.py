@@ -389,9 +389,14 @@ def _summary(result: RunResult) -> list[tuple[str, str]]:
     if result.kind == "train":
         rows.append(("Configuration", "no search (ann-keras train): the spec's [params], one training per seed"))
     elif best is not None:
-        rows.append(("Best configuration", ", ".join(f"{k}={metrics.display_value(k, v)}"
-                                                     for k, v in best["hyperparameters"].items())
-                     or "the spec's [params]"))
+        def shown(values):
+            return ", ".join(f"{k}={metrics.display_value(k, v)}" for k, v in values.items())
+        chosen = (f"{shown(best['hyperparameters'])} (trial {best['trial_id']})" if best["hyperparameters"]
+                  else "the spec's [params]: the search had no axes")
+        paper_best = (spec.get("paper") or {}).get("best") or {}
+        if paper_best:   # the spec's description may name the paper's pick; say plainly which one is ours
+            chosen += f"; the paper's pick: {shown(paper_best)}"
+        rows.append(("Best configuration", chosen))
     if final:
         m = final["metrics"]
         overrides = ", ".join(f"{k}={v}" for k, v in spec["final"].items())
