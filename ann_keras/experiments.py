@@ -26,14 +26,16 @@ def load(experiment: str, profile: str | None = None, overrides: tuple[str, ...]
     set its model cannot read (images into an RNN) is refused here, from what
     the source declares, before anything is loaded or trained.
     """
-    spec = specs.load(experiment, profile, overrides, catalog=CATALOG, data_path=data_path,
-                      data_fallbacks=data_fallbacks, dataset=dataset)
-    models.check_data(spec.model, spec.dataset)
-    return spec
+    return _checked(specs.load(experiment, profile, overrides, catalog=CATALOG, data_path=data_path,
+                               data_fallbacks=data_fallbacks, dataset=dataset))
 
 
 def resolve(raw: dict, path: str, profile: str | None = None, overrides: tuple[str, ...] = ()) -> specs.Spec:
     """Resolve and check spec data already read from TOML."""
-    spec = specs.resolve(raw, path, profile, overrides, catalog=CATALOG)
+    return _checked(specs.resolve(raw, path, profile, overrides, catalog=CATALOG))
+
+
+def _checked(spec: specs.Spec) -> specs.Spec:
+    """Return `spec` once its data set is known to feed its model family (DataError otherwise)."""
     models.check_data(spec.model, spec.dataset)
     return spec

@@ -222,8 +222,9 @@ def test_on_a_phone_every_column_of_a_table_is_on_screen_with_its_name(result, t
     browser.set_window_size(390, 900)
     browser.get((tmp_path / page).as_uri())
     cells = browser.execute_script(f"""
-        return Array.from(document.querySelectorAll('#{table} tbody td')).map(c => [c.dataset.label, c.getBoundingClientRect().left, c.getBoundingClientRect().right,
-                       getComputedStyle(c, '::before').content])""")
+        return Array.from(document.querySelectorAll('#{table} tbody td')).map(c => [
+            c.dataset.label, c.getBoundingClientRect().left, c.getBoundingClientRect().right,
+            getComputedStyle(c, '::before').content])""")
     inner = browser.execute_script("return window.innerWidth")
     assert cells and all(0 <= left and right <= inner for _, left, right, _ in cells), cells[:3]   # none cut off
     assert all(before == f'"{label}"' for label, _, _, before in cells)   # each value says which column it is

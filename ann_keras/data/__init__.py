@@ -27,7 +27,7 @@ from .source import KINDS, Source
 from .splits import Splits
 from .synthetic import SYNTHETIC_IMAGES
 
-__all__ = ["Dataset", "KINDS", "SOURCES", "Source", "available", "find", "fingerprint", "load", "path_fallbacks",
+__all__ = ["Dataset", "KINDS", "SOURCES", "Source", "find", "fingerprint", "load", "path_fallbacks",
            "reads_path", "subset"]
 
 
@@ -101,11 +101,6 @@ def path_fallbacks(environ=os.environ) -> dict[str, str]:
     return {s.key: environ[s.env] for s in SOURCES if s.env and environ.get(s.env)}
 
 
-def available() -> dict[str, str]:
-    """Return every data set name with a line on what it is and where it comes from."""
-    return {s.pattern: s.summary for s in SOURCES}
-
-
 def _location(name: str, options: dict) -> tuple[Source, str]:
     """Return the source and where its files are: the name's argument, else [data] path for a source that reads it."""
     source, argument = find(name)
@@ -121,8 +116,11 @@ def fingerprint(name: str, options: dict | None = None) -> str | None:
 
     Cheap to ask twice: the digest of unchanged files is computed once per process.
     """
-    source, location = _location(name, {**DATA_DEFAULTS, **(options or {})})
-    return source.fingerprint(location, options) if source.fingerprint and location else None
+    return _digest(*_location(name, {**DATA_DEFAULTS, **(options or {})}))
+
+
+def _digest(source: Source, location: str) -> str | None:
+    return source.fingerprint(location) if source.fingerprint and location else None
 
 
 def load(name: str, *, seed: int, **options) -> Dataset:
@@ -151,9 +149,8 @@ def load(name: str, *, seed: int, **options) -> Dataset:
         raise DataError(f"data set {name!r}: cannot split {len(splits.y_train)} training examples in "
                         f"{len(splits.class_names)} classes with [data] limit={limit}, test_limit={test_limit}, "
                         f"validation_size={validation_size} ({error})") from None
-    digest = source.fingerprint(location, options) if source.fingerprint and location else None
     return Dataset(name, splits.source, tuple(splits.class_names), x_train, y_train, x_val, y_val, x_test, y_test,
-                   tuple(splits.skipped), digest)
+                   tuple(splits.skipped), _digest(source, location))
 
 
 def _check_classes(splits: Splits, name: str) -> None:

@@ -27,12 +27,9 @@ def _read(seed: int, path: str, options: dict) -> Splits:
                   "downloaded and cached by Keras)")
 
 
-def _fingerprint(path: str, options: dict) -> str | None:
-    return images.content_digest(path) if path else None   # Keras's download is the one official file
-
-
 CIFAR10 = Source(
     "cifar10", "images",
     "CIFAR-10, 60,000 32x32 colour images in 10 classes: from --data PATH (cifar-10-python.tar.gz, its folder, "
     f"or an image tree or tarball), ${ENV}, or Keras's download",
-    _read, options=("image_size",), reads_path=True, env=ENV, fingerprint=_fingerprint)
+    _read, options=("image_size",), reads_path=True, env=ENV,
+    fingerprint=images.content_digest)   # Keras's download, with no path, is the one official file

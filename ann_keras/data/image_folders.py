@@ -11,13 +11,9 @@ def _read(seed: int, path: str, options: dict) -> Splits:
     return images.load(path, image_size=options["image_size"], channels=options["channels"])
 
 
-def _fingerprint(path: str, options: dict) -> str:
-    return images.content_digest(path)
-
-
 IMAGES = Source(
     "images:PATH", "images",
     "your own pictures: PATH/train/<class>/*, PATH/test/<class>/* (or a .tar/.tar.gz of that), any class names, "
     "resized to [data] image_size; `images` alone reads --data PATH",
-    _read, options=("image_size", "channels"), reads_path=True, fingerprint=_fingerprint,
+    _read, options=("image_size", "channels"), reads_path=True, fingerprint=images.content_digest,
     example="images:~/pictures/flowers")

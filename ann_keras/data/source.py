@@ -40,7 +40,7 @@ class Source:
     options: tuple[str, ...] = ()       # the [data] keys it reads besides the split's (sizes and limits)
     reads_path: bool = False            # whether [data] path (--data) says where its files are
     env: str = ""                       # environment variable read where [data] path and --data are silent
-    fingerprint: Callable[[str, dict], str | None] | None = None   # a digest of the files' content, by path
+    fingerprint: Callable[[str], str] | None = None   # the digest of the content of the files at a path
     example: str = ""                   # a name a user could type, for messages
 
     @property

@@ -30,9 +30,8 @@ def check_data(model: str, dataset: str) -> None:
     source, _ = data.find(dataset)
     wanted = FAMILIES[model].INPUT
     if wanted is not None and source.kind != wanted:
-        fitting = [s.pattern for s in data.SOURCES if s.kind == wanted]
         raise DataError(f"the {model} model needs {data.KINDS[wanted][1]}, but data set {dataset!r} gives "
-                        f"{source.gives}; valid choices: {choices(fitting)}")
+                        f"{source.gives}; valid choices: {_fitting(wanted)}")
 
 
 def check_input(model: str, input_shape) -> None:
@@ -42,7 +41,12 @@ def check_input(model: str, input_shape) -> None:
         rank, meaning = data.KINDS[wanted]
         if len(input_shape) != rank:
             raise DataError(f"the {model} model needs {meaning}, got examples of shape {tuple(input_shape)}; "
-                            f"valid choices: {choices(s.pattern for s in data.SOURCES if s.kind == wanted)}")
+                            f"valid choices: {_fitting(wanted)}")
+
+
+def _fitting(kind: str) -> str:
+    """The data sets that give examples of `kind`, for a message."""
+    return choices(s.pattern for s in data.SOURCES if s.kind == kind)
 
 
 def build(model: str, input_shape, num_classes: int, params: dict, augment: dict | None = None):
