@@ -169,7 +169,8 @@ def paper_table(result: RunResult) -> pd.DataFrame:
             if run.get("expect") and not np.isnan(ours) and not np.isnan(base_mean):
                 direction = _direction(ours - base_mean, std)
                 row["paper_finding"] = f"{run['expect']} baseline"
-                row["our_finding"] = f"{direction} baseline ({ours - base_mean:+.3f})"
+                # In points, as the difference column beside it.
+                row["our_finding"] = f"{direction} baseline ({100 * (ours - base_mean):+.1f} pts)"
                 if run["expect"] != "inconclusive":
                     row["our_finding"] += " - same as the paper" if direction == run["expect"] else " - differs"
             elif run.get("expect"):
