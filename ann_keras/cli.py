@@ -64,7 +64,7 @@ def _common_options(command):
         click.option("--executions", type=click.IntRange(min=1), help="Seeds per configuration."),
         click.option("--dataset", metavar="NAME",
                      help="Run on this data set instead of the profile's, e.g. aeon:BasicMotions, images:PATH, "
-                          "cifar10 (see `ann-keras datasets`); reported on a page of its own."),
+                          "ts:PATH, cifar10 (see `ann-keras datasets`); reported on a page of its own."),
         click.option("--data", "data_path", type=click.Path(exists=True, path_type=Path),
                      help=f"Read the data set from this file or folder (cifar10: else ${CIFAR10_ENV}, "
                           "else Keras's download)."),

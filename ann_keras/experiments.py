@@ -2,7 +2,7 @@
 
 specs/ reads and checks TOML but imports nothing downstream of it; the
 schemas that live beside their code (each model family's parameters, the
-augmentation's table, the search algorithms' names) meet it here, in the
+augmentation's table, the search algorithms' names, the aeon classifiers' options) meet it here, in the
 package's one `Catalog`, and a spec's data set is checked against its model
 family. The CLI, the benchmarks and the tests load experiments through this
 module.
@@ -11,10 +11,11 @@ module.
 from __future__ import annotations
 
 from . import models, specs
-from .models import PARAMS, augment
+from .models import PARAMS, aeon_classifiers, augment
 from .search.tuners import TUNERS
 
-CATALOG = specs.Catalog(families=PARAMS, augment=augment.FIELDS, tuners=tuple(TUNERS))
+CATALOG = specs.Catalog(families=PARAMS, augment=augment.FIELDS, tuners=tuple(TUNERS),
+                        baselines=aeon_classifiers.OPTIONS)
 
 
 def load(experiment: str, profile: str | None = None, overrides: tuple[str, ...] = (), *,

@@ -41,7 +41,13 @@ class Status(enum.StrEnum):
 
 
 class Execution(TypedDict, total=False):
-    """One seed of one configuration: its end-of-training metrics and curves."""
+    """One seed of one configuration: its end-of-training metrics and curves.
+
+    Cross-validated ([tuner] folds): train_* and val_* are the means over
+    the folds, each fold's numbers are in `folds`, and test_* (with every
+    other number of that model, in `refit`) come from training again on the
+    whole training split after the search.
+    """
 
     seed: int
     duration_s: float
@@ -54,6 +60,8 @@ class Execution(TypedDict, total=False):
     history: dict                    # per logged point: {"unit", "step", "loss", "accuracy", "val_loss", ...}
     test_accuracy_by_epoch: list     # where test accuracy was tracked every epoch
     worker: str                      # the worker process that ran it, in a distributed search
+    folds: list                      # cross-validated: [{"fold", "train_accuracy", "val_accuracy", ...}, ...]
+    refit: dict                      # cross-validated and refit: the refit model's metrics and duration
 
 
 class Trial(TypedDict):
@@ -113,6 +121,7 @@ class RunResult:
     final: dict                # the retrained best: params, metrics, history, y_true, y_pred
     paper_runs: list = field(default_factory=list)  # the paper's settings, measured
     augmentation: dict = field(default_factory=dict)  # sample images and augmented copies (encode_images)
+    baselines: list = field(default_factory=list)     # aeon classifiers on the same splits: name, label, executions
     schema_version: int = SCHEMA_VERSION
 
     @property

@@ -3,6 +3,7 @@
     python bench/run.py --mode short   # a few minutes: the plain-fit baseline is projected from 500 epochs
     python bench/run.py --mode full    # the plain fit runs all 5000 epochs
     python bench/run.py --mode full --only ann_workers   # re-measure one section, keep the other rows
+    python bench/run.py --mode full --only rnn_cross_validation aeon_sets   # the time-series figures
 
 Writes reports/bench/README.md and bench.json, and prints the table. Never run in CI: timings
 depend on the machine, so they are measured here and stated with the hardware, not asserted in tests.
@@ -30,6 +31,8 @@ import markupsafe  # noqa: E402
 
 from ann_keras import experiments, files, reports, results  # noqa: E402
 from ann_keras.search import machine  # noqa: E402
+
+from time_series import aeon_sets, rnn_cross_validation  # noqa: E402  (bench/ is the script's folder)
 
 
 def timed(function, repeats=1):
@@ -490,7 +493,7 @@ def main():
     print(text)
 
 
-ALL_SECTIONS = [*SECTIONS, cnn_epochs, cnn_speed, cnn_fast]
+ALL_SECTIONS = [*SECTIONS, rnn_cross_validation, aeon_sets, cnn_epochs, cnn_speed, cnn_fast]
 
 
 if __name__ == "__main__":

@@ -303,4 +303,17 @@ def test_images_given_to_the_rnn_get_a_clear_message(in_tmp, spec_file):
     result = invoke("train", str(path), "--profile", "smoke")
     assert result.exit_code == 2
     assert ("the rnn model needs sequences (time steps, channels), but data set 'synthetic-images' gives images "
-            "(height, width, channels); valid choices: aeon:NAME, digits-seq") in result.output
+            "(height, width, channels); valid choices: aeon:NAME, digits-seq, ts:PATH") in result.output
+
+
+def test_the_rnn_trains_on_your_own_ts_files_and_refuses_broken_ones(in_tmp):
+    from test_ts_files import walks
+    train = walks(in_tmp / "series", per_class=12)
+    result = invoke("train", "rnn", "--profile", "smoke", "--dataset", f"ts:{train}", "--executions", "1")
+    assert result.exit_code == 0, result.output
+    pages = list((in_tmp / "reports").glob("rnn-smoke-ts-*/README.md"))
+    assert len(pages) == 1 and "Walks_TRAIN.ts" in pages[0].with_name("index.html").read_text()
+    (in_tmp / "series" / "Walks_TEST.ts").write_bytes(b"\x00\xff garbage")
+    result = invoke("train", "rnn", "--profile", "smoke", "--dataset", f"ts:{train}", "--executions", "1")
+    assert result.exit_code == 2 and "Walks_TEST.ts: not a readable .ts file" in result.output
+    assert len(result.output.strip().splitlines()) == 1

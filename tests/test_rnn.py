@@ -39,5 +39,31 @@ def test_padding_is_masked_so_it_does_not_change_the_prediction():
 
 def test_rnn_refuses_images_with_a_clear_message():
     with pytest.raises(DataError, match=r"the rnn model needs sequences \(time steps, channels\), got examples of "
-                                        r"shape \(32, 32, 3\); valid choices: aeon:NAME, digits-seq"):
+                                        r"shape \(32, 32, 3\); valid choices: aeon:NAME, digits-seq, ts:PATH"):
         models.build("rnn", (32, 32, 3), 10, rnn_params())
+
+
+def test_the_front_end_strides_long_sequences_down_to_max_steps():
+    from ann_keras.models.rnn import stride
+    assert (stride(1460, 100), stride(427, 100), stride(29, 100), stride(1460, 0)) == (15, 5, 1, 1)
+    model = models.build("rnn", (1460, 1), 10, rnn_params(units=4, front_end_filters=6, max_steps=100))
+    assert model.get_layer("front_end").output.shape[1:] == (98, 6)   # ceil(1460 / 15) steps
+    assert "padding" not in [layer.name for layer in model.layers]     # the front-end masks instead
+
+
+def test_the_front_end_keeps_padding_masked_and_survives_saving(tmp_path):
+    import keras
+    import numpy as np
+    params = rnn_params(units=5, front_end_filters=4, front_end_kernel=3, max_steps=4)
+    model = models.build("rnn", (16, 2), 3, params)                  # stride 4: 4 steps reach the cell
+    short = np.random.default_rng(0).normal(size=(2, 8, 2)).astype("float32")
+    padded = np.full((2, 16, 2), MASK_VALUE, dtype="float32")
+    padded[:, :8] = short
+    unpadded_model = models.build("rnn", (8, 2), 3, rnn_params(units=5, front_end_filters=4, front_end_kernel=3,
+                                                               max_steps=2))   # stride 4 as well
+    unpadded_model.set_weights(model.get_weights())
+    expected = unpadded_model.predict(short, verbose=0)
+    assert np.allclose(model.predict(padded, verbose=0), expected, atol=1e-5)
+    model.save(tmp_path / "model.keras")
+    loaded = keras.saving.load_model(tmp_path / "model.keras")
+    assert np.allclose(loaded.predict(padded, verbose=0), expected, atol=1e-5)

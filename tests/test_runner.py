@@ -40,13 +40,18 @@ def test_paper_settings_off_the_grid_are_trained_and_cached(tmp_path, monkeypatc
     real = training.train
     monkeypatch.setattr(training, "train", lambda *a, **k: calls.append(k["seed"]) or real(*a, **k))
     dataset = runner.load_dataset(spec, 0)
-    trials = [{"trial_id": "t", "status": "COMPLETED", "budget": None, "hyperparameters": {}, "executions": [{}]}]
+    trials = [{"trial_id": "t", "status": "COMPLETED", "budget": None, "hyperparameters": {},
+               "executions": [{"seed": 0, "test_accuracy": 0.9}]}]
     measured = runner.measure_paper_runs(Run(spec, "tune", 0, tmp_path), dataset, trials)
     assert measured[0]["source"] == "trained beside the search" and len(measured[0]["executions"]) == 1
     assert measured[1]["source"] == "trial t"
     assert calls == [0]
     runner.measure_paper_runs(Run(spec, "tune", 0, tmp_path), dataset, trials)
     assert calls == [0]          # cached in the run folder
+    # A cross-validated trial that was not refit has no test numbers: the paper's setting is trained instead.
+    untested = [dict(trials[0], executions=[{"seed": 0, "val_accuracy": 0.9}])]
+    measured = runner.measure_paper_runs(Run(spec, "tune", 0, tmp_path), dataset, untested)
+    assert measured[1]["source"] == "trained beside the search" and calls == [0, 0]
 
 
 def test_train_runs_one_configuration_per_seed(tmp_path):

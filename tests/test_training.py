@@ -41,6 +41,17 @@ def test_epochs_minibatches_crossentropy_and_adam(small):
     assert run.metrics["test_accuracy"] > 0.5
 
 
+def test_patience_stops_when_the_validation_loss_stops_improving(small):
+    spec, dataset = small
+    params = dict(spec.params, iterations=None, epochs=30, batch_size=64, loss="crossentropy",
+                  optimizer="adam", output_activation="softmax")
+    # A step too small to move the validation loss by 1e-4: the first epoch is the best, two more and it stops.
+    stalled = training.train("mlp", dict(params, learning_rate=1e-9, patience=2), dataset, seed=1)
+    assert stalled.history["step"] == [1, 2, 3]
+    learning = training.train("mlp", dict(params, learning_rate=0.01, epochs=4, patience=2), dataset, seed=1)
+    assert learning.history["step"] == [1, 2, 3, 4]     # still improving: every epoch runs
+
+
 def test_minibatch_iterations_and_budget(small):
     spec, dataset = small
     params = dict(spec.params, batch_size=16, iterations=300, log_every=100)

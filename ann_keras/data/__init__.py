@@ -1,6 +1,6 @@
 """Data sets by name, split with a fixed seed into train, validation and test.
 
-Each source (digits, cifar10, images:PATH, aeon:NAME...) lives in a module
+Each source (digits, cifar10, images:PATH, aeon:NAME, ts:PATH...) lives in a module
 of its own and declares itself as a `source.Source`: its name pattern, the
 kind of examples it gives, its [data] options, whether --data or an
 environment variable says where its files are, and how to fingerprint them.
@@ -26,8 +26,9 @@ from .image_folders import IMAGES
 from .source import KINDS, Source
 from .splits import Splits
 from .synthetic import SYNTHETIC_IMAGES
+from .ts_files import TS_FILES
 
-__all__ = ["Dataset", "KINDS", "SOURCES", "Source", "find", "fingerprint", "load", "path_fallbacks",
+__all__ = ["Dataset", "KINDS", "SOURCES", "Source", "find", "fingerprint", "folds", "load", "path_fallbacks",
            "reads_path", "subset"]
 
 
@@ -69,7 +70,7 @@ class Dataset:
 
 
 # The registry: one record per source, each declared in its own module.
-SOURCES = (DIGITS, DIGITS_SEQ, CIFAR10, IMAGES, SYNTHETIC_IMAGES, AEON)
+SOURCES = (DIGITS, DIGITS_SEQ, CIFAR10, IMAGES, SYNTHETIC_IMAGES, AEON, TS_FILES)
 
 
 def find(name: str) -> tuple[Source, str]:
@@ -170,6 +171,30 @@ def _check_classes(splits: Splits, name: str) -> None:
     for index in np.flatnonzero(counts < 2):
         raise DataError(f"{where}: class {splits.class_names[index]!r} has {counts[index]} training "
                         "example(s); each class needs at least 2 (one for training, one for validation)")
+
+
+def folds(dataset: Dataset, k: int, seed: int):
+    """Yield `k` stratified folds of the training data (train and validation splits together) as Datasets.
+
+    Fold i validates on the i-th part and trains on the others. The test
+    split is left out (empty), so a cross-validated search cannot touch it.
+    The parts depend on `seed` alone: every configuration is compared on
+    the same folds.
+    """
+    from sklearn.model_selection import StratifiedKFold
+
+    y = np.concatenate([dataset.y_train, dataset.y_val])
+    counts = np.bincount(y, minlength=dataset.num_classes)
+    if counts.min() < k:
+        rare = dataset.class_names[int(counts.argmin())]
+        raise DataError(f"[tuner] folds = {k}: class {rare!r} has {counts.min()} training examples, fewer than "
+                        f"the folds; valid: folds from 2 to {max(counts.min(), 2)} for data set {dataset.name!r}")
+    x = np.concatenate([dataset.x_train, dataset.x_val])
+    empty_x, empty_y = dataset.x_test[:0], dataset.y_test[:0]
+    splitter = StratifiedKFold(n_splits=k, shuffle=True, random_state=seed)
+    for train, validation in splitter.split(np.zeros(len(y)), y):
+        yield Dataset(dataset.name, dataset.source, dataset.class_names, x[train], y[train], x[validation],
+                      y[validation], empty_x, empty_y, dataset.skipped, dataset.fingerprint)
 
 
 def subset(x, y, limit: int, seed: int):

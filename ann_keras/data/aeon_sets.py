@@ -52,7 +52,7 @@ def load_aeon(name: str):
     from aeon.datasets import load_classification
     # A shipped name is read from inside the package: no download happens.
     loaded = {split: load_classification(name, split=split) for split in ("train", "test")}
-    classes = sorted(set(loaded["train"][1]) | set(loaded["test"][1]), key=_natural)
+    classes = sorted(set(loaded["train"][1]) | set(loaded["test"][1]), key=sequences.natural_order)
     index = {label: i for i, label in enumerate(classes)}
 
     def convert(x, y):
@@ -63,11 +63,6 @@ def load_aeon(name: str):
     x_test, y_test = convert(*loaded["test"])
     return x_train, y_train, x_test, y_test, tuple(str(c) for c in classes), \
         f"aeon.datasets.load_classification({name!r}) (the copy shipped inside the aeon package)"
-
-
-def _natural(label):
-    text = str(label)
-    return (0, int(text), text) if text.lstrip("-").isdigit() else (1, 0, text)
 
 
 def _read(seed: int, name: str, options: dict) -> Splits:

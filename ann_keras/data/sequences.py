@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..errors import DataError
+
 # Far outside anything a standardised value reaches, so a real time step is never masked.
 MASK_VALUE = -1000.0
 
@@ -18,6 +20,7 @@ def prepare(x_train: list, x_test: list) -> tuple[np.ndarray, np.ndarray]:
 
     Padding goes at the end, to the longest sequence of either split, with MASK_VALUE.
     """
+    _check_padding(list(x_train) + list(x_test))
     steps = np.concatenate(x_train, axis=0)
     mean, std = steps.mean(axis=0), steps.std(axis=0)
     std[std == 0] = 1.0
@@ -31,3 +34,26 @@ def prepare(x_train: list, x_test: list) -> tuple[np.ndarray, np.ndarray]:
         return out
 
     return pad(x_train), pad(x_test)
+
+
+# Padding may multiply the memory the sequences really need; allow it up to this factor (or this many bytes).
+PADDING_FACTOR, PADDING_ALLOWANCE = 8, 256 << 20
+
+
+def _check_padding(sequences: list) -> None:
+    """Refuse a set whose padded array would be far larger than its sequences: one long outlier among short ones."""
+    lengths = np.array([len(s) for s in sequences])
+    channels = sequences[0].shape[1]
+    padded = len(lengths) * int(lengths.max()) * channels * 4
+    real = int(lengths.sum()) * channels * 4
+    if padded > max(PADDING_FACTOR * real, PADDING_ALLOWANCE):
+        raise DataError(f"sequences from {lengths.min()} to {lengths.max()} time steps (median "
+                        f"{int(np.median(lengths))}): padding all {len(lengths)} to the longest would take "
+                        f"{padded / 2**30:.1f} GiB for {real / 2**30:.2f} GiB of data; valid: lengths within "
+                        f"{PADDING_FACTOR}x of each other on average (cut or split the longest sequences)")
+
+
+def natural_order(label) -> tuple:
+    """Sort key for class labels: numbers by value ("2" before "10"), then words alphabetically."""
+    text = str(label)
+    return (0, int(text), text) if text.lstrip("-").isdigit() else (1, 0, text)

@@ -1,7 +1,7 @@
 """What a data source declares about itself: its name, the examples it gives, its options, where its files are.
 
 Each source module under data/ (digits, cifar10, image_folders, synthetic,
-aeon_sets) defines one or more `Source` records; data/__init__.py keeps
+aeon_sets, ts_files) defines one or more `Source` records; data/__init__.py keeps
 them in one registry. Everything the rest of the package asks of a data set
 (is this name valid, does it read --data, which environment variable stands
 in for --data, can an RNN read it) is answered from these records, so a new

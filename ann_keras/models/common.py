@@ -32,6 +32,9 @@ TRAINING_PARAMS = {
                     default=0.2),
     "ema": Field(float, "keep an exponential moving average of the weights with this momentum (0 = off)",
                  minimum=0, maximum=0.9999, default=0.0),
+    "patience": Field(int, "stop training when the validation loss has not improved (by 1e-4) for this many epochs "
+                           "(0 = train every epoch); the weights trained last are kept", minimum=0,
+                      maximum=10_000, default=0),
     "tta_flip": Field(bool, "evaluate on each image and its mirror image, averaging the predictions",
                       default=False),
     "steps_per_execution": Field(int, "batches per compiled call when counting epochs", minimum=1,

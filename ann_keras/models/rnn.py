@@ -20,6 +20,13 @@ PARAMS = {
     "recurrent_dropout": Field(float, "dropout on each cell's recurrent state", minimum=0, maximum=0.95,
                                default=0.0),
     "masking": Field(bool, "skip padded time steps (variable-length sequences)", default=True),
+    "front_end_filters": Field(int, "filters of a 1-D convolution read before the recurrent layers, which "
+                                    "learns local shapes (0 = none: the cells read the raw steps)",
+                               minimum=0, maximum=4096, default=0),
+    "front_end_kernel": Field(int, "time steps each front-end filter spans", minimum=1, maximum=512, default=8),
+    "max_steps": Field(int, "longest sequence the recurrent layers read: the front-end strides longer inputs "
+                            "down to at most this many steps (0 = no limit; needs front_end_filters)",
+                       minimum=0, maximum=100_000, default=0),
 }
 
 # The kind of examples this family reads (a key of data.KINDS): `--dataset` is checked against it.
@@ -30,7 +37,8 @@ def build(input_shape, num_classes: int, params: dict, augment: dict | None = No
     """Return a recurrent classifier: `recurrent_layers` SimpleRNN, LSTM or GRU layers, then a softmax.
 
     Padded time steps (all channels equal to sequences.MASK_VALUE) are masked,
-    so variable-length sequences are read only as far as they go.
+    so variable-length sequences are read only as far as they go. With
+    `front_end_filters`, a strided convolution comes first (front_end.py).
     """
     import keras  # here, not above: PARAMS is read without TensorFlow (specs, --help, reports)
     from keras import layers
@@ -39,7 +47,15 @@ def build(input_shape, num_classes: int, params: dict, augment: dict | None = No
 
     cells = {"simple": layers.SimpleRNN, "lstm": layers.LSTM, "gru": layers.GRU}
     inputs = keras.Input(shape=tuple(input_shape), name="sequence")
-    x = layers.Masking(mask_value=MASK_VALUE, name="padding")(inputs) if params["masking"] else inputs
+    if params["front_end_filters"]:
+        from .front_end import ConvFrontEnd
+        x = ConvFrontEnd(params["front_end_filters"], params["front_end_kernel"],
+                         stride(input_shape[0], params["max_steps"]), MASK_VALUE, masking=params["masking"],
+                         name="front_end")(inputs)
+    elif params["masking"]:
+        x = layers.Masking(mask_value=MASK_VALUE, name="padding")(inputs)
+    else:
+        x = inputs
     for index in range(params["recurrent_layers"]):
         last = index == params["recurrent_layers"] - 1
         cell = cells[params["cell"]](params["units"], return_sequences=not last, dropout=params["dropout"],
@@ -48,3 +64,10 @@ def build(input_shape, num_classes: int, params: dict, augment: dict | None = No
         x = layers.Bidirectional(cell, name=f"bidirectional_{index + 1}")(x) if params["bidirectional"] else cell(x)
     outputs = layers.Dense(num_classes, activation="softmax", name="output")(x)
     return keras.Model(inputs, outputs, name=f"rnn_{params['cell']}")
+
+
+def stride(steps: int | None, max_steps: int) -> int:
+    """Return the front-end's stride: the smallest that leaves at most `max_steps` of `steps` (1 without a limit)."""
+    if not max_steps or not steps or steps <= max_steps:
+        return 1
+    return -(-steps // max_steps)

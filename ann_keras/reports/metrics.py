@@ -27,6 +27,8 @@ def training_seconds(result: RunResult) -> float:
     each training's duration was stored when it finished.
     """
     seconds = sum(e.get("duration_s", 0) for t in result.trials for e in t["executions"])
+    # Cross-validated searches refit after the search; the final model's refit carries no time of its own.
+    seconds += sum((e.get("refit") or {}).get("duration_s") or 0 for t in result.trials for e in t["executions"])
     seconds += sum(e.get("duration_s", 0) for run in result.paper_runs
                    if run.get("source") == "trained beside the search" for e in run["executions"])
     if result.kind == "tune" and result.final:
@@ -51,6 +53,11 @@ def trials_table(result: RunResult) -> pd.DataFrame:
             row["budget"] = trial["budget"]
         for key in ("val_accuracy", "val_loss", "test_accuracy", "test_loss"):
             row[f"{key}_mean"], row[f"{key}_std"] = mean_std(trial["executions"], key)
+        folds = [e["folds"] for e in trial["executions"] if e.get("folds")]
+        if folds:   # cross-validated: the spread over folds, averaged over the seeds
+            row["folds"] = len(folds[0])
+            row["val_accuracy_fold_std"] = float(np.mean([np.std([f["val_accuracy"] for f in each])
+                                                          for each in folds]))
         row["executions"] = len(trial["executions"])
         row["time_s"] = round(sum(e["duration_s"] for e in trial["executions"]), 2)
         workers = sorted({e["worker"] for e in trial["executions"] if e.get("worker")})
@@ -145,6 +152,55 @@ def curves_long(result: RunResult) -> pd.DataFrame:
             row.update({k: history[k][i] for k in keys if i < len(history[k])})
             rows.append(row)
     return pd.DataFrame(rows)
+
+
+# Up to this many trials, each is a row of its own beside the aeon classifiers (the RNN's cells); else the best.
+BASELINE_TRIAL_ROWS = 6
+
+
+def baselines_table(result: RunResult) -> pd.DataFrame:
+    """Our models beside aeon's classifiers on the same splits: test accuracy over seeds, fit time, published figure.
+
+    Ours are the trials (every one where the search is small, as the RNN's
+    three cells; else the best), their test accuracy from the same seeds;
+    a cross-validated trial's test numbers and time are its refit's. The
+    published figure is the spec's reference of the same name for this
+    data set, where there is one.
+    """
+    columns = ["classifier", "from", "test_accuracy_mean", "test_accuracy_std", "seeds", "fit_s_mean",
+               "published", "published_source"]
+    if not result.baselines:
+        return pd.DataFrame(columns=columns)
+    references = {r["name"]: r for r in result.spec["paper"].get("references", [])
+                  if r.get("dataset") == result.dataset["name"]}
+    completed = [t for t in result.trials if t["status"] == Status.COMPLETED and t["executions"]]
+    if len(completed) > BASELINE_TRIAL_ROWS:
+        completed = [t for t in completed if t["trial_id"] == result.best_trial_id]
+    rows = []
+    for trial in completed:
+        tested = [e for e in trial["executions"] if e.get("test_accuracy") is not None]
+        if not tested:
+            continue
+        label = ", ".join(f"{k}={display_value(k, v)}" for k, v in trial["hyperparameters"].items()) or "[params]"
+        times = [(e["refit"].get("duration_s") if e.get("refit") else e.get("duration_s")) for e in tested]
+        times = [t for t in times if t is not None]
+        rows.append({"classifier": f"ours: {label}", "from": f"trial {trial['trial_id']}",
+                     **_mean_std_columns(tested), "seeds": len(tested),
+                     "fit_s_mean": float(np.mean(times)) if times else float("nan")})
+    for baseline in result.baselines:
+        executions = baseline["executions"]
+        reference = references.get(baseline["label"], {})
+        rows.append({"classifier": baseline["label"], "from": "aeon " + ", ".join(
+                         f"{k}={v}" for k, v in (baseline.get("options") or {}).items()),
+                     **_mean_std_columns(executions), "seeds": len(executions),
+                     "fit_s_mean": float(np.mean([e["duration_s"] for e in executions])),
+                     "published": reference.get("test_accuracy"), "published_source": reference.get("source", "")})
+    return pd.DataFrame(rows, columns=columns)
+
+
+def _mean_std_columns(executions: list) -> dict:
+    mean, std = mean_std(executions, "test_accuracy")
+    return {"test_accuracy_mean": mean, "test_accuracy_std": std}
 
 
 def paper_table(result: RunResult) -> pd.DataFrame:

@@ -165,6 +165,8 @@ def build_report(result: RunResult) -> Report:
     curves += _paper_epoch_figures(result, subject)
     trials_frame = metrics.trials_table(result)
     trials = _trials(trials_frame)
+    baselines_frame = metrics.baselines_table(result)
+    baselines = _baselines(baselines_frame) if not baselines_frame.empty else None
     paper_frame = metrics.paper_table(result)
     paper = _paper(paper_frame) if not paper_frame.empty else None
     objective = {"val_accuracy": "mean validation accuracy (highest first)",
@@ -190,9 +192,22 @@ def build_report(result: RunResult) -> Report:
         *([Section("differences", "Where we differ and why",
                    paragraphs=[f"{note['title']}. {note['text']}" for note in spec["notes"]])]
           if spec.get("notes") else []),
+        *([Section("baselines", "Beside aeon's classifiers", tables=[baselines], files=[baselines.csv_file],
+                   paragraphs=[
+                       "Time-series classifiers a practitioner would pick instead, from aeon, trained on the same "
+                       "training split (without the validation split) with the same seeds and tested on the same "
+                       "test split. Fit time is training only, data in memory, on this run's hardware; ours is one "
+                       "training of the trial (a cross-validated trial's refit). Padded steps are zeros for them "
+                       "(they take no mask). The published figure is shown only where one exists for this data set."
+                       ] + [f"{b['label']}: {b.get('summary', '')}." for b in result.baselines])]
+          if baselines is not None else []),
         Section("trials", "All trials", tables=[trials], files=[trials.csv_file],
                 paragraphs=[f"Sorted by {objective}, the search's objective; the best trial is highlighted. "
                             "Accuracies are mean ± standard deviation over executions (seeds)."
+                            + (" Validation numbers are the means over the cross-validation folds (the spread "
+                               "over folds beside them); test numbers come from training again on the whole "
+                               "training split after the search, where it was done."
+                               if (spec["tuner"].get("folds") or 0) > 1 else "")
                             + (" One execution per trial (n = 1): no spread." if _single_execution(result)
                                else "")]),
         *_hyperparameter_sections(result, trials_frame, subject),
@@ -384,7 +399,8 @@ def _summary(result: RunResult) -> list[tuple[str, str]]:
             if data.get("fingerprint") else "")),
         ("Splits", f"{sizes['train']} train, {sizes['validation']} validation, {sizes['test']} test"),
         ("Search", f"{spec['tuner']['name']} over {', '.join(spec['search']) or 'nothing'}; "
-                   f"{len(result.trials)} trial(s), {spec['tuner']['executions']} execution(s) each"),
+                   f"{len(result.trials)} trial(s), {spec['tuner']['executions']} execution(s) each"
+                   + _folds_text(spec["tuner"])),
     ]
     if result.kind == "train":
         rows.append(("Configuration", "no search (ann-keras train): the spec's [params], one training per seed"))
@@ -416,6 +432,16 @@ def _summary(result: RunResult) -> list[tuple[str, str]]:
         ("Finished", result.finished),
     ]
     return rows
+
+
+def _folds_text(tuner: dict) -> str:
+    """Say how a cross-validated search measured its trials ("" for one validation split)."""
+    if (tuner.get("folds") or 0) < 2:
+        return ""
+    refit = "every trial" if tuner.get("refit") == "all" else "the best trial"
+    return (f"; cross-validated on {tuner['folds']} stratified folds of the training data (the objective is their "
+            f"mean; the search never saw the test split), then {refit} trained again on the whole training split "
+            "per seed and tested")
 
 
 def _wall_time(result: RunResult) -> str:
@@ -502,6 +528,10 @@ def _trials(frame: pd.DataFrame) -> Table:
     for key in ("val_accuracy", "test_accuracy"):   # one execution has no spread: the paragraph says n = 1
         shown[key] = [_pct(m) if n == 1 else _mean_std(m, s)
                       for m, s, n in zip(frame[f"{key}_mean"], frame[f"{key}_std"], frame["executions"])]
+    if "folds" in frame:   # cross-validated: how much the folds disagree, next to their mean
+        shown["val_accuracy_over_folds"] = [
+            "" if _nan(s) else f"± {100 * s:.1f} ({int(k)} folds)" for s, k in
+            zip(frame["val_accuracy_fold_std"], frame["folds"].fillna(0))]
     shown["val_loss"] = [_num(v, 4) for v in frame["val_loss_mean"]]
     shown["test_loss"] = [_num(v, 4) for v in frame["test_loss_mean"]]
     shown["executions"], shown["time_s"] = frame["executions"], [f"{v:.1f}" for v in frame["time_s"]]
@@ -540,6 +570,19 @@ def paper_display(frame: pd.DataFrame) -> pd.DataFrame:
                      "paper's finding": row["paper_finding"], "our finding": row["our_finding"],
                      "measured by": row["source"]})
     return pd.DataFrame(rows)
+
+
+def _baselines(frame: pd.DataFrame) -> Table:
+    shown = pd.DataFrame({
+        "classifier": frame["classifier"], "from": frame["from"],
+        "test accuracy": [_pct(m) if n == 1 else _mean_std(m, s)
+                          for m, s, n in zip(frame["test_accuracy_mean"], frame["test_accuracy_std"], frame["seeds"])],
+        "seeds": frame["seeds"],
+        "fit time per seed": ["" if _nan(v) else f"{v:.1f} s" for v in frame["fit_s_mean"]],
+        "published": [_pct(v) for v in frame["published"]],
+        "published in": frame["published_source"].fillna(""),
+    })
+    return _table("baselines", frame, shown)
 
 
 def _paper(frame: pd.DataFrame) -> Table:

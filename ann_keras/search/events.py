@@ -20,9 +20,13 @@ def scores(trial: dict) -> str:
     """Return a trial's validation and test accuracy (mean ± std over seeds) and time, or why it failed."""
     if trial["status"] != Status.COMPLETED:
         return f"FAILED: {trial['message']}"
-    val, val_std = mean_std(trial["executions"], "val_accuracy")
-    test, test_std = mean_std(trial["executions"], "test_accuracy")
-    seconds = sum(execution["duration_s"] for execution in trial["executions"])
+    executions = trial["executions"]
+    val, val_std = mean_std(executions, "val_accuracy")
+    seconds = sum(execution["duration_s"] for execution in executions)
+    folds = len(executions[0].get("folds", []))
+    if folds:   # cross-validated: the search saw no test numbers
+        return f"val {val:.3f}±{val_std:.3f} (mean of {folds} folds)  {seconds:.1f}s"
+    test, test_std = mean_std(executions, "test_accuracy")
     return f"val {val:.3f}±{val_std:.3f}  test {test:.3f}±{test_std:.3f}  {seconds:.1f}s"
 
 
@@ -142,6 +146,35 @@ class PaperRunStarted(Event):
 
     def line(self) -> str:
         return f"paper setting {self.name!r}: training beside the search"
+
+
+@dataclass(frozen=True)
+class RefitStarted(Event):
+    trials: int
+    seeds: int
+
+    def line(self) -> str:
+        return (f"refit: training {self.trials} trial(s) x {self.seeds} seed(s) on the whole training split and "
+                "testing them (the search saw only its folds)")
+
+
+@dataclass(frozen=True)
+class BaselineStarted(Event):
+    label: str
+    seed: int
+
+    def line(self) -> str:
+        return f"baseline {self.label} (aeon), seed {self.seed}: training on the same splits"
+
+
+@dataclass(frozen=True)
+class BaselineEnded(Event):
+    label: str
+    execution: dict   # {"seed", "test_accuracy", "duration_s", ...}
+
+    def line(self) -> str:
+        e = self.execution
+        return f"baseline {self.label}, seed {e['seed']}: test {e['test_accuracy']:.3f}  fit {e['duration_s']:.1f}s"
 
 
 @dataclass(frozen=True)

@@ -53,8 +53,6 @@ def tune(run: Run) -> tuple[results.RunResult | None, Path]:
             run.on_event(events.WorkerDone(run.role.worker_id))
             return None, run.folder
         best = best_trial(trials, spec.tuner["objective"])
-        with watch.stage("paper_runs"):
-            paper_runs = measure_paper_runs(run, dataset, trials)
         final = None
         with watch.stage("final"):
             if best is not None:
@@ -65,9 +63,16 @@ def tune(run: Run) -> tuple[results.RunResult | None, Path]:
                 run.on_event(events.FinalStarted(best["trial_id"], overrides, fixed))
                 final = train_final(run, dataset, overrides)
                 final["trial_id"] = best["trial_id"]
+        if spec.tuner["folds"] > 1:
+            with watch.stage("refit"):
+                refit(run, dataset, trials, best, final)
+        # After the refits: a cross-validated grid point has test numbers only once it is refit.
+        with watch.stage("paper_runs"):
+            paper_runs = measure_paper_runs(run, dataset, trials)
+        baselines = _baselines(run, dataset, watch)
         distribution = {**devices.describe(run.strategy), "workers": _workers(trials)}
         return _finish(run, dataset, watch, trials, best["trial_id"] if best else None, final, paper_runs,
-                       distribution)
+                       distribution, baselines)
 
 
 def augmentation_samples(spec: Spec, dataset: data.Dataset, seed: int, count: int = 6) -> dict:
@@ -97,7 +102,8 @@ def train(run: Run) -> tuple[results.RunResult, Path]:
                                   score=tuning.mean_metrics(executions)[run.spec.tuner["objective"]])
             final["trial_id"] = "train"
             run.on_event(events.TrialEnded(1, 1, trial, trial))
-        return _finish(run, dataset, watch, [trial], "train", final, [], devices.describe(run.strategy))
+        baselines = _baselines(run, dataset, watch)
+        return _finish(run, dataset, watch, [trial], "train", final, [], devices.describe(run.strategy), baselines)
 
 
 def best_trial(trials: list[dict], objective: str = "val_accuracy") -> dict | None:
@@ -117,7 +123,8 @@ def measure_paper_runs(run: Run, dataset: data.Dataset, trials: list[dict]) -> l
     spec = run.spec
     by_params = {}
     for trial in trials:
-        if results.completed(trial) and trial["budget"] is None:
+        tested = all("test_accuracy" in e for e in trial["executions"])
+        if results.completed(trial) and trial["budget"] is None and tested:
             by_params[_key(spec.with_params(trial["hyperparameters"], "trial"))] = trial
     measured = []
     for index, paper_run in enumerate(spec.paper["runs"]):
@@ -136,6 +143,67 @@ def measure_paper_runs(run: Run, dataset: data.Dataset, trials: list[dict]) -> l
             entry.update(source="not measured in this profile", executions=[])
         measured.append(entry)
     return measured
+
+
+def refit(run: Run, dataset: data.Dataset, trials: list[dict], best: dict | None, final: dict | None) -> None:
+    """Train trials of a cross-validated search again on the whole training split, once per seed, and test them.
+
+    [tuner] refit says which: the best trial, or all (so every trial is
+    compared on test). The search chose from its folds alone; these numbers
+    come after it. Each execution gets the refit's test accuracy and loss
+    beside its folds' means, and every number of the refit under "refit".
+    The final model is the best trial's refit for the run's seed: it is not
+    trained twice.
+    """
+    chosen = [t for t in trials if results.completed(t) and t["budget"] is None
+              and (run.spec.tuner["refit"] == "all" or (best is not None and t["trial_id"] == best["trial_id"]))]
+    if chosen:
+        run.on_event(events.RefitStarted(len(chosen), len(run.seeds)))
+    for trial in chosen:
+        params = run.spec.with_params(trial["hyperparameters"], "trial")
+        for execution in trial["executions"]:
+            seed = execution["seed"]
+            if final and final["params"] == params and seed == run.seed:
+                refitted = dict(final["metrics"])   # its time is the final model's, counted there
+            else:
+                path = run.folder / "refit" / f"{trial['trial_id']}-{seed - run.seed}.json"
+                refitted = _cached_execution(run, dataset, params, path, seed)
+            execution["refit"] = {k: v for k, v in refitted.items() if k not in ("seed", "history")}
+            execution.update({k: refitted[k] for k in ("test_accuracy", "test_loss") if k in refitted})
+
+
+def measure_baselines(run: Run, dataset: data.Dataset) -> list[dict]:
+    """Train and test the spec's [baselines] (aeon classifiers) on the run's splits, once per seed (cached).
+
+    They train on the training split our models train on and are tested on
+    the same test split; their fit time is measured the same way as ours
+    (training only, data already in memory).
+    """
+    from ..models import aeon_classifiers
+    measured = []
+    for name, options in run.spec.baselines.items():
+        classifier = aeon_classifiers.CLASSIFIERS[name]
+        executions = []
+        for seed in run.seeds:
+            path = run.folder / "baselines" / f"{name}-{seed - run.seed}.json"
+            if path.exists():
+                record = files.read_json(path)
+            else:
+                run.on_event(events.BaselineStarted(classifier.label, seed))
+                record = aeon_classifiers.fit_and_test(name, options, dataset, seed, run.folder / "baselines")
+                files.write_json(path, record)
+            executions.append({k: v for k, v in record.items() if k != "y_pred"})
+            run.on_event(events.BaselineEnded(classifier.label, executions[-1]))
+        measured.append({"name": name, "label": classifier.label, "summary": classifier.summary,
+                         "options": options, "executions": executions})
+    return measured
+
+
+def _baselines(run: Run, dataset: data.Dataset, watch: Stopwatch) -> list[dict]:
+    if not run.spec.baselines:
+        return []
+    with watch.stage("baselines"):
+        return measure_baselines(run, dataset)
 
 
 def train_final(run: Run, dataset: data.Dataset, overrides: dict) -> dict:
@@ -194,7 +262,7 @@ def _start(run: Run) -> tuple[data.Dataset, Stopwatch]:
 
 
 def _finish(run: Run, dataset, watch: Stopwatch, trials, best_id, final, paper_runs,
-            distribution) -> tuple[results.RunResult, Path]:
+            distribution, baselines=()) -> tuple[results.RunResult, Path]:
     spec = run.spec
     result = results.RunResult(
         kind=run.kind, experiment=spec.name, title=spec.title, command=run.command, seed=run.seed,
@@ -203,7 +271,7 @@ def _finish(run: Run, dataset, watch: Stopwatch, trials, best_id, final, paper_r
         started=watch.started, finished=now(), wall_time_s=round(watch.elapsed(), 3),
         timings={key: round(value, 3) for key, value in watch.timings.items()},
         trials=trials, best_trial_id=best_id, final=final or {}, paper_runs=paper_runs,
-        augmentation=augmentation_samples(spec, dataset, run.seed),
+        augmentation=augmentation_samples(spec, dataset, run.seed), baselines=list(baselines),
     )
     results.save(result, run.folder)
     return result, run.folder

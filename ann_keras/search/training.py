@@ -163,8 +163,13 @@ def fit(model: keras.Model, params: dict, dataset: Dataset, *, seed: int, verbos
     statistics = RecomputeStatistics(dataset, params["bn_recompute"], seed) if params["bn_recompute"] else None
     # Recomputing comes first: validation and the per-epoch test accuracy are measured after it.
     callbacks = [statistics] if statistics is not None else []
-    if params["track_test"]:
+    has_test = len(dataset.y_test) > 0   # a cross-validation fold has none: the search never sees the test split
+    if params["track_test"] and has_test:
         callbacks.append(TestMetrics(dataset, params))
+    if params["patience"] and len(dataset.y_val) and not params.get("iterations"):
+        # The weights at the stop are kept, not the best epoch's: with a moving average of the weights (ema)
+        # those are the averaged ones, which the per-epoch validation never saw.
+        callbacks.append(keras.callbacks.EarlyStopping("val_loss", min_delta=1e-4, patience=params["patience"]))
     callbacks.append(Clock(started))   # last: its time includes the other callbacks' work
     if resume_dir is not None:
         callbacks += [keras.callbacks.BackupAndRestore(str(Path(resume_dir) / "backup")),
@@ -175,7 +180,7 @@ def fit(model: keras.Model, params: dict, dataset: Dataset, *, seed: int, verbos
                         validation_batch_size=1024, verbose=verbose, callbacks=callbacks).history
     if resume_dir is not None:
         history = read_history_csv(Path(resume_dir) / HISTORY_FILE)   # includes epochs before a restart
-    extra = statistics.compare_running(model, params) if statistics is not None else {}
+    extra = statistics.compare_running(model, params) if statistics is not None and has_test else {}
     metrics, y_pred = evaluate(model, params, dataset)
     metrics.update(extra)
     duration = time.perf_counter() - started
@@ -257,18 +262,24 @@ def evaluate(model: keras.Model, params: dict, dataset: Dataset) -> tuple[dict, 
 
     Training accuracy is measured on at most TRAIN_EVALUATION examples (a
     fixed stratified subset): enough to see over-fitting, without predicting
-    all 45,000 CIFAR-10 training images after every run.
+    all 45,000 CIFAR-10 training images after every run. An empty split (the
+    test split of a cross-validation fold) is not measured.
     """
     loss = loss_function(params, emits_logits(model))
     metrics = {}
+    test_predictions = np.zeros(0, dtype=np.int64)
     x_train, y_train = data.subset(dataset.x_train, dataset.y_train, TRAIN_EVALUATION, 0)
     for split, x, y in (("train", x_train, y_train), ("val", dataset.x_val, dataset.y_val),
                         ("test", dataset.x_test, dataset.y_test)):
+        if len(y) == 0:
+            continue
         scores = predict(model, x, params)
         predicted = scores.argmax(axis=1)
         metrics[f"{split}_accuracy"] = float(np.mean(predicted == y))
         metrics[f"{split}_loss"] = float(loss(targets(y, params, dataset.num_classes), scores))
-    return metrics, predicted
+        if split == "test":
+            test_predictions = predicted
+    return metrics, test_predictions
 
 
 def predict(model: keras.Model, x: np.ndarray, params: dict) -> np.ndarray:

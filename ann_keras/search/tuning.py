@@ -21,7 +21,7 @@ import keras_tuner as kt
 import numpy as np
 
 from .. import files, models, results
-from . import events, training
+from . import cross_validation, events, training
 from ..data import Dataset
 from ..errors import AnnKerasError
 from ..specs import Spec
@@ -261,8 +261,12 @@ class SpecTuner(kt.Tuner):
         for seed in self.run.seeds:
             if seed in done:
                 continue
-            with training.execution(self.run, params, self.dataset, seed, budget=budget) as execution:
-                summary = execution.summary()
+            if self.run.spec.tuner["folds"] > 1:
+                summary = cross_validation.execution(self.run, params, self.dataset, seed, budget=budget,
+                                                     path=self._trial_dir(trial) / f"folds-seed{seed}.json")
+            else:
+                with training.execution(self.run, params, self.dataset, seed, budget=budget) as execution:
+                    summary = execution.summary()
             if self.worker_id:
                 summary["worker"] = self.worker_id
             executions.append(summary)

@@ -21,8 +21,8 @@ from pathlib import Path
 from .. import names
 from ..errors import SpecError, choices
 from .fields import (DATA_DEFAULTS, DATA_FIELDS, NOTE_FIELDS, PAPER_FINAL_FIELDS, PAPER_RUN_FIELDS, PROFILE_TABLES,
-                     PROFILE_TYPES, REFERENCE_FIELDS, SET_TABLES, TOP_LEVEL, TOP_LEVEL_TYPES, TUNER_FIELDS,
-                     Field, short_repr)
+                     PROFILE_TYPES, REFERENCE_FIELDS, SET_TABLES, TOP_LEVEL, TOP_LEVEL_TYPES, TUNER_DEFAULTS,
+                     TUNER_FIELDS, Field, short_repr)
 
 __all__ = ["Catalog", "Field", "Spec", "available", "find", "load", "parse_override", "resolve"]
 
@@ -35,7 +35,9 @@ class Catalog:
 
     `families` maps each model family to its parameters (models.PARAMS),
     `augment` is the augmentation's table (models.augment.FIELDS), `tuners`
-    the search algorithms [tuner] name may choose (search.tuners.TUNERS).
+    the search algorithms [tuner] name may choose (search.tuners.TUNERS),
+    `baselines` the classifiers [baselines] may name, with their options
+    (models.aeon_classifiers.OPTIONS).
     The package's own catalog is assembled in ann_keras/experiments.py;
     specs never import the models or the search, so the spec stays
     upstream of everything.
@@ -44,6 +46,7 @@ class Catalog:
     families: Mapping[str, Mapping[str, Field]]
     augment: Mapping[str, Field]
     tuners: tuple[str, ...]
+    baselines: Mapping[str, Mapping[str, Field]] = field(default_factory=dict)   # [baselines]: name -> options
 
 
 # ---------------------------------------------------------------- the spec
@@ -75,6 +78,7 @@ class Spec:
     catalog: Catalog | None = field(default=None, compare=False, repr=False)   # what params were checked against
     data_option: str = ""                 # the data path --data or the environment gave (absolute), else ""
     dataset_option: str = ""              # the data set --dataset chose, else "" (the profile's)
+    baselines: dict = field(default_factory=dict)   # classifiers measured beside ours: name -> options
 
     @property
     def param_fields(self) -> Mapping[str, Field]:
@@ -97,6 +101,7 @@ class Spec:
             "profiles": list(self.profiles), "report_name": self.report_name or self.name,
             "overrides": list(self.overrides), "notes": [dict(note) for note in self.notes],
             "data_option": self.data_option, "dataset_option": self.dataset_option,
+            "baselines": self.baselines,
         }
 
     def digest(self, data_fingerprint: str | None = None) -> str:
@@ -117,6 +122,10 @@ class Spec:
         for table in ("params", "final"):
             payload[table] = {key: value for key, value in payload[table].items()
                               if fields[key].default is None or value != fields[key].default}
+        payload["tuner"] = {key: value for key, value in payload["tuner"].items()
+                            if key not in TUNER_DEFAULTS or value != TUNER_DEFAULTS[key]}
+        if not payload["baselines"]:
+            payload.pop("baselines")
         if data_fingerprint is not None:
             payload["data"] = {k: v for k, v in payload["data"].items() if k != "path"}
             payload["dataset"] = self.dataset.partition(":")[0]
@@ -255,9 +264,13 @@ def resolve(raw: dict, path: str, profile: str | None = None, overrides: tuple[s
     if data_option:
         data["path"] = data_option
     tuner = _check_table({"name": "grid", "executions": 3, "max_trials": 0, "objective": "val_accuracy",
-                          "paper_runs": True, **tables["tuner"]}, TUNER_FIELDS, f"{where} [tuner]")
+                          "paper_runs": True, **TUNER_DEFAULTS, **tables["tuner"]}, TUNER_FIELDS, f"{where} [tuner]")
+    if tuner["folds"] == 1:
+        raise SpecError(f"{where} [tuner] folds: 1 is not a cross-validation; valid: 0 (one validation split) or "
+                        "2 to 50 folds")
     if tuner["name"] not in catalog.tuners:
         raise SpecError(f"{where} [tuner] name: {short_repr(tuner['name'])} is not one of: {choices(catalog.tuners)}")
+    baselines = _check_baselines(tables["baselines"], catalog.baselines, f"{where} [baselines]")
     paper = _check_paper(raw.get("paper", {}), fields, f"{path} [paper]")
     if other_data:
         paper.update(runs=[], final={}, best={}, per_class_accuracy={})
@@ -270,7 +283,7 @@ def resolve(raw: dict, path: str, profile: str | None = None, overrides: tuple[s
         notes=tuple({"title": n["title"], "text": n["text"].strip()} for n in notes
                     if profile in n.get("profiles", profiles)),
         overrides=tuple(overrides), catalog=catalog, data_option=data_option,
-        dataset_option=dataset if other_data else "",
+        dataset_option=dataset if other_data else "", baselines=baselines,
     )
 
 
@@ -283,6 +296,22 @@ def _data_option(data: dict, dataset: str, data_path: str | None, fallbacks: Map
         return str(Path(data_path).resolve())
     fallback = fallbacks.get(dataset)
     return str(Path(fallback).resolve()) if fallback and not data["path"] else ""
+
+
+def _check_baselines(table: dict, known: Mapping[str, Mapping[str, Field]], where: str) -> dict:
+    """Return [baselines] as name -> options with defaults filled; `name = false` (in a profile) leaves one out."""
+    checked = {}
+    for name, options in table.items():
+        if name not in known:
+            raise SpecError(f"{where}: unknown classifier {short_repr(name)}; "
+                            f"valid choices: {choices(known) or '(none)'}")
+        if options is False:
+            continue
+        if not isinstance(options, dict):
+            raise SpecError(f"{where} {name}: expected a table of options (or false), got {short_repr(options)}")
+        defaults = {key: f.default for key, f in known[name].items()}
+        checked[name] = _check_table({**defaults, **options}, known[name], f"{where} {name}")
+    return checked
 
 
 def parse_override(item: str) -> tuple[str, str, object]:

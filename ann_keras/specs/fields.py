@@ -100,7 +100,16 @@ TUNER_FIELDS = {
                             "it still ranks trials when a small validation split is classified perfectly)",
                        choices=("val_accuracy", "val_loss")),
     "paper_runs": Field(bool, "also train the paper's settings that the search does not cover"),
+    "folds": Field(int, "cross-validate the search (tune): the objective is the mean over this many stratified "
+                        "folds of the training data, and the search never sees the test split (0 = one validation "
+                        "split)", minimum=0,
+                   maximum=50, default=0),
+    "refit": Field(str, "with folds, which trials are trained again on the whole training split, once per seed, "
+                        "and tested after the search: the best, or all (to compare every trial on test)",
+                   choices=("best", "all"), default="best"),
 }
+# Values of [tuner] that a run folder's name leaves out, so folders of runs made before they existed still resume.
+TUNER_DEFAULTS = {key: field.default for key, field in TUNER_FIELDS.items() if field.default is not None}
 
 PAPER_RUN_FIELDS = {
     "name": Field(str, "what the paper calls this setting"),
@@ -124,7 +133,7 @@ PAPER_FINAL_FIELDS = {
 }
 
 TOP_LEVEL = ("name", "title", "description", "dataset", "model", "default_profile",
-             "data", "params", "augment", "search", "tuner", "final", "paper", "notes", "profiles")
+             "data", "params", "augment", "search", "tuner", "final", "baselines", "paper", "notes", "profiles")
 NOTE_FIELDS = {
     "title": Field(str, "what differs from the paper, or what a reader would otherwise take for a bug"),
     "text": Field(str, "why, from evidence: the measurements and the commands that made them"),
@@ -133,8 +142,9 @@ NOTE_FIELDS = {
 # The type of each top-level value and of a profile's own values; the tables' contents are checked field by field.
 TOP_LEVEL_TYPES = {"name": str, "title": str, "description": str, "dataset": str, "model": str,
                    "default_profile": str, "data": dict, "params": dict, "augment": dict, "search": dict,
-                   "tuner": dict, "final": dict, "paper": dict, "notes": list, "profiles": dict}
+                   "tuner": dict, "final": dict, "baselines": dict, "paper": dict, "notes": list,
+                   "profiles": dict}
 PROFILE_TYPES = {"description": str, "title": str, "dataset": str, "report_name": str, "data": dict, "params": dict,
-                 "augment": dict, "search": dict, "tuner": dict, "final": dict}
-PROFILE_TABLES = ("data", "params", "augment", "search", "tuner", "final")
-SET_TABLES = ("data", "params", "augment", "search", "tuner", "final")
+                 "augment": dict, "search": dict, "tuner": dict, "final": dict, "baselines": dict}
+PROFILE_TABLES = ("data", "params", "augment", "search", "tuner", "final", "baselines")
+SET_TABLES = ("data", "params", "augment", "search", "tuner", "final", "baselines")

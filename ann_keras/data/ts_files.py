@@ -1,0 +1,126 @@
+"""Your own sequences: a TRAIN and a TEST file in aeon's `.ts` format, read with aeon's own reader: ts:PATH.
+
+PATH is the TRAIN file (`NAME_TRAIN.ts`, its TEST file beside it), or a
+folder holding one `*_TRAIN.ts` and one `*_TEST.ts`, the layout of the
+UCR/UEA archives. Univariate or multivariate, equal or unequal lengths,
+string class labels (aeon lower-cases them as it reads). Every way a file
+can be unusable (not `.ts`, no class labels, missing values, channels that
+differ between the files, a class seen only in TEST) is one DataError
+naming the file and what was expected.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import re
+from pathlib import Path
+
+import numpy as np
+
+from . import sequences
+from ..errors import DataError, choices, shorten
+from .source import Source
+from .splits import Splits
+
+
+def pair(path: str | Path) -> tuple[Path, Path]:
+    """Return the TRAIN and TEST files that `path` (a TRAIN file or a folder) names; DataError if it names none."""
+    path = Path(path).expanduser()
+    if path.is_dir():
+        trains = sorted(path.glob("*_TRAIN.ts"))
+        if len(trains) != 1:
+            found = choices(p.name for p in trains) if trains else "none"
+            raise DataError(f"ts:{path}: a folder must hold exactly one *_TRAIN.ts file (and its *_TEST.ts); "
+                            f"found {found}; name the TRAIN file instead: ts:{path}/NAME_TRAIN.ts")
+        path = trains[0]
+    if not path.is_file():
+        raise DataError(f"ts:{path}: no such file or folder; valid choices: a NAME_TRAIN.ts file with its "
+                        "NAME_TEST.ts beside it, or a folder holding both")
+    if not path.name.endswith("_TRAIN.ts"):
+        raise DataError(f"ts:{path}: the name must end in _TRAIN.ts (its test split beside it ending in _TEST.ts), "
+                        "as in the UCR/UEA archives")
+    test = path.with_name(path.name[:-len("_TRAIN.ts")] + "_TEST.ts")
+    if not test.is_file():
+        raise DataError(f"ts:{path}: its test split {test.name} is not beside it; valid choices: "
+                        f"{path.name} with {test.name} in {path.parent}")
+    return path, test
+
+
+def read_file(path: Path) -> tuple[list[np.ndarray], np.ndarray]:
+    """Return one `.ts` file's sequences, each (time steps, channels) float32, and their string labels."""
+    from aeon.datasets import load_from_ts_file
+
+    try:
+        x, y, meta = load_from_ts_file(str(path), return_meta_data=True)
+    except (OSError, ValueError, IndexError, UnicodeDecodeError) as error:
+        # aeon's messages may name its file object ("Error loading <_io.TextIOWrapper ...>."): the path says it.
+        reason = re.sub(r"Error loading <[^>]*>\.?\s*", "", " ".join(str(error).split())) or type(error).__name__
+        raise DataError(f"ts:{path}: not a readable .ts file ({shorten(reason, 240)}); valid: aeon's .ts format, "
+                        "a header of @tags, then @data and one case per line") from None
+    if not meta["classlabel"]:
+        raise DataError(f"ts:{path}: has no class labels (@classLabel false or @targetLabel); valid: a "
+                        "classification file, @classLabel true followed by its class names")
+    if len(x) == 0:
+        raise DataError(f"ts:{path}: holds no cases after @data")
+    sequences_ = [np.asarray(case, dtype=np.float32).T for case in x]   # aeon: (channels, steps)
+    for number, sequence in enumerate(sequences_, start=1):
+        if sequence.shape[0] == 0:
+            raise DataError(f"ts:{path}: case {number} has no time steps")
+        if not np.isfinite(sequence).all():
+            raise DataError(f"ts:{path}: case {number} has missing or infinite values ('?', NaN); valid: "
+                            "complete series (fill or drop the gaps first)")
+    return sequences_, np.asarray(y).astype(str)
+
+
+def read(train: Path, test: Path):
+    """Return (train sequences, train labels, test sequences, test labels, class names) of a TRAIN/TEST pair."""
+    x_train, labels_train = read_file(train)
+    x_test, labels_test = read_file(test)
+    channels = {x.shape[1] for x in x_train}, {x.shape[1] for x in x_test}
+    if channels[0] != channels[1]:
+        raise DataError(f"ts:{train}: {choices(channels[0])} channel(s) in {train.name} but {choices(channels[1])} "
+                        f"in {test.name}; both files must have the same channels")
+    unseen = sorted(set(labels_test) - set(labels_train))
+    if unseen:
+        raise DataError(f"ts:{train}: class(es) {choices(unseen)} appear in {test.name} but never in "
+                        f"{train.name}; valid: the training classes, {choices(set(labels_train))}")
+    classes = sorted(set(labels_train), key=sequences.natural_order)
+    index = {label: i for i, label in enumerate(classes)}
+    return (x_train, np.array([index[c] for c in labels_train], dtype=np.int64),
+            x_test, np.array([index[c] for c in labels_test], dtype=np.int64), tuple(classes))
+
+
+def _read(seed: int, path: str, options: dict) -> Splits:
+    train, test = pair(path)
+    x_train, y_train, x_test, y_test, classes = read(train, test)
+    x_train, x_test = sequences.prepare(x_train, x_test)
+    return Splits(x_train, y_train, x_test, y_test, classes,
+                  f"your .ts files {train} and {test.name} (read with aeon.datasets.load_from_ts_file), their own "
+                  f"train/test split; standardised per channel on the training split, padded at the end to "
+                  f"{x_train.shape[1]} steps")
+
+
+def content_digest(path: str) -> str:
+    """Return a digest of the bytes of the TRAIN and TEST files: the run folder is named by what they hold."""
+    train, test = pair(path)
+    signature = tuple((str(f.resolve()), f.stat().st_size, f.stat().st_mtime_ns) for f in (train, test))
+    return _digest(signature)
+
+
+@functools.lru_cache(maxsize=16)
+def _digest(signature: tuple) -> str:
+    digest = hashlib.sha256()
+    for name, _, _ in signature:
+        with open(name, "rb") as stream:
+            for block in iter(lambda: stream.read(1 << 20), b""):
+                digest.update(block)
+        digest.update(b"\0")
+    return digest.hexdigest()[:24]
+
+
+TS_FILES = Source(
+    "ts:PATH", "sequences",
+    "your own sequences in aeon's .ts format: PATH is NAME_TRAIN.ts (NAME_TEST.ts beside it) or a folder holding "
+    "both; univariate or multivariate, any lengths, string class labels; `ts` alone reads --data PATH",
+    _read, reads_path=True, fingerprint=content_digest, example="ts:~/series/Walks_TRAIN.ts")

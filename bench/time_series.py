@@ -1,0 +1,120 @@
+"""`make bench`'s time-series sections: the cross-validated RNN searches and every classification set aeon ships.
+
+Each runs the command a user types, in a fresh runs folder, and reads the
+numbers back from results.json. MiniRocket (the spec's [baselines]) trains in
+the same run, on the same splits and seeds: its fit time is the same-run
+baseline of each figure.
+"""
+
+from __future__ import annotations
+
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from ann_keras import results
+from ann_keras.data.aeon_sets import shipped_classification
+
+
+def run_command(verb: str, experiment: str, *options: str) -> tuple[float, results.RunResult]:
+    """Run `ann-keras VERB EXPERIMENT OPTIONS` in a fresh runs folder; return its wall time and its results."""
+    with tempfile.TemporaryDirectory() as folder:
+        runs = Path(folder) / "runs"
+        command = [sys.executable, "-m", "ann_keras", verb, experiment, "--no-report", "--progress", "none",
+                   "--runs-dir", str(runs), *options]
+        started = time.perf_counter()
+        done = subprocess.run(command, capture_output=True, text=True)
+        wall = time.perf_counter() - started
+        if done.returncode:
+            raise RuntimeError(f"{' '.join(command)} failed:\n{done.stderr[-2000:]}")
+        return wall, results.load(next(runs.glob(f"{experiment}/*/results.json")))
+
+
+def tested(trial: dict) -> list[float]:
+    return [e["test_accuracy"] for e in trial["executions"] if e.get("test_accuracy") is not None]
+
+
+def baseline(stored: results.RunResult, name: str) -> dict | None:
+    return next((b for b in stored.baselines if b["name"] == name), None)
+
+
+def _pct(values: list[float]) -> str:
+    if not values:
+        return "n/a"
+    spread = f" ± {100 * statistics.stdev(values):.1f}" if len(values) > 1 else ""
+    return f"{100 * statistics.mean(values):.1f}%{spread}"
+
+
+def _baseline_columns(stored: results.RunResult) -> dict:
+    rocket = baseline(stored, "minirocket")
+    if rocket is None:
+        return {"baseline": "", "baseline_is": "", "ratio": "", "baseline_seconds": None}
+    fit = statistics.mean(e["duration_s"] for e in rocket["executions"])
+    accuracy = _pct([e["test_accuracy"] for e in rocket["executions"]])
+    return {"baseline": f"{fit:.1f} s per seed, {accuracy}", "baseline_seconds": fit,
+            "baseline_is": "MiniRocket (aeon) in the same run: fit time and test accuracy, same splits and seeds"}
+
+
+def rnn_cross_validation(mode: str) -> list[dict]:
+    """The cross-validated RNN searches on JapaneseVowels: the three cells, and the LSTM grid (goal 5 min)."""
+    rows = []
+    for experiment, goal in (("rnn", ">= 99.0% (an RNN chosen by cross-validation)"), ("lstm", "<= 5 min")):
+        wall, stored = run_command("tune", experiment, "--seed", "42")
+        best = next(t for t in stored.trials if t["trial_id"] == stored.best_trial_id)
+        folds = stored.spec["tuner"]["folds"]
+        cells = "; ".join(f"{', '.join(f'{k}={v}' for k, v in t['hyperparameters'].items())}: {_pct(tested(t))}"
+                          for t in stored.trials if tested(t))
+        row = {
+            "figure": f"`ann-keras tune {experiment}`, {len(stored.trials)} trials x "
+                      f"{stored.spec['tuner']['executions']} seed(s) x {folds} folds, refit "
+                      f"{stored.spec['tuner']['refit']}, TensorFlow start included",
+            "ours": f"{wall / 60:.1f} min; chosen: {_pct(tested(best))}",
+            "goal": goal, "seconds": wall, "ratio": "",
+            "note": f"search {stored.timings.get('search_s', 0):.0f} s, refit {stored.timings.get('refit_s', 0):.0f} s,"
+                    f" baselines {stored.timings.get('baselines_s', 0):.0f} s; tested: {cells}",
+            **_baseline_columns(stored),
+        }
+        if row["baseline_seconds"]:
+            row["ratio"] = f"{wall / row['baseline_seconds']:.0f}x MiniRocket's fit"
+        rows.append(row)
+    return rows
+
+
+# The default settings on every set; FCN left out (its 500 epochs on ACSF1's 1,460 steps would dominate the bench).
+AEON_OPTIONS = ("--set", "baselines.fcn=false", "--seed", "42")
+
+
+def aeon_sets(mode: str) -> list[dict]:
+    """`ann-keras train rnn --dataset aeon:NAME` with the default settings on every classification set aeon ships."""
+    if mode != "full":
+        return []
+    from ann_keras import experiments
+    references = experiments.load("rnn").paper.get("references", [])
+    rows = []
+    for name in shipped_classification():
+        wall, stored = run_command("train", "rnn", "--dataset", f"aeon:{name}", *AEON_OPTIONS)
+        ours = tested(stored.trials[0])
+        published = [r for r in references if r.get("dataset") == f"aeon:{name}"]
+        sizes = stored.dataset["sizes"]
+        rows.append({
+            "figure": f"aeon:{name}: `ann-keras train rnn --dataset aeon:{name}`",
+            "ours": _pct(ours), "goal": "far above chance", "seconds": wall, "ratio": "",
+            "accuracy": statistics.mean(ours) if ours else None,
+            "note": f"{sizes['train']} train, {sizes['validation']} validation, {sizes['test']} test; chance "
+                    f"{100 * _chance(stored):.0f}%; {stored.wall_time_s / 60:.1f} min in all; published: "
+                    + ("; ".join(f"{r['name']} {100 * r['test_accuracy']:.1f}% ({r['source']})" for r in published)
+                       or "none listed"),
+            **_baseline_columns(stored),
+        })
+    return rows
+
+
+def _chance(stored: results.RunResult) -> float:
+    """The test accuracy of always answering the test split's most common class."""
+    truth = stored.final.get("y_true") or []
+    if truth:
+        return max(truth.count(label) for label in set(truth)) / len(truth)
+    return 1 / len(stored.dataset["class_names"])
