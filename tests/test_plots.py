@@ -41,3 +41,12 @@ def test_dollar_signs_in_labels_are_drawn_as_text_not_mathtext():
     png = plots.image_grid([[np.zeros((8, 8, 3), dtype=np.uint8)]], row_titles=["$\\alpha"], column_titles=["$"],
                            title="$")
     assert png.startswith(PNG)
+
+
+def test_a_long_title_is_broken_into_lines_that_fit_the_figure():
+    import matplotlib.pyplot as plt
+    figure = plt.figure(figsize=(6, 4))
+    title = "Precision, recall and F1: Fast CNN on CIFAR-10 (the paper's accuracy, quickly), cifar10"
+    lines = plots._wrapped(title, figure).split("\n")
+    plt.close(figure)
+    assert len(lines) > 1 and all(len(line) <= 42 for line in lines) and " ".join(lines) == title

@@ -398,13 +398,16 @@ def _summary(result: RunResult) -> list[tuple[str, str]]:
             f"; content digest {data['fingerprint']} (the run folder is named after it, not the path)"
             if data.get("fingerprint") else "")),
         ("Splits", f"{sizes['train']} train, {sizes['validation']} validation, {sizes['test']} test"),
-        ("Search", f"{spec['tuner']['name']} over {', '.join(spec['search']) or 'nothing'}; "
-                   f"{len(result.trials)} trial(s), {spec['tuner']['executions']} execution(s) each"
-                   + _folds_text(spec["tuner"])),
     ]
-    if result.kind == "train":
-        rows.append(("Configuration", "no search (ann-keras train): the spec's [params], one training per seed"))
-    elif best is not None:
+    if result.kind == "train":   # the spec's [search] axes were not searched: naming them would mislead
+        executions = len(result.trials[0]["executions"]) if result.trials else 0
+        rows.append(("Configuration", f"no search (ann-keras train): the spec's [params], one training per seed, "
+                                      f"{executions} seed(s)"))
+    else:
+        rows.append(("Search", f"{spec['tuner']['name']} over {', '.join(spec['search']) or 'nothing'}; "
+                               f"{len(result.trials)} trial(s), {spec['tuner']['executions']} execution(s) each"
+                               + _folds_text(spec["tuner"])))
+    if result.kind != "train" and best is not None:
         def shown(values):
             return ", ".join(f"{k}={metrics.display_value(k, v)}" for k, v in values.items())
         chosen = (f"{shown(best['hyperparameters'])} (trial {best['trial_id']})" if best["hyperparameters"]

@@ -7,6 +7,7 @@ the Markdown) and embed it (for the self-contained HTML page).
 from __future__ import annotations
 
 import io
+import textwrap
 
 import matplotlib
 
@@ -22,6 +23,12 @@ matplotlib.rcParams["text.parse_math"] = False
 DPI = 110
 # One colour per split in every figure, so the training curves and accuracy-against-time agree.
 COLOURS = {"training": "tab:blue", "validation": "tab:orange", "test": "tab:green"}
+
+
+def _wrapped(title: str, figure) -> str:
+    """Return `title` broken into lines that fit the figure's width (a long experiment title ran off the edge)."""
+    characters = max(30, int(figure.get_figwidth() * 7))   # the axes take about 3/4 of it, ~10 characters per inch
+    return "\n".join(textwrap.wrap(title, characters)) or title
 
 
 def _png(figure) -> bytes:
@@ -46,7 +53,7 @@ def heatmap(matrix, *, row_labels, column_labels, title: str, xlabel: str, ylabe
     axes.set_yticks(range(rows), labels=[str(r) for r in row_labels])
     axes.set_xlabel(xlabel)
     axes.set_ylabel(ylabel)
-    axes.set_title(title)
+    axes.set_title(_wrapped(title, figure))
     threshold = (image.norm.vmin + image.norm.vmax) / 2
     font = 8 if columns > 8 else 9
     for i in range(rows):
@@ -70,7 +77,7 @@ def training_curves(history: dict, *, title: str) -> bytes:
         axes.set_ylabel(metric)
         axes.grid(alpha=0.3)
         axes.legend()
-    figure.suptitle(title)
+    figure.suptitle(_wrapped(title, figure))
     return _png(figure)
 
 
@@ -92,7 +99,7 @@ def accuracy_against_time(history: dict, *, target: float | None, title: str) ->
     axes.set_ylabel("accuracy")
     axes.grid(alpha=0.3)
     axes.legend()
-    axes.set_title(title)
+    axes.set_title(_wrapped(title, figure))
     return _png(figure)
 
 
@@ -114,7 +121,7 @@ def image_grid(rows: list[list[np.ndarray]], *, row_titles: list[str], column_ti
                 cell.set_title(column_titles[j], fontsize=8)
             if j == 0 and i < len(row_titles):
                 cell.set_ylabel(row_titles[i], fontsize=8)
-    figure.suptitle(title)
+    figure.suptitle(_wrapped(title, figure))
     return _png(figure)
 
 
@@ -146,7 +153,7 @@ def epochs_beside_paper(by_epoch: list[list[float]], *, paper_points: dict[int, 
     axes.set_ylabel("test accuracy")
     axes.grid(alpha=0.3)
     axes.legend(loc="lower right")
-    axes.set_title(title)
+    axes.set_title(_wrapped(title, figure))
     return _png(figure)
 
 
@@ -164,7 +171,7 @@ def classes_beside_paper(class_names: list[str], ours: list[float], paper: list[
     axes.set_ylabel("test accuracy (recall)")
     axes.grid(alpha=0.3, axis="y")
     axes.legend(loc="lower right")
-    axes.set_title(title)
+    axes.set_title(_wrapped(title, figure))
     return _png(figure)
 
 
@@ -189,7 +196,7 @@ def main_effects(effects, *, objective: str, title: str) -> bytes:
         panel.grid(alpha=0.3)
     panels[0][0].set_ylabel(objective.replace("_", " "))
     panels[0][0].legend(fontsize=8)
-    figure.suptitle(title)
+    figure.suptitle(_wrapped(title, figure))
     return _png(figure)
 
 
@@ -220,7 +227,7 @@ def parallel_coordinates(trials, *, axes_names: list[str], objective: str, title
     axes.set_xlim(-0.1, len(axes_names) + 0.4)
     figure.colorbar(matplotlib.cm.ScalarMappable(norm=norm, cmap=colours), ax=axes,
                     label=objective.replace("_", " "))
-    axes.set_title(title)
+    axes.set_title(_wrapped(title, figure))
     return _png(figure)
 
 
@@ -245,5 +252,5 @@ def trial_curves(curves: list[dict], *, metric: str, unit: str, title: str) -> b
     axes.set_ylabel(metric.replace("_", " "))
     axes.grid(alpha=0.3)
     axes.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5))
-    axes.set_title(title)
+    axes.set_title(_wrapped(title, figure))
     return _png(figure)
