@@ -78,9 +78,10 @@ def _common_options(command):
         click.option("--no-report", is_flag=True, help="Do not write the report at the end."),
         click.option("--progress", type=click.Choice(["auto", "bar", "line", "none"]), default="auto",
                      show_default=True, help="Keras's progress output per training run."),
-        click.option("--precision", type=click.Choice(["float32", "mixed_bfloat16"]),
+        click.option("--precision", type=click.Choice(["float32", "mixed_bfloat16", "auto"]),
                      help="Arithmetic of the layers (default: the spec's precision). mixed_bfloat16 computes in "
-                          "bfloat16 with float32 weights: faster on CPUs with AVX512-BF16 or AMX, and on GPUs."),
+                          "bfloat16 with float32 weights: faster on GPUs and on CPUs with AVX512-BF16 or AMX, slower "
+                          "where bfloat16 is emulated; auto picks it where the hardware has it, else float32."),
         click.option("--strategy", type=click.Choice(STRATEGIES), default="default", show_default=True,
                      help="mirrored: train each model across all GPUs at once (tf.distribute.MirroredStrategy); "
                           "without GPUs, across the CPU devices that $ANN_KERAS_CPU_REPLICAS makes."),

@@ -65,3 +65,12 @@ def test_every_key_the_training_loop_reads_is_declared(name, tmp_path):
 def test_an_image_model_refuses_sequences_before_building():
     with pytest.raises(DataError, match=r"the cnn model needs images"):
         models.build("cnn", (8, 8), 10, experiments.load("cnn", "smoke").params)
+
+
+def test_auto_precision_builds_in_what_this_machine_computes_fastest(monkeypatch):
+    from ann_keras.search import machine
+    params = experiments.load("ann", "smoke").with_params({"precision": "auto"}, "test")
+    for flags, policy in (({"avx512_bf16"}, "mixed_bfloat16"), (set(), "float32")):
+        monkeypatch.setattr(machine, "_cpu_flags", lambda: flags)
+        model = models.build("mlp", (64,), 10, params)
+        assert model.layers[-1].dtype_policy.name == policy

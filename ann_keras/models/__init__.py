@@ -56,12 +56,22 @@ def build(model: str, input_shape, num_classes: int, params: dict, augment: dict
         return FAMILIES[model].build(input_shape, num_classes, params, augment)
 
 
+def resolve_precision(policy: str) -> str:
+    """Return the Keras dtype policy `policy` names: `auto` becomes mixed_bfloat16 or float32 by the hardware."""
+    if policy != "auto":
+        return policy
+    import tensorflow as tf
+
+    from ..search import machine
+    return machine.auto_precision(gpu=bool(tf.config.list_physical_devices("GPU")))
+
+
 @contextlib.contextmanager
 def precision(policy: str):
     """Build layers under Keras dtype `policy` (each layer keeps its own, so a saved model does too)."""
     import keras
     previous = keras.config.dtype_policy()
-    keras.config.set_dtype_policy(policy)
+    keras.config.set_dtype_policy(resolve_precision(policy))
     try:
         yield
     finally:

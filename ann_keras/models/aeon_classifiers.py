@@ -50,8 +50,8 @@ class Classifier:
 CLASSIFIERS = {
     "minirocket": Classifier(
         "MiniRocket", "aeon.classification.convolution_based.MiniRocketClassifier",
-        "MiniRocket (Dempster et al. 2021): 10,000 random dilated convolutional kernels, the proportion of "
-        "positive values of each, and a ridge classifier with cross-validated regularisation",
+        "MiniRocket (Dempster et al. 2021): random dilated convolutional kernels (n_kernels, 10,000 by default), "
+        "the proportion of positive values of each, and a ridge classifier with cross-validated regularisation",
         {"n_kernels": Field(int, "number of convolutional kernels", minimum=84, maximum=100_000, default=10_000)},
         {"n_jobs": 2}),
     "multirocket-hydra": Classifier(

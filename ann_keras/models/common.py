@@ -47,6 +47,8 @@ TRAINING_PARAMS = {
                                "clean training images (0 = keep the moving averages training left)", minimum=0,
                           maximum=10_000_000, default=0),
     "precision": Field(str, "arithmetic of the layers: float32, or bfloat16 with float32 weights and outputs "
-                            "(Keras's mixed_bfloat16; fast on CPUs with AVX512-BF16 or AMX, and on GPUs)",
-                       choices=("float32", "mixed_bfloat16"), default="float32"),
+                            "(Keras's mixed_bfloat16; fast on GPUs and on CPUs with AVX512-BF16 or AMX, slower than "
+                            "float32 where bfloat16 is emulated), or auto: mixed_bfloat16 where the hardware has "
+                            "it, float32 elsewhere", choices=("float32", "mixed_bfloat16", "auto"),
+                       default="float32"),
 }

@@ -494,8 +494,9 @@ def _distribution(distribution: dict) -> list[tuple[str, str]]:
 def hardware_text(hardware: dict) -> str:
     """Return a machine in one line: processor, cores, memory, GPUs."""
     gpus = ", ".join(hardware.get("gpus") or []) or "no GPU"
+    bfloat16 = {True: ", bfloat16 in hardware", False: ", bfloat16 emulated"}.get(hardware.get("bfloat16"), "")
     return (f"{hardware.get('cpu', 'unknown CPU')}, {hardware.get('usable_cpus')} usable cores, "
-            f"{hardware.get('memory_gib')} GiB, {gpus}")
+            f"{hardware.get('memory_gib')} GiB, {gpus}{bfloat16}")
 
 
 def _profile_note(spec: dict) -> str:
@@ -531,10 +532,10 @@ def _trials(frame: pd.DataFrame) -> Table:
     for key in ("val_accuracy", "test_accuracy"):   # one execution has no spread: the paragraph says n = 1
         shown[key] = [_pct(m) if n == 1 else _mean_std(m, s)
                       for m, s, n in zip(frame[f"{key}_mean"], frame[f"{key}_std"], frame["executions"])]
-    if "folds" in frame:   # cross-validated: how much the folds disagree, next to their mean
-        shown["val_accuracy_over_folds"] = [
-            "" if _nan(s) else f"± {100 * s:.1f} ({int(k)} folds)" for s, k in
-            zip(frame["val_accuracy_fold_std"], frame["folds"].fillna(0))]
+        if key == "val_accuracy" and "folds" in frame:   # cross-validated: how much the folds disagree
+            shown["val_accuracy_over_folds"] = [
+                "" if _nan(s) else f"± {100 * s:.1f} ({int(k)} folds)" for s, k in
+                zip(frame["val_accuracy_fold_std"], frame["folds"].fillna(0))]
     shown["val_loss"] = [_num(v, 4) for v in frame["val_loss_mean"]]
     shown["test_loss"] = [_num(v, 4) for v in frame["test_loss_mean"]]
     shown["executions"], shown["time_s"] = frame["executions"], [f"{v:.1f}" for v in frame["time_s"]]
