@@ -44,7 +44,7 @@ def baseline(stored: results.RunResult, name: str) -> dict | None:
 def _pct(values: list[float]) -> str:
     if not values:
         return "n/a"
-    spread = f" ± {100 * statistics.stdev(values):.1f}" if len(values) > 1 else ""
+    spread = f" ± {100 * statistics.pstdev(values):.1f}" if len(values) > 1 else ""   # as the reports: population
     return f"{100 * statistics.mean(values):.1f}%{spread}"
 
 
