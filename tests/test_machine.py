@@ -1,3 +1,4 @@
+from ann_keras.models import bfloat16
 from ann_keras.search import machine
 
 
@@ -15,10 +16,8 @@ def test_source_revision_names_this_checkout():
         assert len(revision["commit"]) == 40 and isinstance(revision["local_changes"], bool)
 
 
-def test_auto_precision_is_bfloat16_only_where_the_hardware_computes_it(monkeypatch):
-    monkeypatch.setattr(machine, "_cpu_flags", lambda: {"avx512f", "avx512_bf16"})
-    assert machine.native_bfloat16() and machine.auto_precision() == "mixed_bfloat16"
-    monkeypatch.setattr(machine, "_cpu_flags", lambda: {"avx512f", "amx_tile"})
-    assert not machine.native_bfloat16() and machine.auto_precision() == "float32"   # emulated: slower
-    assert machine.auto_precision(gpu=True) == "mixed_bfloat16"
+def test_the_hardware_says_whether_bfloat16_is_native(monkeypatch):
+    monkeypatch.setattr(bfloat16, "_cpu_flags", lambda: {"avx512f"})
     assert machine.environment()["hardware"]["bfloat16"] is False
+    monkeypatch.setattr(bfloat16, "_cpu_flags", lambda: {"avx512f", "amx_bf16"})
+    assert machine.environment()["hardware"]["bfloat16"] is True

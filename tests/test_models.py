@@ -68,9 +68,9 @@ def test_an_image_model_refuses_sequences_before_building():
 
 
 def test_auto_precision_builds_in_what_this_machine_computes_fastest(monkeypatch):
-    from ann_keras.search import machine
+    from ann_keras.models import bfloat16
     params = experiments.load("ann", "smoke").with_params({"precision": "auto"}, "test")
     for flags, policy in (({"avx512_bf16"}, "mixed_bfloat16"), (set(), "float32")):
-        monkeypatch.setattr(machine, "_cpu_flags", lambda: flags)
+        monkeypatch.setattr(bfloat16, "_cpu_flags", lambda: flags)
         model = models.build("mlp", (64,), 10, params)
         assert model.layers[-1].dtype_policy.name == policy

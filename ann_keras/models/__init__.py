@@ -62,8 +62,8 @@ def resolve_precision(policy: str) -> str:
         return policy
     import tensorflow as tf
 
-    from ..search import machine
-    return machine.auto_precision(gpu=bool(tf.config.list_physical_devices("GPU")))
+    from .bfloat16 import auto_precision
+    return auto_precision(gpu=bool(tf.config.list_physical_devices("GPU")))
 
 
 @contextlib.contextmanager

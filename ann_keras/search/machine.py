@@ -13,6 +13,8 @@ import sys
 from importlib import metadata
 from pathlib import Path
 
+from ..models.bfloat16 import native_bfloat16
+
 PACKAGES = ("ann-keras", "tensorflow", "tensorflow-cpu", "keras", "keras-tuner", "numpy",
             "scikit-learn", "pandas", "matplotlib")
 
@@ -64,35 +66,6 @@ def source_revision() -> dict:
     except (OSError, subprocess.SubprocessError):
         return {}
     return {"commit": commit, "local_changes": bool(changed)}
-
-
-# CPU features that compute bfloat16 in hardware (oneDNN uses them); without one, bfloat16 is emulated.
-BFLOAT16_FLAGS = ("avx512_bf16", "amx_bf16")
-
-
-def native_bfloat16(gpu: bool = False) -> bool:
-    """Return whether this machine computes bfloat16 in hardware: a GPU, or a CPU with AVX512-BF16 or AMX."""
-    return gpu or bool(set(BFLOAT16_FLAGS) & _cpu_flags())
-
-
-def auto_precision(gpu: bool = False) -> str:
-    """Return the precision `auto` means here: mixed_bfloat16 where bfloat16 is native, else float32.
-
-    Emulated bfloat16 is slower than float32: the paper's CNN trained 298
-    images/s in mixed_bfloat16 against 756 in float32 on a 2-core Intel Xeon
-    with AVX-512 but neither AVX512-BF16 nor AMX (bench/cnn_epoch.py).
-    """
-    return "mixed_bfloat16" if native_bfloat16(gpu) else "float32"
-
-
-def _cpu_flags() -> set[str]:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("flags"):
-                return set(line.split(":", 1)[1].split())
-    except OSError:
-        pass
-    return set()
 
 
 def _cpu_model() -> str:
