@@ -11,14 +11,13 @@ naming the file and what was expected.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import re
 from pathlib import Path
 
 import numpy as np
 
-from . import sequences
+from . import images, sequences
 from ..errors import DataError, choices, shorten
 from .source import Source
 from .splits import Splits
@@ -103,20 +102,9 @@ def _read(seed: int, path: str, options: dict) -> Splits:
 
 def content_digest(path: str) -> str:
     """Return a digest of the bytes of the TRAIN and TEST files: the run folder is named by what they hold."""
-    train, test = pair(path)
-    signature = tuple((str(f.resolve()), f.stat().st_size, f.stat().st_mtime_ns) for f in (train, test))
-    return _digest(signature)
-
-
-@functools.lru_cache(maxsize=16)
-def _digest(signature: tuple) -> str:
-    digest = hashlib.sha256()
-    for name, _, _ in signature:
-        with open(name, "rb") as stream:
-            for block in iter(lambda: stream.read(1 << 20), b""):
-                digest.update(block)
-        digest.update(b"\0")
-    return digest.hexdigest()[:24]
+    # Each file's digest is images.content_digest's (cached per process for unchanged files).
+    both = "|".join(images.content_digest(file) for file in pair(path))
+    return hashlib.sha256(both.encode()).hexdigest()[:24]
 
 
 TS_FILES = Source(
