@@ -137,6 +137,61 @@ def report(run_dirs, reports_dir):
     _show_index(reports_dir)
 
 
+@cli.command(help="Show run folders' training curves and search (HParams) in TensorBoard on 127.0.0.1; Ctrl-C stops.")
+@click.argument("run_dirs", nargs=-1, required=True, type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--port", type=click.IntRange(1, 65535), help="The port to serve on (default: any free one).")
+def tensorboard(run_dirs, port):
+    import time
+
+    from .deploy import dashboard
+    folders = dashboard.log_folders(run_dirs)
+    _, address = dashboard.start(folders, port or 0)
+    for name in folders:
+        click.echo(f"run: {name}")
+    click.echo(f"TensorBoard at {address} (HParams: {address}#hparams); Ctrl-C stops it", err=False)
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        click.echo("\nTensorBoard stopped")
+
+
+@cli.command(help="Classify your own files (images, .ts/.csv sequences, digit text files) with a trained model.")
+@click.argument("model", type=click.Path(exists=True, path_type=Path))
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--top", type=click.IntRange(1, 1000), default=3, show_default=True, help="Classes shown per input.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON document on stdout, for programs.")
+def predict(model, inputs, top, as_json):
+    import json
+
+    predictions, skipped = commands.predict(model, list(inputs), top)
+    for line in skipped:
+        click.echo(f"ann-keras: skipped {line}", err=True)
+    if as_json:
+        click.echo(json.dumps({"predictions": [p.to_dict() for p in predictions], "skipped": skipped}, indent=1))
+    else:
+        for prediction in predictions:
+            shown = ", ".join(f"{name} {probability:.1%}" for name, probability in prediction.top)
+            click.echo(f"{_printable(prediction.input)}: {shown}")
+    if not predictions:
+        raise AnnKerasError(f"none of the {len(inputs)} input(s) could be read; valid: images (PNG, JPEG...) for an "
+                            "image model, .ts or .csv files for a sequence model, 64 numbers for a digits model")
+
+
+@cli.command(help="Write a run's final model as .keras, SavedModel or TFLite, checked on its test split.")
+@click.argument("run_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["keras", "savedmodel", "tflite"]), default="savedmodel",
+              show_default=True)
+@click.option("--data", "data_path", type=click.Path(exists=True, path_type=Path),
+              help="Where the run's data is, when it has moved (CIFAR-10 or your image folders).")
+def export(run_dir, fmt, data_path):
+    done = commands.export(run_dir, fmt, data_path)
+    click.echo(f"exported: {done.path}")
+    click.echo(f"check: {done.examples} test examples; Keras model {done.keras_accuracy:.4%}, exported "
+               f"{done.exported_accuracy:.4%}, same class for {done.agreement:.2%} (tolerance {done.tolerance:.2%})")
+    click.echo(f"model card: {done.path.parent.parent / 'final' / 'MODEL_CARD.md'}")
+
+
 @cli.command(help="List the data sets that can be loaded and where each comes from.")
 def datasets():
     for source in data.SOURCES:
@@ -208,6 +263,11 @@ def _print_summary(result):
         m = result.final["metrics"]
         click.echo(f"\nfinal model: test accuracy {m['test_accuracy']:.4f}, test loss {m['test_loss']:.4f} "
                    f"({result.final['model_file']})")
+
+
+def _printable(text: str) -> str:
+    """A file name as one printed line: control characters (a newline in a name) escaped."""
+    return text if text.isprintable() else ascii(text)[1:-1]
 
 
 def _format(table) -> str:

@@ -106,6 +106,25 @@ def report(run_dirs, reports_dir: Path) -> list[Path]:
     return [reports.write_report(results.load(run_dir), reports_dir) / "index.html" for run_dir in run_dirs]
 
 
+def predict(target: Path, paths: list[Path], top: int = 3):
+    """Classify a user's own files with a trained model; return (predictions, lines for the inputs skipped)."""
+    _import_training_stack()
+    from .deploy import predict as predicting
+    return predicting.predict(target, paths, top)
+
+
+def export(run_dir: Path, fmt: str, data_path: Path | None = None):
+    """Write the run's final model in `fmt`, check it on the test split, and refresh its model card."""
+    _import_training_stack()
+    from .deploy import export as exporting
+    from .reports import model_card
+    try:
+        return exporting.export(run_dir, fmt, data_path=str(data_path) if data_path else None)
+    finally:   # the card states every check, a failed one too
+        if (Path(run_dir) / results.RESULTS_FILE).is_file():
+            model_card.write(results.load(run_dir), run_dir)
+
+
 def index(reports_dir: Path) -> tuple[Path, list[str]]:
     """Write the index of every report under `reports_dir`; return it and the folders skipped, with why."""
     from . import reports
@@ -133,9 +152,13 @@ def _run(kind: str, experiment, choices: Choices, on_event) -> Outcome:
               strategy=devices.make_strategy(choices.strategy), role=role,
               data_fingerprint=data.fingerprint(spec.dataset, spec.data))
     result, run_dir = runner.tune(run) if kind == "tune" else runner.train(run)
-    if result is None or not choices.report:
+    if result is None:
         return Outcome(result, run_dir)
     from . import reports
+    from .reports import model_card
+    model_card.write(result, run_dir)
+    if not choices.report:
+        return Outcome(result, run_dir)
     return Outcome(result, run_dir, reports.write_report(result, choices.reports_dir) / "index.html")
 
 

@@ -122,6 +122,7 @@ class RunResult:
     paper_runs: list = field(default_factory=list)  # the paper's settings, measured
     augmentation: dict = field(default_factory=dict)  # sample images and augmented copies (encode_images)
     baselines: list = field(default_factory=list)     # aeon classifiers on the same splits: name, label, executions
+    exports: list = field(default_factory=list)       # `ann-keras export`: each form written and its test-split check
     schema_version: int = SCHEMA_VERSION
 
     @property

@@ -56,3 +56,20 @@ def smoke_run(tmp_path_factory):
     result, run_dir = runner.tune(Run(spec, "tune", 3, root, command="pytest smoke run"))
     yield result, run_dir
     shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def trained_runs(tmp_path_factory):
+    """Run folders of `ann-keras train` on the smoke profiles: images (cnn), sequences (lstm), digits (ann).
+
+    Trained through commands.train, as the command line does, so each has its model card.
+    """
+    from ann_keras import commands
+    root = tmp_path_factory.mktemp("trained")
+    runs = {}
+    for kind, experiment in (("images", "cnn"), ("sequences", "lstm"), ("vectors", "ann")):
+        outcome = commands.train(experiment, commands.Choices(profile="smoke", seed=7, runs_dir=root, report=False,
+                                                              progress="none", argv=("train", experiment)))
+        runs[kind] = outcome.run_dir
+    yield runs
+    shutil.rmtree(root, ignore_errors=True)

@@ -72,7 +72,7 @@ def test_any_size_and_grayscale_are_resized_and_converted(tmp_path):
 def test_second_load_comes_from_the_cache(tmp_path, monkeypatch):
     tree = make_tree(tmp_path / "t")
     first = images.load(tree, image_size=8, channels=3)
-    monkeypatch.setattr(images, "_decode", lambda *a: pytest.fail("decoded again"))
+    monkeypatch.setattr(images, "decode", lambda *a: pytest.fail("decoded again"))
     second = images.load(tree, image_size=8, channels=3)
     assert np.array_equal(first.x_test, second.x_test) and second.class_names == first.class_names
 

@@ -14,7 +14,7 @@ PACKAGE = Path(ann_keras.__file__).parent
 # The flow, upstream first. The shared helpers and the results contract sit below everything; the
 # reporting half (reports/) reads the contract and nothing of the training half.
 SHARED = {"errors", "names", "files", "results", "__init__", "__version__"}
-FLOW = ["specs", "data", "models", "search"]
+FLOW = ["specs", "data", "models", "search", "deploy"]   # deploy: predict, export, TensorBoard
 TOP = {"experiments", "commands", "cli", "__main__"}
 
 

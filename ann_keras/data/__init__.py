@@ -47,6 +47,7 @@ class Dataset:
     y_test: np.ndarray
     skipped: tuple[str, ...] = ()     # unreadable files left out, "path: reason"
     fingerprint: str | None = None    # a hash of the files read (None: no files of its own)
+    scaling: dict | None = None       # how raw sequences were standardised and padded (sequences.prepare)
 
     @property
     def input_shape(self) -> tuple[int, ...]:
@@ -66,6 +67,8 @@ class Dataset:
             "input_shape": list(self.input_shape),
             "sizes": {"train": len(self.y_train), "validation": len(self.y_val), "test": len(self.y_test)},
             "skipped": {"count": len(self.skipped), "first": list(self.skipped[:5])},
+            # `ann-keras predict` prepares a user's sequences with it, as training's were.
+            **({"scaling": self.scaling} if self.scaling is not None else {}),
         }
 
 
@@ -151,7 +154,7 @@ def load(name: str, *, seed: int, **options) -> Dataset:
                         f"{len(splits.class_names)} classes with [data] limit={limit}, test_limit={test_limit}, "
                         f"validation_size={validation_size} ({error})") from None
     return Dataset(name, splits.source, tuple(splits.class_names), x_train, y_train, x_val, y_val, x_test, y_test,
-                   tuple(splits.skipped), _digest(source, location))
+                   tuple(splits.skipped), _digest(source, location), splits.scaling)
 
 
 def _check_classes(splits: Splits, name: str) -> None:
@@ -194,7 +197,7 @@ def folds(dataset: Dataset, k: int, seed: int):
     splitter = StratifiedKFold(n_splits=k, shuffle=True, random_state=seed)
     for train, validation in splitter.split(np.zeros(len(y)), y):
         yield Dataset(dataset.name, dataset.source, dataset.class_names, x[train], y[train], x[validation],
-                      y[validation], empty_x, empty_y, dataset.skipped, dataset.fingerprint)
+                      y[validation], empty_x, empty_y, dataset.skipped, dataset.fingerprint, dataset.scaling)
 
 
 def subset(x, y, limit: int, seed: int):

@@ -67,10 +67,10 @@ def load_aeon(name: str):
 
 def _read(seed: int, name: str, options: dict) -> Splits:
     x_train, y_train, x_test, y_test, names, source = load_aeon(name)
-    x_train, x_test = sequences.prepare(x_train, x_test)
+    x_train, x_test, scaling = sequences.prepare(x_train, x_test)
     return Splits(x_train, y_train, x_test, y_test, names,
                   f"{source}, its own train/test split; standardised per channel on the training split, "
-                  f"padded at the end to {x_train.shape[1]} steps")
+                  f"padded at the end to {x_train.shape[1]} steps", scaling=scaling)
 
 
 # No fingerprint: the files ship inside the aeon package, whose version results.json records.

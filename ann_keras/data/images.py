@@ -243,7 +243,7 @@ def _read_tar(path: Path, image_size, channels) -> Splits:
             folders.update("/".join(parts[:i]) for i in range(1, upto + 1))
             if member.isfile() and len(parts) >= 3:   # split/class/image, perhaps under one top folder
                 try:
-                    decoded["/".join(parts)] = _decode(_read_member(archive, member, path), image_size, channels)
+                    decoded["/".join(parts)] = decode(_read_member(archive, member, path), image_size, channels)
                 except ValueError as error:
                     decoded["/".join(parts)] = error
     return _read_tree(_DecodedTree(decoded, folders), path, image_size, channels)
@@ -334,7 +334,7 @@ def _read_tree(tree, where: Path, image_size, channels) -> Splits:
             if isinstance(image, ValueError):
                 raise image
             if isinstance(image, bytes):
-                image = _decode(image, image_size, channels)
+                image = decode(image, image_size, channels)
         except ValueError as error:
             skipped.append(f"{relative}: {error}")
             continue
@@ -366,7 +366,7 @@ def _split_root(folders: set[str], where: Path) -> str:
     raise DataError(f"{where}: no {missing!r} split; expected train/<class>/* and test/<class>/*")
 
 
-def _decode(data: bytes, image_size, channels) -> np.ndarray:
+def decode(data: bytes, image_size, channels) -> np.ndarray:
     """Return one image as uint8 (height, width, channels), or raise ValueError saying why not."""
     from PIL import Image, UnidentifiedImageError
     try:

@@ -15,10 +15,12 @@ from ..errors import DataError
 MASK_VALUE = -1000.0
 
 
-def prepare(x_train: list, x_test: list) -> tuple[np.ndarray, np.ndarray]:
-    """Return both splits standardised per channel (statistics of the training split) and padded.
+def prepare(x_train: list, x_test: list) -> tuple[np.ndarray, np.ndarray, dict]:
+    """Return both splits standardised per channel (statistics of the training split) and padded, and the scaling.
 
-    Padding goes at the end, to the longest sequence of either split, with MASK_VALUE.
+    Padding goes at the end, to the longest sequence of either split, with
+    MASK_VALUE. The scaling ({"mean", "std", "steps"}) is what `standardise`
+    needs to prepare a new sequence exactly as these were (results.json keeps it).
     """
     _check_padding(list(x_train) + list(x_test))
     steps = np.concatenate(x_train, axis=0)
@@ -27,13 +29,17 @@ def prepare(x_train: list, x_test: list) -> tuple[np.ndarray, np.ndarray]:
     length = max(len(s) for s in list(x_train) + list(x_test))
     channels = steps.shape[1]
 
-    def pad(sequences):
-        out = np.full((len(sequences), length, channels), MASK_VALUE, dtype=np.float32)
-        for i, sequence in enumerate(sequences):
-            out[i, :len(sequence)] = (sequence - mean) / std
-        return out
+    scaling = {"mean": mean.tolist(), "std": std.tolist(), "steps": int(length)}
+    return standardise(x_train, scaling), standardise(x_test, scaling), scaling
 
-    return pad(x_train), pad(x_test)
+
+def standardise(sequences: list, scaling: dict) -> np.ndarray:
+    """Return `sequences` (each steps x channels) standardised with `scaling` and padded to its steps."""
+    mean, std = np.asarray(scaling["mean"]), np.asarray(scaling["std"])
+    out = np.full((len(sequences), scaling["steps"], len(mean)), MASK_VALUE, dtype=np.float32)
+    for i, sequence in enumerate(sequences):
+        out[i, :len(sequence)] = (sequence - mean) / std
+    return out
 
 
 # Padding may multiply the memory the sequences really need; allow it up to this factor (or this many bytes).

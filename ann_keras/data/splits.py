@@ -18,3 +18,4 @@ class Splits:
     class_names: tuple[str, ...]
     source: str
     skipped: list[str] = field(default_factory=list)   # "path: reason", one per file left out
+    scaling: dict | None = None   # sequences: per-channel mean and std, padded steps (sequences.prepare)

@@ -93,11 +93,11 @@ def read(train: Path, test: Path):
 def _read(seed: int, path: str, options: dict) -> Splits:
     train, test = pair(path)
     x_train, y_train, x_test, y_test, classes = read(train, test)
-    x_train, x_test = sequences.prepare(x_train, x_test)
+    x_train, x_test, scaling = sequences.prepare(x_train, x_test)
     return Splits(x_train, y_train, x_test, y_test, classes,
                   f"your .ts files {train} and {test.name} (read with aeon.datasets.load_from_ts_file), their own "
                   f"train/test split; standardised per channel on the training split, padded at the end to "
-                  f"{x_train.shape[1]} steps")
+                  f"{x_train.shape[1]} steps", scaling=scaling)
 
 
 def content_digest(path: str) -> str:

@@ -20,6 +20,8 @@ PARAMS = {
     "recurrent_dropout": Field(float, "dropout on each cell's recurrent state", minimum=0, maximum=0.95,
                                default=0.0),
     "masking": Field(bool, "skip padded time steps (variable-length sequences)", default=True),
+    "input_noise": Field(float, "standard deviation of Gaussian noise added to the (standardised) steps in training: "
+                                "augmentation for small sets (0 = none)", minimum=0, maximum=10, default=0.0),
     "front_end_filters": Field(int, "filters of a 1-D convolution read before the recurrent layers, which "
                                     "learns local shapes (0 = none: the cells read the raw steps)",
                                minimum=0, maximum=4096, default=0),
@@ -56,6 +58,9 @@ def build(input_shape, num_classes: int, params: dict, augment: dict | None = No
         x = layers.Masking(mask_value=MASK_VALUE, name="padding")(inputs)
     else:
         x = inputs
+    if params["input_noise"]:
+        # After the mask is made, so padded steps stay recognisable; Keras passes the mask through the noise.
+        x = layers.GaussianNoise(params["input_noise"], name="input_noise")(x)
     for index in range(params["recurrent_layers"]):
         last = index == params["recurrent_layers"] - 1
         cell = cells[params["cell"]](params["units"], return_sequences=not last, dropout=params["dropout"],

@@ -421,6 +421,12 @@ def _summary(result: RunResult) -> list[tuple[str, str]]:
         overrides = ", ".join(f"{k}={v}" for k, v in spec["final"].items())
         rows.append(("Final model", f"test accuracy {_pct(m['test_accuracy'])}, test loss {_num(m['test_loss'], 4)}"
                      f" (one run, seed {final['seed']}{'; retrained with ' + overrides if overrides else ''})"))
+    for exported in result.exports:
+        verdict = "passed" if exported["passed"] else "FAILED"
+        rows.append((f"Exported ({exported['format']})",
+                     f"{exported['path']} in the run folder; checked on {exported.get('examples', '?')} test examples: "
+                     f"{_pct(exported['exported_accuracy'])} against the Keras model's "
+                     f"{_pct(exported['keras_accuracy'])} (tolerance {_pct(exported['tolerance'])}): {verdict}"))
     rows += [
         ("Training time", f"{metrics.training_seconds(result):.1f} s: every training this run records (trials, "
                           "the paper's extra settings, the final model), resumed invocations included"),

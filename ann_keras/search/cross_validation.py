@@ -27,16 +27,19 @@ from . import training
 FOLD_METRICS = ("train_accuracy", "train_loss", "val_accuracy", "val_loss")
 
 
-def execution(run, params: dict, dataset: data.Dataset, seed: int, *, path: Path, budget: int | None = None) -> dict:
+def execution(run, params: dict, dataset: data.Dataset, seed: int, *, path: Path, log: tuple[str, ...],
+              budget: int | None = None) -> dict:
     """Train `params` with `seed` on each of the run's folds; return the execution's summary (see `summarise`).
 
-    Folds finished before a stop are read back from `path` and not trained again.
+    Folds finished before a stop are read back from `path` and not trained
+    again. Fold i logs for TensorBoard in `log` + "-fold{i}".
     """
     done = files.read_json(path) if path.exists() else []
     for index, fold in enumerate(data.folds(dataset, run.spec.tuner["folds"], run.seed)):
         if index < len(done):
             continue
-        with training.execution(run, params, fold, seed, budget=budget) as trained:
+        with training.execution(run, params, fold, seed, log=(*log[:-1], f"{log[-1]}-fold{index}"),
+                                budget=budget) as trained:
             record = {"fold": index, **{k: trained.metrics[k] for k in FOLD_METRICS},
                       "duration_s": round(trained.duration_s, 3)}
             if index == 0:

@@ -97,7 +97,8 @@ def train(run: Run) -> tuple[results.RunResult, Path]:
             executions = [{"seed": run.seed, **final["metrics"], "duration_s": final["duration_s"]}]
             for seed in run.seeds[1:]:
                 executions.append(_cached_execution(run, dataset, run.spec.params,
-                                                    run.folder / "executions" / f"{seed - run.seed}.json", seed))
+                                                    run.folder / "executions" / f"{seed - run.seed}.json", seed,
+                                                    ("executions", f"seed{seed}")))
             trial = results.trial("train", {}, executions,
                                   score=tuning.mean_metrics(executions)[run.spec.tuner["objective"]])
             final["trial_id"] = "train"
@@ -137,7 +138,7 @@ def measure_paper_runs(run: Run, dataset: data.Dataset, trials: list[dict]) -> l
             run.on_event(events.PaperRunStarted(paper_run["name"], paper_run["params"]))
             entry.update(source="trained beside the search", executions=[
                 _cached_execution(run, dataset, params, run.folder / "paper_runs" / f"{index}-{seed - run.seed}.json",
-                                  seed)
+                                  seed, ("paper_runs", f"{index}-seed{seed}"))
                 for seed in run.seeds])
         else:
             entry.update(source="not measured in this profile", executions=[])
@@ -167,7 +168,8 @@ def refit(run: Run, dataset: data.Dataset, trials: list[dict], best: dict | None
                 refitted = dict(final["metrics"])   # its time is the final model's, counted there
             else:
                 path = run.folder / "refit" / f"{trial['trial_id']}-{seed - run.seed}.json"
-                refitted = _cached_execution(run, dataset, params, path, seed)
+                refitted = _cached_execution(run, dataset, params, path, seed,
+                                             ("refit", f"trial_{trial['trial_id']}-seed{seed}"))
             execution["refit"] = {k: v for k, v in refitted.items() if k not in ("seed", "history")}
             execution.update({k: refitted[k] for k in ("test_accuracy", "test_loss") if k in refitted})
 
@@ -214,7 +216,7 @@ def train_final(run: Run, dataset: data.Dataset, overrides: dict) -> dict:
         return files.read_json(record_path)
     params = run.spec.with_params(overrides, "final")
     folder.mkdir(parents=True, exist_ok=True)
-    with training.execution(run, params, dataset, run.seed, resume_dir=folder) as execution:
+    with training.execution(run, params, dataset, run.seed, log=(FINAL_DIR,), resume_dir=folder) as execution:
         # Keras insists on the .keras suffix, so the temporary name keeps it.
         temporary = folder / f".{MODEL_FILE}.tmp.keras"
         execution.model.save(temporary)
@@ -228,10 +230,10 @@ def train_final(run: Run, dataset: data.Dataset, overrides: dict) -> dict:
     return record
 
 
-def _cached_execution(run: Run, dataset, params, path: Path, seed: int) -> dict:
+def _cached_execution(run: Run, dataset, params, path: Path, seed: int, log: tuple[str, ...]) -> dict:
     if path.exists():
         return files.read_json(path)
-    with training.execution(run, params, dataset, seed) as execution:
+    with training.execution(run, params, dataset, seed, log=log) as execution:
         summary = execution.summary()
     files.write_json(path, summary)
     return summary

@@ -22,6 +22,7 @@ import tensorflow as tf
 from .. import data, models
 from ..models import normalization
 from ..data import Dataset
+from . import tensorboard_logs
 
 HISTORY_FILE = "history.csv"
 TRAIN_EVALUATION = 10_000
@@ -49,27 +50,30 @@ class Execution:
 
 def train(model_name: str, params: dict, dataset: Dataset, *, seed: int, augment: dict | None = None,
           verbose: int = 0, budget: int | None = None, resume_dir: Path | None = None,
-          strategy: tf.distribute.Strategy | None = None) -> Execution:
+          strategy: tf.distribute.Strategy | None = None, log_dir: Path | None = None) -> Execution:
     """Build the model from `params` with `seed` fixed, train it and evaluate it (within `strategy`'s scope)."""
     keras.utils.set_random_seed(seed)
     with strategy.scope() if strategy is not None else contextlib.nullcontext():
         model = models.build(model_name, dataset.input_shape, dataset.num_classes, params, augment)
-        return fit(model, params, dataset, seed=seed, verbose=verbose, budget=budget, resume_dir=resume_dir)
+        return fit(model, params, dataset, seed=seed, verbose=verbose, budget=budget, resume_dir=resume_dir,
+                   log_dir=log_dir)
 
 
 @contextlib.contextmanager
-def execution(run, params: dict, dataset: Dataset, seed: int, *, budget: int | None = None,
+def execution(run, params: dict, dataset: Dataset, seed: int, *, log: tuple[str, ...], budget: int | None = None,
               resume_dir: Path | None = None):
     """Train one seeded execution of `params` for `run` (a search.run.Run); yield it, then free its memory.
 
     The one way every stage trains: a search's trials, the paper's extra
     settings, `train` and the final model. Keras's session is cleared when
     the block ends, after the caller has kept what it needs (numbers, the
-    saved model).
+    saved model). `log` names its TensorBoard folder inside the run folder
+    (tensorboard_logs.log_dir), e.g. ("trial_0003", "seed42").
     """
     try:
         yield train(run.spec.model, params, dataset, seed=seed, augment=run.spec.augment, verbose=run.verbose,
-                    budget=budget, resume_dir=resume_dir, strategy=run.strategy)
+                    budget=budget, resume_dir=resume_dir, strategy=run.strategy,
+                    log_dir=tensorboard_logs.log_dir(run.folder, *log))
     finally:
         keras.backend.clear_session(free_memory=True)
 
@@ -130,13 +134,14 @@ def targets(labels: np.ndarray, params: dict, num_classes: int) -> np.ndarray:
 
 
 def fit(model: keras.Model, params: dict, dataset: Dataset, *, seed: int, verbose: int = 0,
-        budget: int | None = None, resume_dir: Path | None = None) -> Execution:
+        budget: int | None = None, resume_dir: Path | None = None, log_dir: Path | None = None) -> Execution:
     """Compile and train `model`, then evaluate it on every split.
 
     `budget` caps the number of Keras epochs (logged points when counting
     iterations); Hyperband uses it to train short before training long.
     With `resume_dir`, a killed run continues from its last completed epoch
     (Keras's BackupAndRestore) and its history survives in a CSV file there.
+    With `log_dir`, each logged point is also written for TensorBoard there.
     """
     k = dataset.num_classes
     x_train, y_train = data.subset(dataset.x_train, dataset.y_train, params["train_examples"], seed)
@@ -170,6 +175,8 @@ def fit(model: keras.Model, params: dict, dataset: Dataset, *, seed: int, verbos
         # The weights at the stop are kept, not the best epoch's: with a moving average of the weights (ema)
         # those are the averaged ones, which the per-epoch validation never saw.
         callbacks.append(keras.callbacks.EarlyStopping("val_loss", min_delta=1e-4, patience=params["patience"]))
+    if log_dir is not None:
+        callbacks.append(tensorboard_logs.callback(log_dir))
     callbacks.append(Clock(started))   # last: its time includes the other callbacks' work
     if resume_dir is not None:
         callbacks += [keras.callbacks.BackupAndRestore(str(Path(resume_dir) / "backup")),

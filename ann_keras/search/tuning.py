@@ -21,7 +21,7 @@ import keras_tuner as kt
 import numpy as np
 
 from .. import files, models, results
-from . import cross_validation, events, training
+from . import cross_validation, events, tensorboard_logs, training
 from ..data import Dataset
 from ..errors import AnnKerasError
 from ..specs import Spec
@@ -263,15 +263,22 @@ class SpecTuner(kt.Tuner):
                 continue
             if self.run.spec.tuner["folds"] > 1:
                 summary = cross_validation.execution(self.run, params, self.dataset, seed, budget=budget,
-                                                     path=self._trial_dir(trial) / f"folds-seed{seed}.json")
+                                                     path=self._trial_dir(trial) / f"folds-seed{seed}.json",
+                                                     log=(f"trial_{trial.trial_id}", f"seed{seed}"))
             else:
-                with training.execution(self.run, params, self.dataset, seed, budget=budget) as execution:
+                with training.execution(self.run, params, self.dataset, seed, budget=budget,
+                                        log=(f"trial_{trial.trial_id}", f"seed{seed}")) as execution:
                     summary = execution.summary()
             if self.worker_id:
                 summary["worker"] = self.worker_id
             executions.append(summary)
             files.write_json(path, sorted(executions, key=lambda e: e["seed"]))
-        return mean_metrics(executions)
+        metrics = mean_metrics(executions)
+        # The HParams dashboard's row for this trial (its values as the spec spells them, not encoded).
+        tensorboard_logs.write_trial(self.run.folder, trial.trial_id,
+                                     {name: decode(value) for name, value in hp.values.items()
+                                      if not name.startswith("tuner/")}, metrics)
+        return metrics
 
     def _trial_dir(self, trial) -> Path:
         return Path(self.get_trial_dir(trial.trial_id))
@@ -325,6 +332,7 @@ def search(run, dataset: Dataset) -> list[dict]:
     if run.worker:
         tuner.search(verbose=0)
         return []
+    tensorboard_logs.write_experiment(run.folder, spec.search, spec.tuner["objective"])
     oracle = tuner.oracle
 
     def progress(trial, tuner_id):

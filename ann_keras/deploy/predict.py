@@ -1,0 +1,59 @@
+"""`ann-keras predict`: a trained model's top classes for a user's own inputs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..data import KINDS
+from . import inputs
+from .trained import ModelError, locate
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """One input's top classes, most probable first: [(class name, probability), ...]."""
+
+    input: str
+    top: list[tuple[str, float]]
+
+    def to_dict(self) -> dict:
+        return {"input": self.input, "top": [{"class": name, "probability": round(p, 6)} for name, p in self.top]}
+
+
+def predict(target: Path, paths: list[Path], top: int = 3) -> tuple[list[Prediction], list[str]]:
+    """Classify each readable input with the model `target` names; return the predictions and the skipped lines."""
+    trained = locate(target)
+    model = trained.load_model()
+    input_shape = tuple(model.input_shape[1:])
+    kind = trained.kind or _kind_of(input_shape)
+    if None in input_shape or kind is None:
+        raise ModelError(f"{trained.model_file}: its input {input_shape} is none of the kinds ann-keras "
+                         f"prepares; valid: {', '.join(f'{k} ({m})' for k, (_, m) in KINDS.items())}")
+    read = inputs.read(paths, kind, input_shape, trained.scaling)
+    if not len(read.x):
+        return [], read.skipped
+    probabilities = _probabilities(model, read.x)
+    names = trained.class_names or tuple(f"class {i}" for i in range(probabilities.shape[1]))
+    predictions = []
+    for name, row in zip(read.names, probabilities):
+        order = np.argsort(-row, kind="stable")[:top]
+        predictions.append(Prediction(name, [(names[i], float(row[i])) for i in order]))
+    return predictions, read.skipped
+
+
+def _kind_of(input_shape: tuple) -> str | None:
+    """The kind of example a model reads, from the rank of its input (a model file without its run)."""
+    return next((kind for kind, (rank, _) in KINDS.items() if rank == len(input_shape)), None)
+
+
+def _probabilities(model, x: np.ndarray) -> np.ndarray:
+    """Return class probabilities (a model with a linear output gives logits: softmax them)."""
+    from ..search.training import emits_logits
+    out = np.asarray(model.predict(x, batch_size=256, verbose=0), dtype=np.float64)
+    if emits_logits(model):
+        out = np.exp(out - out.max(axis=1, keepdims=True))
+        out /= out.sum(axis=1, keepdims=True)
+    return out

@@ -1,0 +1,101 @@
+"""A trained model found from what a user names: a run folder, or a `.keras` file (with its run beside it).
+
+What `predict` and `export` need besides the weights comes from the run's
+results.json: the class names in training's order, the kind of input the
+model's family reads, and, for sequences, how training standardised and
+padded them (data.sequences.prepare). A `.keras` file alone (no run around
+it) still classifies images and digits, whose preparation is inside the
+model; its classes are then named by number.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from .. import results
+from ..errors import AnnKerasError
+
+FINAL_DIR, MODEL_FILE = "final", "model.keras"   # as search.runner writes them (runner imports TensorFlow)
+
+# The largest model file loaded: a saved model here is tens of MB at most.
+MAX_MODEL_BYTES = 2 << 30
+
+
+class ModelError(AnnKerasError):
+    """The model a command was given cannot be found or read."""
+
+
+@dataclass(frozen=True)
+class Trained:
+    """A model file and what is known about how it was trained."""
+
+    model_file: Path
+    run_dir: Path | None              # the run folder holding results.json, when there is one
+    result: results.RunResult | None
+    class_names: tuple[str, ...] | None
+    kind: str | None                  # "images", "sequences" or "vectors"; None: read from the model's input
+
+    def load_model(self):
+        """Return the keras.Model, loaded in Keras's safe mode (no code from the file runs)."""
+        import keras
+
+        from .. import models   # noqa: F401 -- registers ann-keras's own layers and schedules
+        from ..models import front_end, normalization  # noqa: F401
+        from ..search import training  # noqa: F401 -- OneCycle
+        try:
+            return keras.saving.load_model(self.model_file, compile=False, safe_mode=True)
+        except Exception as error:   # Keras raises many types for a broken or foreign file
+            reason = " ".join(str(error).split())[:200] or type(error).__name__
+            raise ModelError(f"{self.model_file}: not a Keras model ann-keras can load ({reason}); valid: "
+                             f"a {MODEL_FILE} written by `ann-keras tune` or `train`") from None
+
+    @property
+    def scaling(self) -> dict | None:
+        return self.result.dataset.get("scaling") if self.result is not None else None
+
+
+def locate(target: Path) -> Trained:
+    """Return the trained model `target` names: a run folder (its final model) or a `.keras` file."""
+    target = Path(target)
+    if target.is_dir():
+        if not (target / results.RESULTS_FILE).is_file():
+            raise ModelError(f"{target}: no results.json here; valid: a run folder (runs/EXPERIMENT/RUN) or a "
+                             f"{MODEL_FILE} file")
+        run_dir = target
+        result = results.load(target)
+        model_file = target / (result.final.get("model_file") or f"{FINAL_DIR}/{MODEL_FILE}")
+        if not result.final or not model_file.resolve().is_relative_to(target.resolve()):
+            raise ModelError(f"{target}: this run has no final model; valid: a run that finished "
+                             "(`ann-keras tune` or `train` ran to the end)")
+    elif target.is_file():
+        if target.suffix != ".keras":
+            raise ModelError(f"{target}: not a .keras file; valid: a run folder or a {MODEL_FILE} file")
+        model_file, run_dir = target, _run_around(target)
+        result = results.load(run_dir) if run_dir is not None else None
+    else:
+        raise ModelError(f"{target}: no such file or folder; valid: a run folder or a {MODEL_FILE} file")
+    if not model_file.is_file():
+        raise ModelError(f"{model_file}: the run's model file is missing; valid: a run folder with {FINAL_DIR}/"
+                         f"{MODEL_FILE}")
+    if model_file.stat().st_size > MAX_MODEL_BYTES:
+        raise ModelError(f"{model_file}: {model_file.stat().st_size / 2**30:.1f} GiB, larger than any model "
+                         f"ann-keras writes (at most {MAX_MODEL_BYTES >> 30} GiB read)")
+    class_names = tuple(result.dataset["class_names"]) if result is not None else None
+    return Trained(model_file, run_dir, result, class_names, _kind(result))
+
+
+def _run_around(model_file: Path) -> Path | None:
+    """Return the run folder a model file sits in (final/model.keras's parent's parent), if it is one."""
+    for folder in (model_file.parent.parent, model_file.parent):
+        if (folder / results.RESULTS_FILE).is_file():
+            return folder
+    return None
+
+
+def _kind(result: results.RunResult | None) -> str | None:
+    if result is None:
+        return None
+    from ..models import FAMILIES
+    family = FAMILIES.get(result.spec.get("model"))
+    return getattr(family, "INPUT", None)

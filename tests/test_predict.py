@@ -1,0 +1,150 @@
+"""`ann-keras predict`: a trained model's top classes for a user's own files, prepared exactly as in training."""
+
+import json
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from PIL import Image
+
+from ann_keras import data, results
+from ann_keras.cli import cli
+from ann_keras.deploy import predict as predicting
+from ann_keras.deploy.trained import ModelError, locate
+
+
+def invoke(*args):
+    return CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=False)
+
+
+def split_and_expected(run_dir):
+    """The run's test split and its model's probabilities for it, as training computed them."""
+    result = results.load(run_dir)
+    dataset = data.load(result.spec["dataset"], seed=result.seed, **result.spec["data"])
+    model = locate(run_dir).load_model()
+    return dataset, model.predict(dataset.x_test, verbose=0)
+
+
+def test_images_of_any_size_and_mode_are_prepared_as_in_training(trained_runs, tmp_path):
+    run_dir = trained_runs["images"]
+    dataset, expected = split_and_expected(run_dir)
+    exact = tmp_path / "exact.png"
+    Image.fromarray(dataset.x_test[0]).save(exact)   # lossless: the same pixels the model was tested on
+    big = tmp_path / "big photo.jpg"
+    Image.fromarray(dataset.x_test[1]).resize((64, 48)).save(big)
+    grey = tmp_path / "grey.png"
+    Image.fromarray(dataset.x_test[2]).convert("LA").save(grey)
+    predictions, skipped = predicting.predict(run_dir, [exact, big, grey], top=len(dataset.class_names))
+    assert skipped == [] and [p.input for p in predictions] == [str(exact), str(big), str(grey)]
+    first = dict(predictions[0].top)
+    assert set(first) == set(dataset.class_names)
+    assert [first[name] for name in dataset.class_names] == pytest.approx(expected[0], abs=1e-5)
+    assert all(sum(p for _, p in prediction.top) == pytest.approx(1, abs=1e-4) for prediction in predictions)
+
+
+def test_sequences_from_ts_and_csv_files_are_standardised_as_in_training(trained_runs, tmp_path):
+    from ann_keras.data.aeon_sets import load_aeon
+    run_dir = trained_runs["sequences"]
+    dataset, expected = split_and_expected(run_dir)
+    _, _, raw_test, _, _, _ = load_aeon("BasicMotions")
+    ts_file = tmp_path / "mine.ts"   # no class labels: what a user has to classify
+    lines = ["@problemName mine", "@timeStamps false", "@missing false", "@univariate false", "@equalLength true",
+             "@classLabel false", "@data"]
+    lines += [":".join(",".join(f"{v:.9g}" for v in channel) for channel in case.T) for case in raw_test[:3]]
+    ts_file.write_text("\n".join(lines) + "\n")
+    csv_file = tmp_path / "one.csv"
+    csv_file.write_text(",".join(f"{v:.9g}" for v in raw_test[3].reshape(-1)) + "\n")   # step by step, channels together
+    predictions, skipped = predicting.predict(run_dir, [ts_file, csv_file], top=4)
+    assert skipped == []
+    assert [p.input for p in predictions] == [f"{ts_file}#1", f"{ts_file}#2", f"{ts_file}#3", str(csv_file)]
+    for index, prediction in enumerate(predictions):
+        probabilities = dict(prediction.top)
+        assert [probabilities[n] for n in dataset.class_names] == pytest.approx(expected[index], abs=1e-4)
+
+
+def test_digits_as_eight_rows_of_eight_values(trained_runs, tmp_path):
+    run_dir = trained_runs["vectors"]
+    dataset, expected = split_and_expected(run_dir)
+    digit = tmp_path / "digit.txt"
+    digit.write_text("\n".join(" ".join(f"{v:g}" for v in row) for row in dataset.x_test[0].reshape(8, 8)))
+    [prediction], skipped = predicting.predict(run_dir, [digit], top=10)
+    probabilities = dict(prediction.top)
+    assert [probabilities[n] for n in dataset.class_names] == pytest.approx(expected[0], abs=1e-5)
+
+
+def test_unreadable_inputs_are_skipped_one_line_each_and_hostile_names_stay_on_one_line(trained_runs, tmp_path):
+    run_dir = trained_runs["images"]
+    good = tmp_path / "ok.png"
+    Image.new("RGB", (5, 9), "red").save(good)
+    garbage = tmp_path / "photo.png"
+    garbage.write_bytes(b"\x89PNG not really" * 10)
+    hostile = tmp_path / "evil\nname\x1b[31m.png"
+    hostile.write_bytes(b"nothing")
+    folder = tmp_path / "a folder"
+    folder.mkdir()
+    result = invoke("predict", run_dir, good, garbage, hostile, folder, tmp_path / "missing.png", "--json")
+    assert result.exit_code == 0
+    document = json.loads(result.stdout)
+    assert [p["input"] for p in document["predictions"]] == [str(good)]
+    assert len(document["predictions"][0]["top"]) == 3
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 4 and all(line.startswith("ann-keras: skipped ") for line in lines)
+    assert "not a readable image" in lines[0] and "evil\\nname\\x1b[31m.png" in lines[1]
+    assert "not a file" in lines[2] and "cannot be read" in lines[3]
+
+
+def test_no_readable_input_is_exit_code_2_naming_what_is_valid(trained_runs, tmp_path):
+    bad = tmp_path / "x.png"
+    bad.write_text("text")
+    result = invoke("predict", trained_runs["images"], bad)
+    assert result.exit_code == 2
+    assert result.stderr.strip().splitlines()[-1].startswith("ann-keras: error: none of the 1 input(s) could be read")
+
+
+def test_sequences_of_the_wrong_shape_or_file_type_are_skipped(trained_runs, tmp_path):
+    run_dir = trained_runs["sequences"]
+    wrong_channels = tmp_path / "five.csv"
+    wrong_channels.write_text("1,2,3,4,5\n")
+    too_long = tmp_path / "long.csv"
+    too_long.write_text(",".join(["0.5"] * 6 * 5000) + "\n")
+    words = tmp_path / "words.csv"
+    words.write_text("a,b,c,d,e,f\n")
+    image = tmp_path / "x.png"
+    image.write_bytes(b"")
+    predictions, skipped = predicting.predict(run_dir, [wrong_channels, too_long, words, image])
+    assert predictions == []
+    assert "not a multiple of the model's 6 channels" in skipped[0]
+    assert "5000 time steps; the model reads 1 to 100" in skipped[1]
+    assert "not a number" in skipped[2] and "not a sequence file" in skipped[3]
+
+
+def test_a_model_file_alone_classifies_images_and_names_classes_by_number(trained_runs, tmp_path):
+    model_file = trained_runs["images"] / "final" / "model.keras"
+    alone = tmp_path / "model.keras"
+    alone.write_bytes(model_file.read_bytes())
+    image = tmp_path / "x.png"
+    Image.new("RGB", (16, 16), "blue").save(image)
+    [prediction], _ = predicting.predict(alone, [image], top=2)
+    assert all(name.startswith("class ") for name, _ in prediction.top)
+
+
+def test_sequences_need_the_run_folder_for_their_scaling(trained_runs, tmp_path):
+    alone = tmp_path / "model.keras"
+    alone.write_bytes((trained_runs["sequences"] / "final" / "model.keras").read_bytes())
+    csv_file = tmp_path / "s.csv"
+    csv_file.write_text(",".join(["0.1"] * 12) + "\n")
+    _, skipped = predicting.predict(alone, [csv_file])
+    assert "the model's run folder (results.json) is needed" in skipped[0]
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"not a zip", "not a Keras model ann-keras can load"),
+    (None, "not a .keras file"),
+])
+def test_a_broken_or_foreign_model_is_one_line(tmp_path, content, message):
+    path = tmp_path / ("model.keras" if content is not None else "model.h5")
+    path.write_bytes(content or b"")
+    with pytest.raises(ModelError, match=message):
+        locate(path).load_model()
+    result = invoke("predict", path, path)
+    assert result.exit_code == 2 and message in result.stderr and "Traceback" not in result.stderr
