@@ -76,6 +76,7 @@ def _common_options(command):
         click.option("--reports-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("reports"),
                      show_default=True, help="Where reports go."),
         click.option("--no-report", is_flag=True, help="Do not write the report at the end."),
+        click.option("--no-tensorboard", is_flag=True, help="Write no TensorBoard event files."),
         click.option("--progress", type=click.Choice(["auto", "bar", "line", "none"]), default="auto",
                      show_default=True, help="Keras's progress output per training run."),
         click.option("--precision", type=click.Choice(["float32", "mixed_bfloat16", "auto"]),
@@ -224,6 +225,7 @@ def _choices(options: dict, role=None) -> commands.Choices:
         data_path=options["data_path"], dataset=options["dataset"], overrides=tuple(options["overrides"]),
         overwrite=options["overwrite"],
         runs_dir=options["runs_dir"], reports_dir=options["reports_dir"], report=not options["no_report"],
+        tensorboard=not options["no_tensorboard"],
         progress=options["progress"], precision=options["precision"], strategy=options["strategy"],
         tuner=options.get("tuner"), max_trials=options.get("max_trials"), workers=options.get("workers"),
         role=role)

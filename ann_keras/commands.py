@@ -41,6 +41,7 @@ class Choices:
     runs_dir: Path = Path("runs")
     reports_dir: Path = Path("reports")
     report: bool = True
+    tensorboard: bool = True             # event files for TensorBoard in the run folder
     progress: str = "auto"               # auto, bar, line or none
     precision: str | None = None
     strategy: str = "default"
@@ -149,6 +150,7 @@ def _run(kind: str, experiment, choices: Choices, on_event) -> Outcome:
         role = Role("chief", "127.0.0.1", 0, pool=pool)
     run = Run(spec, kind, choices.seed, choices.runs_dir, command=_command(kind, spec, choices),
               overwrite=choices.overwrite, verbose=_keras_verbose(choices.progress, spec), on_event=on_event,
+              tensorboard=choices.tensorboard,
               strategy=devices.make_strategy(choices.strategy), role=role,
               data_fingerprint=data.fingerprint(spec.dataset, spec.data))
     result, run_dir = runner.tune(run) if kind == "tune" else runner.train(run)
@@ -195,6 +197,8 @@ def _worker_command(spec, choices: Choices) -> list[str]:
     command = [sys.executable, "-m", "ann_keras", "tune", str(spec.path), "--profile", spec.profile,
                "--seed", str(choices.seed), "--runs-dir", str(Path(choices.runs_dir).resolve()),
                "--progress", choices.progress]
+    if not choices.tensorboard:
+        command.append("--no-tensorboard")
     for setting in spec.overrides:
         command += ["--set", setting]
     if spec.dataset_option:

@@ -32,7 +32,7 @@ import markupsafe  # noqa: E402
 from ann_keras import experiments, files, reports, results  # noqa: E402
 from ann_keras.search import machine  # noqa: E402
 
-from time_series import aeon_sets, rnn_cross_validation  # noqa: E402  (bench/ is the script's folder)
+from time_series import aeon_sets, rnn_cross_validation, tensorboard  # noqa: E402  (bench/ is the script's folder)
 
 
 def timed(function, repeats=1):
@@ -493,7 +493,7 @@ def main():
     print(text)
 
 
-ALL_SECTIONS = [*SECTIONS, rnn_cross_validation, aeon_sets, cnn_epochs, cnn_speed, cnn_fast]
+ALL_SECTIONS = [*SECTIONS, tensorboard, rnn_cross_validation, aeon_sets, cnn_epochs, cnn_speed, cnn_fast]
 
 
 if __name__ == "__main__":

@@ -2,7 +2,6 @@
 
 import json
 
-import numpy as np
 import pytest
 from click.testing import CliRunner
 from PIL import Image
@@ -53,7 +52,8 @@ def test_sequences_from_ts_and_csv_files_are_standardised_as_in_training(trained
     lines += [":".join(",".join(f"{v:.9g}" for v in channel) for channel in case.T) for case in raw_test[:3]]
     ts_file.write_text("\n".join(lines) + "\n")
     csv_file = tmp_path / "one.csv"
-    csv_file.write_text(",".join(f"{v:.9g}" for v in raw_test[3].reshape(-1)) + "\n")   # step by step, channels together
+    # Step by step, each step's channels together.
+    csv_file.write_text(",".join(f"{v:.9g}" for v in raw_test[3].reshape(-1)) + "\n")
     predictions, skipped = predicting.predict(run_dir, [ts_file, csv_file], top=4)
     assert skipped == []
     assert [p.input for p in predictions] == [f"{ts_file}#1", f"{ts_file}#2", f"{ts_file}#3", str(csv_file)]

@@ -1,6 +1,7 @@
 import pytest
 
 from ann_keras import experiments, models
+from ann_keras.models import rnn
 from ann_keras.data.sequences import MASK_VALUE
 from ann_keras.errors import DataError
 
@@ -67,3 +68,11 @@ def test_the_front_end_keeps_padding_masked_and_survives_saving(tmp_path):
     model.save(tmp_path / "model.keras")
     loaded = keras.saving.load_model(tmp_path / "model.keras")
     assert np.allclose(loaded.predict(padded, verbose=0), expected, atol=1e-5)
+
+
+def test_max_steps_alone_gives_only_long_sequences_a_front_end():
+    params = rnn_params(units=4, max_steps=100)
+    long_model = models.build("rnn", (1460, 1), 10, params)
+    assert long_model.get_layer("front_end").output.shape[1:] == (98, rnn.LONG_SEQUENCE_FILTERS)
+    short_model = models.build("rnn", (29, 12), 9, params)
+    assert "front_end" not in [layer.name for layer in short_model.layers]

@@ -27,7 +27,8 @@ def _read(seed: int, argument: str, options: dict) -> Splits:
 def _read_sequences(seed: int, argument: str, options: dict) -> Splits:
     """The same split, each digit read row by row: 8 time steps of 8 features."""
     digits = _read(seed, argument, options)
-    x_train, x_test, scaling = sequences.prepare(list(digits.x_train.reshape(-1, 8, 8)), list(digits.x_test.reshape(-1, 8, 8)))
+    x_train, x_test, scaling = sequences.prepare(list(digits.x_train.reshape(-1, 8, 8)),
+                                                 list(digits.x_test.reshape(-1, 8, 8)))
     return Splits(x_train, digits.y_train, x_test, digits.y_test, digits.class_names,
                   "sklearn.datasets.load_digits read as 8 time steps of 8 pixels, standardised per column",
                   scaling=scaling)

@@ -27,7 +27,6 @@ def prepare(x_train: list, x_test: list) -> tuple[np.ndarray, np.ndarray, dict]:
     mean, std = steps.mean(axis=0), steps.std(axis=0)
     std[std == 0] = 1.0
     length = max(len(s) for s in list(x_train) + list(x_test))
-    channels = steps.shape[1]
 
     scaling = {"mean": mean.tolist(), "std": std.tolist(), "steps": int(length)}
     return standardise(x_train, scaling), standardise(x_test, scaling), scaling

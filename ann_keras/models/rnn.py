@@ -10,6 +10,9 @@ from .common import TRAINING_PARAMS
 if TYPE_CHECKING:
     import keras
 
+# The front-end's filters where max_steps calls for one and front_end_filters names none.
+LONG_SEQUENCE_FILTERS = 64
+
 PARAMS = {
     **TRAINING_PARAMS,
     "cell": Field(str, "recurrent cell", choices=("simple", "lstm", "gru")),
@@ -23,11 +26,12 @@ PARAMS = {
     "input_noise": Field(float, "standard deviation of Gaussian noise added to the (standardised) steps in training: "
                                 "augmentation for small sets (0 = none)", minimum=0, maximum=10, default=0.0),
     "front_end_filters": Field(int, "filters of a 1-D convolution read before the recurrent layers, which "
-                                    "learns local shapes (0 = none: the cells read the raw steps)",
+                                    "learns local shapes (0 = none, except for sequences longer than max_steps: "
+                                    f"{LONG_SEQUENCE_FILTERS} filters then)",
                                minimum=0, maximum=4096, default=0),
     "front_end_kernel": Field(int, "time steps each front-end filter spans", minimum=1, maximum=512, default=8),
-    "max_steps": Field(int, "longest sequence the recurrent layers read: the front-end strides longer inputs "
-                            "down to at most this many steps (0 = no limit; needs front_end_filters)",
+    "max_steps": Field(int, "longest sequence the recurrent layers read: a longer input gets the convolutional "
+                            "front-end, strided down to at most this many steps (0 = no limit)",
                        minimum=0, maximum=100_000, default=0),
 }
 
@@ -49,9 +53,10 @@ def build(input_shape, num_classes: int, params: dict, augment: dict | None = No
 
     cells = {"simple": layers.SimpleRNN, "lstm": layers.LSTM, "gru": layers.GRU}
     inputs = keras.Input(shape=tuple(input_shape), name="sequence")
-    if params["front_end_filters"]:
+    filters = front_end_filters(input_shape[0], params)
+    if filters:
         from .front_end import ConvFrontEnd
-        x = ConvFrontEnd(params["front_end_filters"], params["front_end_kernel"],
+        x = ConvFrontEnd(filters, params["front_end_kernel"],
                          stride(input_shape[0], params["max_steps"]), MASK_VALUE, masking=params["masking"],
                          name="front_end")(inputs)
     elif params["masking"]:
@@ -69,6 +74,19 @@ def build(input_shape, num_classes: int, params: dict, augment: dict | None = No
         x = layers.Bidirectional(cell, name=f"bidirectional_{index + 1}")(x) if params["bidirectional"] else cell(x)
     outputs = layers.Dense(num_classes, activation="softmax", name="output")(x)
     return keras.Model(inputs, outputs, name=f"rnn_{params['cell']}")
+
+
+def front_end_filters(steps: int | None, params: dict) -> int:
+    """Return the front-end's filters: front_end_filters, or LONG_SEQUENCE_FILTERS for inputs over max_steps (0: none).
+
+    So one setting serves every data set: short sequences reach the cells
+    step by step, long ones (hundreds of steps, where a recurrent cell's
+    gradient fades) are shortened by a learnt, strided convolution first.
+    """
+    if params["front_end_filters"]:
+        return params["front_end_filters"]
+    too_long = params["max_steps"] and steps and steps > params["max_steps"]
+    return LONG_SEQUENCE_FILTERS if too_long else 0
 
 
 def stride(steps: int | None, max_steps: int) -> int:

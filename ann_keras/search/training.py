@@ -73,7 +73,7 @@ def execution(run, params: dict, dataset: Dataset, seed: int, *, log: tuple[str,
     try:
         yield train(run.spec.model, params, dataset, seed=seed, augment=run.spec.augment, verbose=run.verbose,
                     budget=budget, resume_dir=resume_dir, strategy=run.strategy,
-                    log_dir=tensorboard_logs.log_dir(run.folder, *log))
+                    log_dir=tensorboard_logs.log_dir(run.folder, *log) if run.tensorboard else None)
     finally:
         keras.backend.clear_session(free_memory=True)
 

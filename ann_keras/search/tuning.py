@@ -274,10 +274,10 @@ class SpecTuner(kt.Tuner):
             executions.append(summary)
             files.write_json(path, sorted(executions, key=lambda e: e["seed"]))
         metrics = mean_metrics(executions)
-        # The HParams dashboard's row for this trial (its values as the spec spells them, not encoded).
-        tensorboard_logs.write_trial(self.run.folder, trial.trial_id,
-                                     {name: decode(value) for name, value in hp.values.items()
-                                      if not name.startswith("tuner/")}, metrics)
+        if self.run.tensorboard:   # the HParams dashboard's row for this trial (values as the spec spells them)
+            tensorboard_logs.write_trial(self.run.folder, trial.trial_id,
+                                         {name: decode(value) for name, value in hp.values.items()
+                                          if not name.startswith("tuner/")}, metrics)
         return metrics
 
     def _trial_dir(self, trial) -> Path:
@@ -332,7 +332,8 @@ def search(run, dataset: Dataset) -> list[dict]:
     if run.worker:
         tuner.search(verbose=0)
         return []
-    tensorboard_logs.write_experiment(run.folder, spec.search, spec.tuner["objective"])
+    if run.tensorboard:
+        tensorboard_logs.write_experiment(run.folder, spec.search, spec.tuner["objective"])
     oracle = tuner.oracle
 
     def progress(trial, tuner_id):
