@@ -72,3 +72,8 @@ def test_a_folder_of_runs_shows_each_run_by_experiment_and_name(tmp_path):
     for name in ("ann/smoke-a", "cnn/smoke-b"):
         (tmp_path / name / "tensorboard").mkdir(parents=True)
     assert sorted(dashboard.log_folders([tmp_path])) == ["ann/smoke-a", "cnn/smoke-b"]
+
+
+def test_the_dashboard_looks_where_the_search_writes():
+    from ann_keras.search import tensorboard_logs
+    assert dashboard.LOG_DIR == tensorboard_logs.LOG_DIR

@@ -71,3 +71,12 @@ def test_a_resumed_search_declares_its_experiment_once(tmp_path):
     experiment = hparams_metadata.parse_experiment_plugin_data(hparams_content(tmp_path / tensorboard_logs.LOG_DIR))
     rates = next(i for i in experiment.hparam_infos if i.name == "learning_rate")
     assert list(rates.domain_discrete.values) and all(v.HasField("number_value") for v in rates.domain_discrete.values)
+
+
+def test_no_tensorboard_writes_no_event_files(tmp_path):
+    from ann_keras import experiments
+    from ann_keras.search import runner
+    from ann_keras.search.run import Run
+    spec = experiments.load("ann", "smoke", ("search.hidden_units=[4]",))
+    _, run_dir = runner.tune(Run(spec, "tune", 1, tmp_path, tensorboard=False))
+    assert (run_dir / "results.json").exists() and not (run_dir / tensorboard_logs.LOG_DIR).exists()

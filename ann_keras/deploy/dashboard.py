@@ -12,7 +12,9 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from ..errors import AnnKerasError
-from ..search.tensorboard_logs import LOG_DIR
+
+
+LOG_DIR = "tensorboard"   # search.tensorboard_logs.LOG_DIR, without importing TensorFlow to read it
 
 
 class NoEventFiles(AnnKerasError):
