@@ -32,7 +32,7 @@ import markupsafe  # noqa: E402
 from ann_keras import experiments, files, reports, results  # noqa: E402
 from ann_keras.search import machine  # noqa: E402
 
-from time_series import aeon_sets, rnn_cross_validation, tensorboard  # noqa: E402  (bench/ is the script's folder)
+from time_series import aeon_sets, lstm_grid, rnn_cross_validation, tensorboard  # noqa: E402  (bench/ is on the path)
 
 
 def timed(function, repeats=1):
@@ -435,7 +435,7 @@ baseline measured in the same run on the same machine.</p>
 
 def write_page(info: dict, path: Path) -> None:
     """Write the bench's HTML page with the reports' style sheet; reports/index.html links to it."""
-    style = (ROOT / "ann_keras" / "templates" / "style.css").read_text()
+    style = (ROOT / "ann_keras" / "reports" / "templates" / "style.css").read_text()
     environment = jinja2.Environment(autoescape=True, trim_blocks=True, lstrip_blocks=True)
     page = environment.from_string(PAGE).render(style=markupsafe.Markup(style), **info)
     files.write_text(path, page)
@@ -493,7 +493,7 @@ def main():
     print(text)
 
 
-ALL_SECTIONS = [*SECTIONS, tensorboard, rnn_cross_validation, aeon_sets, cnn_epochs, cnn_speed, cnn_fast]
+ALL_SECTIONS = [*SECTIONS, tensorboard, rnn_cross_validation, lstm_grid, aeon_sets, cnn_epochs, cnn_speed, cnn_fast]
 
 
 if __name__ == "__main__":
