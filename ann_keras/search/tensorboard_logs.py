@@ -67,8 +67,8 @@ class EpochScalars(keras.callbacks.Callback):
         values = {("validation", key[4:]) if key.startswith("val_") else ("train", key): value
                   for key, value in (logs or {}).items() if key != "time_s"}
         rate = getattr(self.model.optimizer, "learning_rate", None)
-        if rate is not None:
-            values[("train", "learning_rate")] = rate
+        if rate is not None:   # a tensor, or a MirroredVariable under a distribution strategy
+            values[("train", "learning_rate")] = tf.convert_to_tensor(rate)
         for (split, name), value in values.items():
             with self.writers[split].as_default():
                 tf.summary.scalar(f"epoch_{name}", float(value), step=epoch)
