@@ -117,3 +117,10 @@ def test_options_left_out_take_the_defaults_a_spec_gets(seed):
 
 def test_data_without_files_of_its_own_has_no_fingerprint(seed):
     assert data.fingerprint("digits") is None and data.load("digits", seed=seed).fingerprint is None
+
+
+def test_a_small_set_with_many_classes_gets_one_validation_example_per_class():
+    from ann_keras.data import _validation_count
+    assert _validation_count(50, 10, 0.1) == 10    # 5 would leave classes out of a stratified split
+    assert _validation_count(270, 9, 0.1) == 27    # the fraction where it is enough
+    assert _validation_count(12, 10, 0.1) == 2     # too few to give every class one: the split says so

@@ -148,13 +148,26 @@ def load(name: str, *, seed: int, **options) -> Dataset:
         x_train, y_train = subset(splits.x_train, splits.y_train, limit, seed)
         x_test, y_test = subset(splits.x_test, splits.y_test, test_limit, seed)
         x_train, x_val, y_train, y_val = train_test_split(
-            x_train, y_train, test_size=validation_size, random_state=seed, stratify=y_train)
+            x_train, y_train, test_size=_validation_count(len(y_train), len(splits.class_names), validation_size),
+            random_state=seed, stratify=y_train)
     except ValueError as error:   # scikit-learn: too few examples for a stratified split of this size
         raise DataError(f"data set {name!r}: cannot split {len(splits.y_train)} training examples in "
                         f"{len(splits.class_names)} classes with [data] limit={limit}, test_limit={test_limit}, "
                         f"validation_size={validation_size} ({error})") from None
     return Dataset(name, splits.source, tuple(splits.class_names), x_train, y_train, x_val, y_val, x_test, y_test,
                    tuple(splits.skipped), _digest(source, location), splits.scaling)
+
+
+def _validation_count(examples: int, classes: int, fraction: float) -> int:
+    """Return how many examples the validation split takes: `fraction` of them, but at least one per class.
+
+    A stratified split needs every class in it; a small set with many
+    classes (aeon's PickupGestureWiimoteZ: 50 sequences, 10 classes) would
+    otherwise be refused at the default fraction.
+    """
+    import math
+    wanted = math.ceil(fraction * examples)
+    return max(wanted, classes) if examples - classes >= classes else wanted
 
 
 def _check_classes(splits: Splits, name: str) -> None:
