@@ -149,7 +149,7 @@ def tensorboard(run_dirs, port):
     _, address = dashboard.start(folders, port or 0)
     for name in folders:
         click.echo(f"run: {name}")
-    click.echo(f"TensorBoard at {address} (HParams: {address}#hparams); Ctrl-C stops it", err=False)
+    click.echo(f"TensorBoard at {address} (HParams: {address}#hparams); Ctrl-C stops it")
     try:
         while True:
             time.sleep(3600)

@@ -107,17 +107,15 @@ def _sequences(path: Path, input_shape: tuple, scaling: dict | None) -> list:
         cases = _csv_cases(path, channels)
     else:
         raise Unreadable("not a sequence file; valid: .ts (aeon's format) or .csv (one sequence per row)")
-    ready = []
     for number, case in enumerate(cases, start=1):
-        suffix = f"#{number}" if len(cases) > 1 else ""
         if case.shape[1] != channels:
             raise Unreadable(f"case {number} has {case.shape[1]} channel(s); the model reads {channels}")
         if not len(case) or len(case) > steps:
             raise Unreadable(f"case {number} has {len(case)} time steps; the model reads 1 to {steps}")
         if not np.isfinite(case).all():
             raise Unreadable(f"case {number} has missing or infinite values")
-        ready.append((suffix, sequences.standardise([case], scaling)[0]))
-    return ready
+    suffixes = [f"#{number}" if len(cases) > 1 else "" for number in range(1, len(cases) + 1)]
+    return list(zip(suffixes, sequences.standardise(cases, scaling)))
 
 
 def _ts_cases(path: Path) -> list[np.ndarray]:

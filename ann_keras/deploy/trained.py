@@ -33,8 +33,6 @@ class Trained:
     model_file: Path
     run_dir: Path | None              # the run folder holding results.json, when there is one
     result: results.RunResult | None
-    class_names: tuple[str, ...] | None
-    kind: str | None                  # "images", "sequences" or "vectors"; None: read from the model's input
 
     def load_model(self):
         """Return the keras.Model, loaded in Keras's safe mode (no code from the file runs)."""
@@ -53,6 +51,18 @@ class Trained:
     @property
     def scaling(self) -> dict | None:
         return self.result.dataset.get("scaling") if self.result is not None else None
+
+    @property
+    def class_names(self) -> tuple[str, ...] | None:
+        return tuple(self.result.dataset["class_names"]) if self.result is not None else None
+
+    @property
+    def kind(self) -> str | None:
+        """"images", "sequences" or "vectors", as the run's model family reads; None: read from the model's input."""
+        if self.result is None:
+            return None
+        from ..models import FAMILIES
+        return getattr(FAMILIES.get(self.result.spec.get("model")), "INPUT", None)
 
 
 def locate(target: Path) -> Trained:
@@ -81,8 +91,7 @@ def locate(target: Path) -> Trained:
     if model_file.stat().st_size > MAX_MODEL_BYTES:
         raise ModelError(f"{model_file}: {model_file.stat().st_size / 2**30:.1f} GiB, larger than any model "
                          f"ann-keras writes (at most {MAX_MODEL_BYTES >> 30} GiB read)")
-    class_names = tuple(result.dataset["class_names"]) if result is not None else None
-    return Trained(model_file, run_dir, result, class_names, _kind(result))
+    return Trained(model_file, run_dir, result)
 
 
 def _run_around(model_file: Path) -> Path | None:
@@ -91,11 +100,3 @@ def _run_around(model_file: Path) -> Path | None:
         if (folder / results.RESULTS_FILE).is_file():
             return folder
     return None
-
-
-def _kind(result: results.RunResult | None) -> str | None:
-    if result is None:
-        return None
-    from ..models import FAMILIES
-    family = FAMILIES.get(result.spec.get("model"))
-    return getattr(family, "INPUT", None)

@@ -13,7 +13,7 @@ from pathlib import Path
 from ..files import write_text
 from ..results import RunResult
 from . import metrics
-from .pages import _environments, hardware_text
+from .pages import environments, hardware_text
 
 CARD_FILE = "MODEL_CARD.md"
 FINAL_DIR = "final"   # where search.runner saves the final model
@@ -35,7 +35,7 @@ def render(result: RunResult) -> str:
     per_class = metrics.per_class_table(final["y_true"], final["y_pred"], class_names=dataset["class_names"])
     params = final["params"]
     searched = sorted(spec.get("search") or {})
-    _, markdown = _environments()
+    _, markdown = environments()
     return markdown.get_template("model_card.md.j2").render(
         r=result, final=final, dataset=dataset, spec=spec, per_class=per_class.to_dict("records"),
         params=sorted(params.items()), searched=searched, exported=result.exports,

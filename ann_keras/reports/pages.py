@@ -670,7 +670,8 @@ def _link(target: str) -> markupsafe.Markup:
     return markupsafe.Markup(target)
 
 
-def _environments() -> tuple[jinja2.Environment, jinja2.Environment]:
+def environments() -> tuple[jinja2.Environment, jinja2.Environment]:
+    """Return the HTML and the Markdown template environments (the Markdown one makes data inert text)."""
     loader = jinja2.PackageLoader("ann_keras.reports", "templates")
     html_env = jinja2.Environment(loader=loader, autoescape=True, undefined=jinja2.StrictUndefined,
                                   trim_blocks=True, lstrip_blocks=True)
@@ -689,7 +690,7 @@ def write_report(result: RunResult, reports_dir: Path) -> Path:
     folder = names.inside(reports_dir, result.spec.get("report_name", result.experiment), "report_name",
                           ResultsError)
     report = build_report(result)
-    html_env, markdown_env = _environments()
+    html_env, markdown_env = environments()
     for table in report.tables:
         if table.csv:
             write_text(folder / table.csv_file, table.frame.to_csv(index=False))
@@ -737,7 +738,7 @@ def write_index(reports_dir: Path) -> tuple[Path, list[str]]:
             skipped.append(f"{path}: folder name cannot be linked; use {names.RULE}")
             continue
         rows.append({**row, "experiment": path.parent.name})   # the link is the folder itself, never data
-    html_env, markdown_env = _environments()
+    html_env, markdown_env = environments()
     bench = (reports_dir / "bench" / "index.html").exists()
     write_text(reports_dir / "index.html", html_env.get_template("index.html.j2").render(rows=rows, bench=bench))
     write_text(reports_dir / "README.md", markdown_env.get_template("index.md.j2").render(rows=rows, bench=bench))
