@@ -32,7 +32,8 @@ import markupsafe  # noqa: E402
 from ann_keras import experiments, files, reports, results  # noqa: E402
 from ann_keras.search import machine  # noqa: E402
 
-from time_series import aeon_sets, lstm_grid, rnn_cross_validation, tensorboard  # noqa: E402  (bench/ is on the path)
+from cnn_fast import FIGURE, cnn_fast  # noqa: E402  (bench/ is on the path)
+from time_series import aeon_sets, lstm_grid, rnn_cross_validation, tensorboard  # noqa: E402
 
 
 def timed(function, repeats=1):
@@ -261,39 +262,6 @@ def _precision_parity(data: str) -> dict:
             "note": "test accuracy of one seed; seed-to-seed spread of this training is about 1 point"}
 
 
-def cnn_fast(mode: str, data_path: str | None, paper_seconds: float | None) -> list[dict]:
-    """cnn-fast: time to the paper's 76.3% per seed, against the paper's protocol projected above."""
-    if not data_path or not Path(data_path).exists():
-        return []
-    # The same command a user types; a finished run in runs/ is reused rather than trained again.
-    command = [sys.executable, "-m", "ann_keras", "train", "cnn-fast", "--data", str(Path(data_path).resolve()),
-               "--seed", "42", "--runs-dir", str(ROOT / "runs"), "--no-report", "--progress", "none"]
-    if mode == "short":
-        command += ["--executions", "1"]
-    subprocess.run(command, check=True, capture_output=True)
-    run_dir = sorted((ROOT / "runs" / "cnn-fast").glob("cpu-train-seed42-*/results.json"),
-                     key=lambda p: p.stat().st_mtime)[-1]
-    stored = results.load(run_dir)
-    executions = stored.trials[0]["executions"]
-    accuracies = [e["test_accuracy"] for e in executions]
-    seconds = [e["duration_s"] for e in executions]
-    history = stored.final["history"]
-    crossing = next((t for t, a in zip(history["time_s"], history["val_accuracy"]) if a >= 0.763), None)
-    mean_s = statistics.mean(seconds)
-    return [{
-        "figure": f"cnn-fast: `ann-keras train cnn-fast`, {len(executions)} seed(s), 10 epochs each",
-        "ours": f"{mean_s / 60:.1f} min per seed, test accuracy {100 * statistics.mean(accuracies):.1f}% "
-                f"(seeds: {', '.join(f'{100 * a:.1f}%' for a in accuracies)})",
-        "baseline": f"{paper_seconds / 3600:.1f} h" if paper_seconds else "",
-        "baseline_is": "the paper's protocol (cnn `paper` profile), projected from the epochs timed above",
-        "ratio": f"{paper_seconds / mean_s:.0f}x less time" if paper_seconds else "", "goal": ">= 76.3% in <= 10 min",
-        "seconds": mean_s, "baseline_seconds": paper_seconds,
-        "note": f"per-seed seconds {', '.join(f'{s:.0f}' for s in seconds)} (training and evaluation, data from the "
-                f"decoded cache); validation accuracy first reached 76.3% after "
-                f"{crossing / 60:.1f} min (seed 42)" if crossing else "validation never reached 76.3%",
-    }]
-
-
 def _hostile_files(folder: Path) -> dict[str, tuple[Path, str]]:
     """Write the hostile data files the loaders must refuse cheaply; return each with what it declares."""
     import io
@@ -407,6 +375,12 @@ Versions: {% for k, v in versions.items() %}{{ k }} {{ v }}{% if not loop.last %
 {% for r in rows %}
 | {{ r.figure }} | {{ r.ours }} | {{ r.baseline }} | {{ r.baseline_is }} | {{ r.ratio }} | {{ r.goal }} | {{ r.note }} |
 {% endfor %}
+{% if figure %}
+
+## Time to accuracy on CIFAR-10 (section cnn_fast)
+
+![Validation accuracy per epoch against minutes for each cnn-fast profile and the paper's protocol]({{ figure }})
+{% endif %}
 """
 
 
@@ -428,6 +402,9 @@ baseline measured in the same run on the same machine.</p>
 {% for r in rows %}<tr><td>{{ r.figure }}</td><td class="num">{{ r.ours }}</td><td class="num">{{ r.baseline }}</td>
 <td>{{ r.baseline_is }}</td><td class="num">{{ r.ratio }}</td><td>{{ r.goal }}</td><td>{{ r.note }}</td></tr>
 {% endfor %}</tbody></table></div>
+{% if figure %}<h2>Time to accuracy on CIFAR-10 (section cnn_fast)</h2>
+<figure><img src="{{ figure }}" alt="Validation accuracy per epoch against minutes for each cnn-fast profile and the
+paper's protocol; stars mark final test accuracy" style="max-width: 100%; height: auto"></figure>{% endif %}
 </body>
 </html>
 """
@@ -458,17 +435,14 @@ def main():
     if previous.get("hardware"):   # bench.json files before the machine was noted per section
         earlier = reports.hardware_text(previous["hardware"])
         measured = {k: v if ", on " in v else f"{v}, on {earlier}" for k, v in measured.items()}
-    projected_paper_s = next((r["projected_paper_s"] for r in previous["rows"] if "projected_paper_s" in r), None)
     for section in chosen:
         print(f"bench: {section.__doc__.splitlines()[0]}", flush=True)
         if section is cnn_fast:
-            section_rows = cnn_fast(args.mode, args.data, projected_paper_s)
+            section_rows = cnn_fast(args.mode, args.data, args.out)
         elif section is cnn_speed:
             section_rows = cnn_speed(args.mode, args.data)
         elif section is cnn_epochs:
             section_rows = cnn_epochs(args.mode, args.data)
-            projected_paper_s = next((r["projected_paper_s"] for r in section_rows if "projected_paper_s" in r),
-                                     projected_paper_s)
         else:
             section_rows = section(args.mode)
         rows[section.__name__] = [dict(row, section=section.__name__) for row in section_rows]
@@ -484,8 +458,8 @@ def main():
     command = " ".join(["python bench/run.py --mode", args.mode] + (["--only", *args.only] if args.only else []))
     info = {"mode": args.mode, "finished": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
             "hardware": environment["hardware"], "versions": environment["versions"], "rows": ordered,
-            "measured": measured, "only": args.only,
-            "command": command}
+            "measured": measured, "only": args.only, "command": command,
+            "figure": FIGURE if (args.out / FIGURE).exists() else None}
     text = jinja2.Template(TEMPLATE, trim_blocks=True, lstrip_blocks=True).render(**info)
     files.write_text(args.out / "README.md", text)
     write_page(info, args.out / "index.html")

@@ -28,7 +28,7 @@ def test_data_given_twice_is_refused_naming_both():
 
 
 def test_the_catalog_holds_every_family_and_the_augmentation_table():
-    assert set(experiments.CATALOG.families) == {"mlp", "cnn", "resnet", "rnn"}
+    assert set(experiments.CATALOG.families) == {"mlp", "cnn", "airbench", "rnn"}
     assert "horizontal_flip" in experiments.CATALOG.augment
     assert Path(experiments.load("ann").path).name == "ann.toml"
 

@@ -13,7 +13,7 @@ def test_build_dispatches_by_name():
 
 
 def test_every_family_is_registered_with_its_schema_and_input():
-    assert set(models.FAMILIES) == set(models.PARAMS) == {"mlp", "cnn", "resnet", "rnn"}
+    assert set(models.FAMILIES) == set(models.PARAMS) == {"mlp", "cnn", "airbench", "rnn"}
     for family in models.FAMILIES.values():
         assert callable(family.build)
         assert family.INPUT is None or family.INPUT in data.KINDS
@@ -35,7 +35,7 @@ class Recorder(dict):
         return super().get(key, default)
 
 
-SHAPES = {"mlp": (64,), "cnn": (16, 16, 3), "resnet": (16, 16, 3), "rnn": (8, 8)}
+SHAPES = {"mlp": (64,), "cnn": (16, 16, 3), "airbench": (16, 16, 3), "rnn": (8, 8)}
 
 
 @pytest.mark.parametrize("name", sorted(specs.available()))

@@ -61,7 +61,7 @@ def test_experiment_can_be_a_path(spec_file):
     (("hidden_units = [32, 45]", "hidden_units = []"), "needs a non-empty list"),
     (("hidden_units = [32, 45]", "hidden_units = [32, 32]"), "values repeat"),
     (('name = "grid"', 'name = "genetic"'), "'genetic' is not one of: bayesian, grid, hyperband, random"),
-    (('model = "mlp"', 'model = "transformer"'), "model 'transformer' is not one of: cnn, mlp"),
+    (('model = "mlp"', 'model = "transformer"'), "model 'transformer' is not one of: airbench, cnn, mlp"),
     (("iterations = 5000            #", "iterations = 5100            #"), "not a multiple of log_every"),
     (('default_profile = "paper"', 'default_profile = "fast"'), "unknown profile 'fast'"),
     (("[tuner]", "[tunr]"), "unknown key 'tunr'; valid keys:"),
@@ -239,3 +239,14 @@ def test_bad_notes_are_refused(spec_file, note, message):
     path = spec_file(("\n[paper]\n", "\n" + note + "\n[paper]\n"))
     with pytest.raises(SpecError, match=re.escape(message)):
         experiments.load(str(path), "smoke")
+
+
+def test_pipeline_augmentation_refuses_what_only_the_model_can_do():
+    spec = experiments.load("cnn-fast", "cpu", ("augment.crop=4",))
+    assert spec.augment["in_pipeline"] and spec.augment["crop"] == 4
+    with pytest.raises(SpecError, match=r"\[augment\] rotation: the input pipeline .* valid there: .*crop"):
+        experiments.load("cnn-fast", "cpu", ("augment.rotation=0.1",))
+    with pytest.raises(SpecError, match=r"alternating_flip: needs in_pipeline = true"):
+        experiments.load("cnn-fast", "cpu", ("augment.in_pipeline=false",))
+    in_model = ("augment.in_pipeline=false", "augment.alternating_flip=false", "augment.rotation=0.1")
+    assert not experiments.load("cnn-fast", "cpu", in_model).augment["in_pipeline"]

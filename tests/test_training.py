@@ -148,6 +148,69 @@ def test_one_cycle_rises_then_falls_to_zero():
     assert training.OneCycle.from_config(schedule.get_config()).peak == 0.4
 
 
+def test_one_cycle_can_start_and_end_above_zero():
+    schedule = training.OneCycle(1.5, total_steps=100, warmup=0.2, start=0.2, end=0.07)
+    rates = [float(schedule(step)) for step in (0, 10, 20, 60, 100)]
+    assert rates == pytest.approx([0.3, 0.9, 1.5, 1.5 * (1 - 0.93 * 40 / 80), 1.5 * 0.07])
+    assert training.OneCycle.from_config(schedule.get_config()).end == 0.07
+
+
+def test_sgd_steps_batch_norm_offsets_further_and_nothing_else():
+    import keras
+    inputs = keras.Input((4,))
+    hidden = keras.layers.Dense(3, name="dense")(inputs)
+    model = keras.Model(inputs, keras.layers.BatchNormalization(name="bn")(hidden))
+    before = {w.path: w.numpy().copy() for w in model.trainable_weights}
+    optimizer = training.SGD(learning_rate=0.1, offset_rate_scale=64.0)
+    gradients = [np.ones(w.shape, "float32") for w in model.trainable_weights]
+    optimizer.apply_gradients(zip(gradients, model.trainable_weights))
+    moved = {w.path: float(np.abs(before[w.path] - w.numpy()).max()) for w in model.trainable_weights}
+    assert moved["bn/beta"] == pytest.approx(6.4) and moved["bn/gamma"] == pytest.approx(0.1)
+    assert moved["dense/kernel"] == pytest.approx(0.1)
+    assert training.SGD.from_config(optimizer.get_config()).offset_rate_scale == 64.0
+
+
+def test_lookahead_ends_on_the_slow_weights(images_case):
+    import keras
+    spec, dataset = images_case
+    params = spec.with_params({"epochs": 2, "batch_size": 32, "lookahead": 0.9}, "test")
+    model = training.models.build("cnn", dataset.input_shape, dataset.num_classes, params)
+    keras.utils.set_random_seed(0)
+    callback = training.Lookahead(0.9, total_steps=16, every=5)
+    training.compile_model(model, params)
+    model.fit(dataset.x_train[:256], training.targets(dataset.y_train[:256], params, dataset.num_classes),
+              batch_size=32, epochs=2, verbose=0, callbacks=[callback])
+    assert callback.step == 16
+    assert all(np.array_equal(slow.numpy(), fast.numpy()) for slow, fast in zip(callback.slow, callback.fast))
+    # Batch normalisation's statistics are averaged too, so they match the averaged weights.
+    assert any("moving_mean" in fast.path for fast in callback.fast)
+
+
+def test_tta_translate_adds_half_the_mean_over_two_mirror_padded_shifts(images_case):
+    spec, dataset = images_case
+    params = spec.with_params({"epochs": 1, "tta_flip": True, "tta_translate": 1}, "test")
+    run = training.train("cnn", params, dataset, seed=0)
+    x = dataset.x_test
+
+    def mirrored(images):
+        return (run.model.predict(images, verbose=0) + run.model.predict(images[:, :, ::-1], verbose=0)) / 2
+
+    padded = np.pad(x, ((0, 0), (1, 1), (1, 1), (0, 0)), mode="reflect")
+    shifted = (mirrored(padded[:, :-2, :-2]) + mirrored(padded[:, 2:, 2:])) / 2
+    assert training.predict(run.model, x, params) == pytest.approx((mirrored(x) + shifted) / 2, abs=1e-6)
+
+
+def test_augmentation_in_the_pipeline_trains_the_airbench_network_from_uint8():
+    spec = experiments.load("cnn-fast", "smoke")
+    dataset = data.load("synthetic-images", seed=0, limit=300, test_limit=60, image_size=16)
+    params = spec.with_params({"epochs": 3, "learning_rate": 0.2, "lookahead": 0.5}, "test")
+    run = training.train("airbench", params, dataset, seed=0, augment=spec.augment)
+    assert run.history["step"] == [1, 2, 3]
+    assert run.metrics["test_accuracy"] > 0.3       # ten classes: chance is 0.1
+    again = training.train("airbench", params, dataset, seed=0, augment=spec.augment)
+    assert again.metrics == run.metrics             # one seed fixes the augmented batches too
+
+
 def test_label_smoothing_uses_one_hot_targets_and_tta_averages_mirror_images(images_case):
     spec, dataset = images_case
     params = spec.with_params({"epochs": 1, "label_smoothing": 0.2, "tta_flip": True, "schedule": "onecycle",

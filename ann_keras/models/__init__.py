@@ -17,9 +17,9 @@ import contextlib
 
 from .. import data
 from ..errors import DataError, choices
-from . import cnn, mlp, resnet, rnn
+from . import airbench, cnn, mlp, rnn
 
-FAMILIES = {"mlp": mlp, "cnn": cnn, "resnet": resnet, "rnn": rnn}
+FAMILIES = {"mlp": mlp, "cnn": cnn, "airbench": airbench, "rnn": rnn}
 
 # Each family's parameter schema: what a spec's [params], [search] and [final] may say for it.
 PARAMS = {name: family.PARAMS for name, family in FAMILIES.items()}

@@ -17,6 +17,11 @@ FIELDS = {
                       maximum=0.5),
     "crop": Field(int, "pad by this many pixels, then crop a random window of the original size", minimum=0,
                   maximum=64),
+    "crop_padding": Field(str, "what `crop` pads with", choices=("zeros", "reflect"), default="zeros"),
+    "alternating_flip": Field(bool, "in the pipeline: mirror each image in every other epoch (a random half in the "
+                                    "first) instead of at random", default=False),
+    "in_pipeline": Field(bool, "augment uint8 batches in a parallel tf.data pipeline before the model, not inside "
+                               "it (horizontal_flip and crop only)", default=False),
     "translation": Field(float, "shift by up to this fraction of the height and width", minimum=0, maximum=0.5),
     "zoom": Field(float, "zoom in or out by up to this fraction", minimum=0, maximum=0.9),
     "brightness": Field(float, "shift brightness by up to this fraction of the value range", minimum=0, maximum=1),
@@ -25,7 +30,12 @@ FIELDS = {
 
 
 def build_augmentation(augment: dict, image_shape):
-    """Return a Sequential of the Random* layers that `augment` switches on, or None if none is."""
+    """Return a Sequential of the Random* layers that `augment` switches on, or None if none is.
+
+    None as well when the augmentation runs in the input pipeline (search/batches.py) instead.
+    """
+    if augment.get("in_pipeline"):
+        return None
     import keras  # here, not above: FIELDS is read without TensorFlow
     from keras import layers
 
@@ -39,8 +49,9 @@ def build_augmentation(augment: dict, image_shape):
     if augment.get("crop"):
         # Padding by p pixels and cropping a random window of the original size is a random shift by
         # up to p pixels with zero fill; as a shift it is the identity at inference, as it must be.
+        fill = "reflect" if augment.get("crop_padding") == "reflect" else "constant"
         steps.append(layers.RandomTranslation(augment["crop"] / height, augment["crop"] / width,
-                                              fill_mode="constant", fill_value=0.0, interpolation="nearest"))
+                                              fill_mode=fill, fill_value=0.0, interpolation="nearest"))
     if augment.get("translation"):
         steps.append(layers.RandomTranslation(augment["translation"], augment["translation"], fill_mode="reflect"))
     if augment.get("zoom"):

@@ -30,6 +30,16 @@ TRAINING_PARAMS = {
                            "decay to zero)", choices=("constant", "onecycle"), default="constant"),
     "warmup": Field(float, "fraction of training spent warming up (onecycle)", minimum=0, maximum=0.9,
                     default=0.2),
+    "warmup_from": Field(float, "onecycle: the learning rate at the first step, as a fraction of the peak",
+                         minimum=0, maximum=1, default=0.0),
+    "decay_to": Field(float, "onecycle: the learning rate at the last step, as a fraction of the peak", minimum=0,
+                      maximum=1, default=0.0),
+    "offset_rate_scale": Field(float, "SGD: multiply the learning rate of batch normalisation's offsets (beta) by "
+                                      "this; their weight decay is not scaled", minimum=0, exclusive_minimum=True,
+                               maximum=1000.0, default=1.0),
+    "lookahead": Field(float, "every 5 steps, pull the weights to a moving average of themselves whose decay grows "
+                              "as the cube of training's progress up to this value (0 = off; airbench: 0.95^5)",
+                       minimum=0, maximum=0.9999, default=0.0),
     "ema": Field(float, "keep an exponential moving average of the weights with this momentum (0 = off)",
                  minimum=0, maximum=0.9999, default=0.0),
     "patience": Field(int, "stop training when the validation loss has not improved (by 1e-4) for this many epochs "
@@ -37,6 +47,9 @@ TRAINING_PARAMS = {
                       maximum=10_000, default=0),
     "tta_flip": Field(bool, "evaluate on each image and its mirror image, averaging the predictions",
                       default=False),
+    "tta_translate": Field(int, "also evaluate on each image shifted by this many pixels up-left and down-right "
+                                "(mirror-padded), averaging half the prediction over the shifts (0 = off)",
+                           minimum=0, maximum=8, default=0),
     "steps_per_execution": Field(int, "batches per compiled call when counting epochs", minimum=1,
                                  maximum=10_000, default=1),
     "train_examples": Field(int, "train on a stratified subset of this many training examples (0 = all)",

@@ -20,8 +20,9 @@ import numpy as np
 import tensorflow as tf
 
 from .. import data, models
-from ..models import normalization
+from ..models import normalization, whitening
 from ..data import Dataset
+from . import batches as pipeline
 from . import tensorboard_logs
 
 HISTORY_FILE = "history.csv"
@@ -56,7 +57,7 @@ def train(model_name: str, params: dict, dataset: Dataset, *, seed: int, augment
     with strategy.scope() if strategy is not None else contextlib.nullcontext():
         model = models.build(model_name, dataset.input_shape, dataset.num_classes, params, augment)
         return fit(model, params, dataset, seed=seed, verbose=verbose, budget=budget, resume_dir=resume_dir,
-                   log_dir=log_dir)
+                   log_dir=log_dir, augment=augment)
 
 
 @contextlib.contextmanager
@@ -82,11 +83,12 @@ def compile_model(model: keras.Model, params: dict, steps_per_execution: int = 1
     """Attach the optimizer, learning-rate schedule, loss and accuracy metric that `params` name."""
     rate = params["learning_rate"]
     if params["schedule"] == "onecycle":
-        rate = OneCycle(rate, total_steps, params["warmup"])
+        rate = OneCycle(rate, total_steps, params["warmup"], params["warmup_from"], params["decay_to"])
     options = dict(learning_rate=rate, weight_decay=params["weight_decay"] or None,
                    use_ema=params["ema"] > 0, ema_momentum=params["ema"] or 0.99)
     if params["optimizer"] == "sgd":
-        optimizer = keras.optimizers.SGD(momentum=params["momentum"], nesterov=params["momentum"] > 0, **options)
+        optimizer = SGD(momentum=params["momentum"], nesterov=params["momentum"] > 0,
+                        offset_rate_scale=params["offset_rate_scale"], **options)
     else:
         optimizer = keras.optimizers.Adam(**options)
     model.compile(optimizer=optimizer, loss=loss_function(params, emits_logits(model)), metrics=["accuracy"],
@@ -94,21 +96,88 @@ def compile_model(model: keras.Model, params: dict, steps_per_execution: int = 1
 
 
 @keras.saving.register_keras_serializable(package="ann_keras")
-class OneCycle(keras.optimizers.schedules.LearningRateSchedule):
-    """Linear warm-up from 0 to `peak` over `warmup` of the steps, then linear decay to 0."""
+class SGD(keras.optimizers.SGD):
+    """Keras's SGD, with batch normalisation's offsets (beta) stepping `offset_rate_scale` times further.
 
-    def __init__(self, peak: float, total_steps: int, warmup: float):
+    airbench trains the offsets 64 times faster than the weights: with the
+    scale fixed at 1 they are the only way a channel's threshold moves, and
+    a single offset gets a far smaller gradient than a kernel of hundreds of
+    weights. Weight decay is not scaled (Keras applies it apart, at the base rate).
+    """
+
+    def __init__(self, *args, offset_rate_scale: float = 1.0, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.offset_rate_scale = offset_rate_scale
+
+    def update_step(self, gradient, variable, learning_rate):
+        # Runs once, while the step is traced; the backend may hand over its own variable, so look up Keras's.
+        keras_variable = self._trainable_variables[self._get_variable_index(variable)]
+        if self.offset_rate_scale != 1.0 and keras_variable.path.endswith("/beta"):
+            learning_rate = learning_rate * self.offset_rate_scale
+        super().update_step(gradient, variable, learning_rate)
+
+    def get_config(self):
+        return {**super().get_config(), "offset_rate_scale": self.offset_rate_scale}
+
+
+@keras.saving.register_keras_serializable(package="ann_keras")
+class OneCycle(keras.optimizers.schedules.LearningRateSchedule):
+    """Linear warm-up to `peak` over `warmup` of the steps, then linear decay.
+
+    The warm-up starts at `start` x peak and the decay ends at `end` x peak
+    (0 and 0: the classic one-cycle triangle; airbench: 0.2 and 0.07).
+    """
+
+    def __init__(self, peak: float, total_steps: int, warmup: float, start: float = 0.0, end: float = 0.0):
         self.peak, self.total_steps, self.warmup = peak, max(int(total_steps), 1), warmup
+        self.start, self.end = start, end
 
     def __call__(self, step):
         step = keras.ops.cast(step, "float32")
         rise = max(self.warmup * self.total_steps, 1.0)
-        up = step / rise
-        down = (self.total_steps - step) / max(self.total_steps - rise, 1.0)
-        return self.peak * keras.ops.clip(keras.ops.minimum(up, down), 0.0, 1.0)
+        up = keras.ops.clip(step / rise, 0.0, 1.0)
+        down = keras.ops.clip((step - rise) / max(self.total_steps - rise, 1.0), 0.0, 1.0)
+        rate = keras.ops.where(step < rise, self.start + (1.0 - self.start) * up, 1.0 - (1.0 - self.end) * down)
+        return self.peak * rate
 
     def get_config(self):
-        return {"peak": self.peak, "total_steps": self.total_steps, "warmup": self.warmup}
+        return {"peak": self.peak, "total_steps": self.total_steps, "warmup": self.warmup, "start": self.start,
+                "end": self.end}
+
+
+class Lookahead(keras.callbacks.Callback):
+    """airbench's lookahead: every `every` steps, average the weights into a slow copy and restart from it.
+
+    The slow copy moves towards the weights by (1 - decay), with decay =
+    `final` x (progress)^3: early on the weights run free; towards the end
+    each restart pulls them most of the way back to the average, which
+    smooths the last noisy steps as an exponential moving average would. At
+    the end the weights are the slow copy. Batch normalisation's moving
+    statistics are averaged with them, so they match the averaged weights.
+    """
+
+    def __init__(self, final: float, total_steps: int, every: int = 5):
+        super().__init__()
+        self.final, self.total_steps, self.every = final, max(total_steps, 1), every
+        self.step = 0
+
+    def on_train_begin(self, logs=None):
+        self.fast = [v for v in self.model.weights if "float" in str(v.dtype)]
+        self.slow = [tf.Variable(v.value, trainable=False) for v in self.fast]
+        self.update = tf.function(self._update)
+
+    def _update(self, decay):
+        for slow, fast in zip(self.slow, self.fast):
+            slow.assign(slow + (1.0 - decay) * (fast.value - slow))
+            fast.assign(slow)
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.step += 1
+        if self.step % self.every == 0:
+            self.update(tf.constant(self.final * min(self.step / self.total_steps, 1.0) ** 3, tf.float32))
+
+    def on_train_end(self, logs=None):
+        self.update(tf.constant(1.0, tf.float32))
 
 
 def emits_logits(model: keras.Model) -> bool:
@@ -134,7 +203,8 @@ def targets(labels: np.ndarray, params: dict, num_classes: int) -> np.ndarray:
 
 
 def fit(model: keras.Model, params: dict, dataset: Dataset, *, seed: int, verbose: int = 0,
-        budget: int | None = None, resume_dir: Path | None = None, log_dir: Path | None = None) -> Execution:
+        budget: int | None = None, resume_dir: Path | None = None, log_dir: Path | None = None,
+        augment: dict | None = None) -> Execution:
     """Compile and train `model`, then evaluate it on every split.
 
     `budget` caps the number of Keras epochs (logged points when counting
@@ -142,16 +212,26 @@ def fit(model: keras.Model, params: dict, dataset: Dataset, *, seed: int, verbos
     With `resume_dir`, a killed run continues from its last completed epoch
     (Keras's BackupAndRestore) and its history survives in a CSV file there.
     With `log_dir`, each logged point is also written for TensorBoard there.
+    `augment` is the spec's [augment] table: with `in_pipeline`, the
+    batches are augmented on uint8 before the model (search/batches.py).
     """
     k = dataset.num_classes
     x_train, y_train = data.subset(dataset.x_train, dataset.y_train, params["train_examples"], seed)
     y_train, y_val = targets(y_train, params, k), targets(dataset.y_val, params, k)
     batch_size = params["batch_size"] or len(y_train)
     started = time.perf_counter()
+    whitening.adapt(model, x_train, seed)   # a patch-whitening first layer is set from the training images
+    # Only families with an `augment` switch augment at all (the MLP and RNNs have none).
+    in_pipeline = bool(augment and augment.get("in_pipeline") and "augment" in params and params["augment"])
     if params.get("iterations"):
         per_call = steps_per_epoch = params["log_every"]
         epochs = params["iterations"] // per_call
         batches = _repeating_batches(x_train, y_train, batch_size, seed)
+    elif in_pipeline:
+        # An endless stream: one Keras epoch is one pass's worth of batches.
+        per_call, steps_per_epoch = params["steps_per_execution"], max(len(y_train) // batch_size, 1)
+        epochs = params["epochs"]
+        batches = pipeline.augmented_batches(x_train, y_train, batch_size, seed, augment)
     else:
         # A finite dataset: Keras makes a fresh pass each epoch only when steps_per_epoch is None.
         per_call, steps_per_epoch = params["steps_per_execution"], None
@@ -175,6 +255,8 @@ def fit(model: keras.Model, params: dict, dataset: Dataset, *, seed: int, verbos
         # The weights at the stop are kept, not the best epoch's: with a moving average of the weights (ema)
         # those are the averaged ones, which the per-epoch validation never saw.
         callbacks.append(keras.callbacks.EarlyStopping("val_loss", min_delta=1e-4, patience=params["patience"]))
+    if params["lookahead"]:
+        callbacks.append(Lookahead(params["lookahead"], total_steps))
     if log_dir is not None:
         callbacks.append(tensorboard_logs.callback(log_dir))
     callbacks.append(Clock(started))   # last: its time includes the other callbacks' work
@@ -268,19 +350,22 @@ def evaluate(model: keras.Model, params: dict, dataset: Dataset) -> tuple[dict, 
     """Return loss and accuracy on train, validation and test, and the test predictions.
 
     Training accuracy is measured on at most TRAIN_EVALUATION examples (a
-    fixed stratified subset): enough to see over-fitting, without predicting
-    all 45,000 CIFAR-10 training images after every run. An empty split (the
+    fixed stratified subset), without test-time augmentation: enough to see
+    over-fitting, without predicting all 45,000 CIFAR-10 training images
+    (six times over with tta_translate) after every run. An empty split (the
     test split of a cross-validation fold) is not measured.
     """
     loss = loss_function(params, emits_logits(model))
     metrics = {}
     test_predictions = np.zeros(0, dtype=np.int64)
     x_train, y_train = data.subset(dataset.x_train, dataset.y_train, TRAIN_EVALUATION, 0)
+    # The training images are seen as they were trained on, without test-time augmentation (up to 6 passes each).
+    plain = dict(params, tta_flip=False, tta_translate=0)
     for split, x, y in (("train", x_train, y_train), ("val", dataset.x_val, dataset.y_val),
                         ("test", dataset.x_test, dataset.y_test)):
         if len(y) == 0:
             continue
-        scores = predict(model, x, params)
+        scores = predict(model, x, plain if split == "train" else params)
         predicted = scores.argmax(axis=1)
         metrics[f"{split}_accuracy"] = float(np.mean(predicted == y))
         metrics[f"{split}_loss"] = float(loss(targets(y, params, dataset.num_classes), scores))
@@ -290,10 +375,26 @@ def evaluate(model: keras.Model, params: dict, dataset: Dataset) -> tuple[dict, 
 
 
 def predict(model: keras.Model, x: np.ndarray, params: dict) -> np.ndarray:
-    """Return class scores; with `tta_flip`, the mean over each image and its mirror image."""
-    scores = model.predict(x, batch_size=1024, verbose=0)
-    if params["tta_flip"] and x.ndim == 4:
-        scores = (scores + model.predict(x[:, :, ::-1], batch_size=1024, verbose=0)) / 2
+    """Return class scores, averaged over test-time augmentations of images.
+
+    With `tta_flip`, the mean over each image and its mirror image; with
+    `tta_translate` = n, half of that plus half the mean of the same over
+    the image shifted n pixels up-left and n down-right (mirror-padded):
+    airbench's test-time augmentation.
+    """
+    def mirrored(images):
+        scores = model.predict(images, batch_size=1024, verbose=0)
+        if params["tta_flip"] and images.ndim == 4:
+            scores = (scores + model.predict(images[:, :, ::-1], batch_size=1024, verbose=0)) / 2
+        return scores
+
+    scores = mirrored(x)
+    shift = params.get("tta_translate", 0)
+    if shift and x.ndim == 4:
+        height, width = x.shape[1:3]
+        padded = np.pad(x, ((0, 0), (shift, shift), (shift, shift), (0, 0)), mode="reflect")
+        shifted = (mirrored(padded[:, :height, :width]) + mirrored(padded[:, 2 * shift:, 2 * shift:])) / 2
+        scores = (scores + shifted) / 2
     return scores
 
 
