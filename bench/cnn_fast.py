@@ -47,8 +47,20 @@ def matmul_peak(size: int = 4096, repeats: int = 5) -> dict[str, float]:
 
 
 def train_profile(profile: str, data_path: str, executions: int) -> results.RunResult:
-    """Run `ann-keras train cnn-fast --profile PROFILE` (a finished run in runs/ is reused); return its results."""
+    """Run `ann-keras train cnn-fast --profile PROFILE`; return its results.
+
+    A finished run of the profile already in the runs folder, on the same data, with at least `executions`
+    seeds, is read instead of trained again (each takes 10 to 30 minutes per seed).
+    """
     runs = Path(os.environ.get("BENCH_RUNS") or ROOT / "runs")
+    finished = []
+    for path in (runs / "cnn-fast").glob(f"{profile}-train-seed42-*/results.json"):
+        stored = results.load(path)
+        if stored.trials and len(stored.trials[0]["executions"]) >= executions \
+                and stored.dataset["source"].endswith(str(Path(data_path).resolve())):
+            finished.append((path.stat().st_mtime, path, stored))
+    if finished:
+        return max(finished, key=lambda item: item[0])[2]
     command = [sys.executable, "-m", "ann_keras", "train", "cnn-fast", "--profile", profile, "--data",
                str(Path(data_path).resolve()), "--seed", "42", "--executions", str(executions), "--runs-dir",
                str(runs), "--no-report", "--progress", "none"]
