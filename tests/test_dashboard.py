@@ -56,7 +56,7 @@ def test_tensorboard_serves_the_runs_and_the_hparams_experiment_then_stops_on_ct
     finally:
         process.send_signal(signal.SIGINT)
         try:
-            out, _ = process.communicate(timeout=30)
+            out, _ = process.communicate(timeout=60)
         except subprocess.TimeoutExpired:
             process.kill()
             pytest.fail("ann-keras tensorboard did not stop on Ctrl-C")

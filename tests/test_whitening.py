@@ -20,9 +20,12 @@ def test_whitening_decorrelates_patches_and_centres_them():
     assert np.allclose(outputs[:, 12:], -half, atol=1e-4)
     assert np.abs(half.mean(axis=0)).max() < 1e-2            # centred
     covariance = np.cov(half, rowvar=False)
-    # Unit variance along every direction the patches vary in (the epsilon shrinks near-empty ones a little).
+    # Uncorrelated, with unit variance along the strong directions; weak ones (here the noise channels, whose
+    # variance is small beside the 50x channel) are shrunk by the epsilon rather than blown up.
     assert np.allclose(covariance, np.diag(np.diag(covariance)), atol=2e-2)
-    assert np.diag(covariance)[:6] == pytest.approx(1.0, abs=0.05)
+    variances = np.diag(covariance)
+    assert variances[:4] == pytest.approx(1.0, abs=0.05)
+    assert variances.max() < 1.01 and variances.min() > 0.1
     assert not layer.kernel.trainable and layer.bias.trainable
 
 
