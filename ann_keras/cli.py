@@ -142,6 +142,7 @@ def report(run_dirs, reports_dir):
 @click.argument("run_dirs", nargs=-1, required=True, type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--port", type=click.IntRange(1, 65535), help="The port to serve on (default: any free one).")
 def tensorboard(run_dirs, port):
+    import signal
     import time
 
     from .deploy import dashboard
@@ -150,6 +151,10 @@ def tensorboard(run_dirs, port):
     for name in folders:
         click.echo(f"run: {name}")
     click.echo(f"TensorBoard at {address} (HParams: {address}#hparams); Ctrl-C stops it")
+    # Ctrl-C (and a plain `kill`) stop it even when the shell started it with SIGINT ignored, as a
+    # non-interactive shell does for a command run in the background with `&`.
+    for stop in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(stop, signal.default_int_handler)
     try:
         while True:
             time.sleep(3600)
