@@ -160,10 +160,6 @@ def tensorboard(run_dirs, port):
             time.sleep(3600)
     except KeyboardInterrupt:
         click.echo("\nTensorBoard stopped")
-        # TensorBoard's loader threads may be busy reading event files; nothing of theirs needs to finish
-        # (they only read), so the process ends now rather than after them.
-        sys.stdout.flush()
-        os._exit(0)
 
 
 @cli.command(help="Classify your own files (images, .ts/.csv sequences, digit text files) with a trained model.")

@@ -111,8 +111,8 @@ class SGD(keras.optimizers.SGD):
 
     def update_step(self, gradient, variable, learning_rate):
         # Runs once, while the step is traced; the backend may hand over its own variable, so look up Keras's.
-        keras_variable = self._trainable_variables[self._get_variable_index(variable)]
-        if self.offset_rate_scale != 1.0 and keras_variable.path.endswith("/beta"):
+        if self.offset_rate_scale != 1.0 \
+                and self._trainable_variables[self._get_variable_index(variable)].path.endswith("/beta"):
             learning_rate = learning_rate * self.offset_rate_scale
         super().update_step(gradient, variable, learning_rate)
 
@@ -389,7 +389,7 @@ def predict(model: keras.Model, x: np.ndarray, params: dict) -> np.ndarray:
         return scores
 
     scores = mirrored(x)
-    shift = params.get("tta_translate", 0)
+    shift = params["tta_translate"]
     if shift and x.ndim == 4:
         height, width = x.shape[1:3]
         padded = np.pad(x, ((0, 0), (shift, shift), (shift, shift), (0, 0)), mode="reflect")
