@@ -20,6 +20,14 @@ def test_airbench_network_has_whitening_three_pooled_groups_and_fixed_batch_norm
     assert np.allclose(probabilities.sum(axis=1), 1.0, atol=1e-5)
 
 
+def test_bn_scale_makes_the_batch_norm_scales_trainable():
+    spec = experiments.load("cnn-fast")
+    params = spec.with_params({"augment": False, "precision": "float32", "bn_scale": True}, "test")
+    model = models.build("airbench", (32, 32, 3), 10, params)
+    norms = [layer for layer in model.layers if layer.name.endswith("_bn")]
+    assert all(layer.scale and layer.gamma.trainable for layer in norms)
+
+
 def test_augmentation_in_the_pipeline_leaves_it_out_of_the_model():
     spec = experiments.load("cnn-fast")
     params = spec.with_params({"precision": "float32"}, "test")

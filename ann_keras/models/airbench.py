@@ -29,6 +29,8 @@ PARAMS = {
                         default="gelu"),
     "bn_momentum": Field(float, "batch normalisation's moving-average momentum (Keras's convention: the "
                                 "weight of the old average)", minimum=0, maximum=0.999, default=0.4),
+    "bn_scale": Field(bool, "learn batch normalisation's scale (airbench fixes it at 1 and learns only the offset)",
+                      default=False),
     "logit_scale": Field(float, "factor on the logits before the softmax", minimum=0, exclusive_minimum=True,
                          maximum=1000.0, default=1 / 9),
     "augment": Field(bool, "apply the [augment] layers in training"),
@@ -54,9 +56,10 @@ def build(input_shape, num_classes: int, params: dict, augment: dict | None = No
                              name=name)
 
     def norm_act(x, name):
-        # Scale fixed at 1: with a ReLU-like nonlinearity after it, a learnt scale only re-learns what the
-        # next convolution's weights can express, and fixing it made airbench's training faster.
-        x = FusedBatchNormalization(momentum=params["bn_momentum"], scale=False, epsilon=1e-5, name=f"{name}_bn")(x)
+        # Scale fixed at 1 by default: with a ReLU-like nonlinearity after it, a learnt scale only re-learns what
+        # the next convolution's weights can express, and fixing it made airbench's training faster.
+        x = FusedBatchNormalization(momentum=params["bn_momentum"], scale=params["bn_scale"], epsilon=1e-5,
+                                    name=f"{name}_bn")(x)
         return layers.Activation(activation, name=f"{name}_{activation}")(x)
 
     inputs = keras.Input(shape=tuple(input_shape), name="pixels")
