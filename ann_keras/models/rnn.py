@@ -30,6 +30,10 @@ PARAMS = {
                                     f"{LONG_SEQUENCE_FILTERS} filters then)",
                                minimum=0, maximum=4096, default=0),
     "front_end_kernel": Field(int, "time steps each front-end filter spans", minimum=1, maximum=512, default=8),
+    "conv_branch": Field(int, "filters of a fully convolutional branch read beside the recurrent layers "
+                              "(LSTM-FCN: three convolutions of this many, twice as many and this many filters, "
+                              "averaged over time and joined to the cells' output; 0 = none)",
+                         minimum=0, maximum=4096, default=0),
     "max_steps": Field(int, "longest sequence the recurrent layers read: a longer input gets the convolutional "
                             "front-end, strided down to at most this many steps (0 = no limit)",
                        minimum=0, maximum=100_000, default=0),
@@ -44,7 +48,9 @@ def build(input_shape, num_classes: int, params: dict, augment: dict | None = No
 
     Padded time steps (all channels equal to sequences.MASK_VALUE) are masked,
     so variable-length sequences are read only as far as they go. With
-    `front_end_filters`, a strided convolution comes first (front_end.py).
+    `front_end_filters`, a strided convolution comes first (front_end.py);
+    with `conv_branch`, a fully convolutional network reads the raw sequence
+    beside the cells and the classifier sees both (conv_branch.py).
     """
     import keras  # here, not above: PARAMS is read without TensorFlow (specs, --help, reports)
     from keras import layers
@@ -53,6 +59,10 @@ def build(input_shape, num_classes: int, params: dict, augment: dict | None = No
 
     cells = {"simple": layers.SimpleRNN, "lstm": layers.LSTM, "gru": layers.GRU}
     inputs = keras.Input(shape=tuple(input_shape), name="sequence")
+    branch = None
+    if params["conv_branch"]:
+        from .conv_branch import ConvBranch
+        branch = ConvBranch(params["conv_branch"], MASK_VALUE, name="conv_branch")(inputs)
     filters = front_end_filters(input_shape[0], params)
     if filters:
         from .front_end import ConvFrontEnd
@@ -72,6 +82,8 @@ def build(input_shape, num_classes: int, params: dict, augment: dict | None = No
                                      recurrent_dropout=params["recurrent_dropout"],
                                      name=f"{params['cell']}_{index + 1}")
         x = layers.Bidirectional(cell, name=f"bidirectional_{index + 1}")(x) if params["bidirectional"] else cell(x)
+    if branch is not None:
+        x = layers.Concatenate(name="cells_and_branch")([x, branch])
     outputs = layers.Dense(num_classes, activation="softmax", name="output")(x)
     return keras.Model(inputs, outputs, name=f"rnn_{params['cell']}")
 
