@@ -11,10 +11,34 @@ def test_prepare_standardises_on_train_and_pads_with_the_mask_value():
     assert np.allclose(real.mean(axis=0), 0) and np.allclose(real.std(axis=0), 1)
     assert (x_train[1, 1:] == sequences.MASK_VALUE).all()          # padded at the end
     assert np.allclose(x_test[0], 0)                               # train's mean, not test's
-    assert scaling == {"mean": [3.0, 30.0], "std": [np.std([1, 3, 5]), np.std([10, 30, 50])], "steps": 3}
+    assert scaling == {"mean": [3.0, 30.0], "std": [np.std([1, 3, 5]), np.std([10, 30, 50])], "steps": 3,
+                       "per_sequence": False}
     assert np.array_equal(sequences.standardise(test, scaling), x_test)   # what predict prepares
 
 
 def test_constant_channels_do_not_divide_by_zero():
     x_train, _, _ = sequences.prepare([np.ones((4, 1))], [np.ones((2, 1))])
     assert np.isfinite(x_train[x_train != sequences.MASK_VALUE]).all()
+
+
+def test_per_sequence_scaling_z_normalises_each_sequence_so_heavy_tails_keep_their_shape():
+    # Counts with one huge outlier: per channel, every other step would be the same value.
+    quiet, loud = np.array([[0.0], [1.0], [2.0], [1.0]]), np.array([[0.0], [20000.0], [0.0], [0.0]])
+    x_train, x_test, scaling = sequences.prepare([quiet, loud], [quiet * 7 + 3], "sequence")
+    assert scaling["per_sequence"] is True
+    assert np.allclose(x_train[0, :, 0], (quiet[:, 0] - 1) / np.std(quiet) / 1.0, atol=1e-5)
+    assert np.allclose(x_test[0], x_train[0], atol=1e-5)        # the same shape at another level and scale
+    assert np.array_equal(sequences.standardise([quiet * 7 + 3], scaling), x_test)   # what predict prepares
+
+
+def test_auto_scaling_is_per_sequence_for_univariate_data_only():
+    assert sequences.per_sequence("auto", 1) and not sequences.per_sequence("auto", 12)
+    assert sequences.per_sequence("sequence", 12) and not sequences.per_sequence("channel", 1)
+    _, _, univariate = sequences.prepare([np.arange(4.0).reshape(4, 1)], [np.ones((2, 1))], "auto")
+    _, _, multivariate = sequences.prepare([np.arange(8.0).reshape(4, 2)], [np.ones((2, 2))], "auto")
+    assert univariate["per_sequence"] and not multivariate["per_sequence"]
+
+
+def test_scalings_written_before_per_sequence_existed_still_standardise_per_channel():
+    scaling = {"mean": [1.0], "std": [2.0], "steps": 2}
+    assert np.allclose(sequences.standardise([np.array([[3.0], [5.0]])], scaling)[0, :, 0], [1.0, 2.0])

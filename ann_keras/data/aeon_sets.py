@@ -67,10 +67,10 @@ def load_aeon(name: str):
 
 def _read(seed: int, name: str, options: dict) -> Splits:
     x_train, y_train, x_test, y_test, names, source = load_aeon(name)
-    x_train, x_test, scaling = sequences.prepare(x_train, x_test)
+    x_train, x_test, scaling = sequences.prepare(x_train, x_test, options["sequence_scaling"])
     return Splits(x_train, y_train, x_test, y_test, names,
-                  f"{source}, its own train/test split; standardised per channel on the training split, "
-                  f"padded at the end to {x_train.shape[1]} steps", scaling=scaling)
+                  f"{source}, its own train/test split; {sequences.describe(scaling)}, padded at the end to "
+                  f"{x_train.shape[1]} steps", scaling=scaling)
 
 
 # No fingerprint: the files ship inside the aeon package, whose version results.json records.
@@ -78,4 +78,4 @@ AEON = Source(
     "aeon:NAME", "sequences",
     "a classification data set shipped inside the aeon package, with its own train/test split, e.g. "
     "aeon:JapaneseVowels, aeon:BasicMotions (listed below)",
-    _read, example="aeon:BasicMotions")
+    _read, options=("sequence_scaling",), example="aeon:BasicMotions")

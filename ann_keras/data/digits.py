@@ -28,9 +28,9 @@ def _read_sequences(seed: int, argument: str, options: dict) -> Splits:
     """The same split, each digit read row by row: 8 time steps of 8 features."""
     digits = _read(seed, argument, options)
     x_train, x_test, scaling = sequences.prepare(list(digits.x_train.reshape(-1, 8, 8)),
-                                                 list(digits.x_test.reshape(-1, 8, 8)))
+                                                 list(digits.x_test.reshape(-1, 8, 8)), options["sequence_scaling"])
     return Splits(x_train, digits.y_train, x_test, digits.y_test, digits.class_names,
-                  "sklearn.datasets.load_digits read as 8 time steps of 8 pixels, standardised per column",
+                  f"sklearn.datasets.load_digits read as 8 time steps of 8 pixels; {sequences.describe(scaling)}",
                   scaling=scaling)
 
 
@@ -39,4 +39,4 @@ DIGITS = Source(
     _read, options=("test_size",))
 DIGITS_SEQ = Source(
     "digits-seq", "sequences", "scikit-learn's digits as sequences: 8 time steps of 8 features; no download",
-    _read_sequences, options=("test_size",))
+    _read_sequences, options=("test_size", "sequence_scaling"))

@@ -1,8 +1,14 @@
-"""Sequences of any length made ready for a recurrent network: per-channel scaling and padding.
+"""Sequences of any length made ready for a recurrent network: scaling and padding.
 
 Sequences become float32 arrays (examples, time steps, channels). Shorter
 sequences are padded at the end with MASK_VALUE, which the recurrent
 builder's Masking layer skips, so padding never reaches the cells.
+
+Each channel is standardised with the training split's mean and std. With
+per-sequence scaling, each sequence is first z-normalised on its own, as the
+UCR archive's univariate sets are: a set of heavy-tailed counts (aeon's
+Covid3Month_disc, deaths per day from 0 to 20,341 with a median of 0) would
+otherwise reach the network as one value for nearly every step.
 """
 
 from __future__ import annotations
@@ -15,30 +21,53 @@ from ..errors import DataError
 MASK_VALUE = -1000.0
 
 
-def prepare(x_train: list, x_test: list) -> tuple[np.ndarray, np.ndarray, dict]:
-    """Return both splits standardised per channel (statistics of the training split) and padded, and the scaling.
+def per_sequence(scaling: str, channels: int) -> bool:
+    """Return whether [data] sequence_scaling means z-normalising each sequence first ('auto': univariate data)."""
+    return scaling == "sequence" or (scaling == "auto" and channels == 1)
 
-    Padding goes at the end, to the longest sequence of either split, with
-    MASK_VALUE. The scaling ({"mean", "std", "steps"}) is what `standardise`
+
+def prepare(x_train: list, x_test: list, scaling: str = "channel") -> tuple[np.ndarray, np.ndarray, dict]:
+    """Return both splits scaled and padded, and the scaling that did it.
+
+    `scaling` is [data] sequence_scaling: auto, channel or sequence. Padding goes at the end,
+    to the longest sequence of either split, with MASK_VALUE. The scaling
+    returned ({"mean", "std", "steps", "per_sequence"}) is what `standardise`
     needs to prepare a new sequence exactly as these were (results.json keeps it).
     """
     _check_padding(list(x_train) + list(x_test))
+    each = per_sequence(scaling, x_train[0].shape[1])
+    if each:
+        x_train = [_z_normalised(sequence) for sequence in x_train]
     steps = np.concatenate(x_train, axis=0)
     mean, std = steps.mean(axis=0), steps.std(axis=0)
     std[std == 0] = 1.0
     length = max(len(s) for s in list(x_train) + list(x_test))
 
-    scaling = {"mean": mean.tolist(), "std": std.tolist(), "steps": int(length)}
+    scaling = {"mean": mean.tolist(), "std": std.tolist(), "steps": int(length), "per_sequence": each}
     return standardise(x_train, scaling), standardise(x_test, scaling), scaling
+
+
+def describe(scaling: dict) -> str:
+    """Return how `scaling` prepared the sequences, for the report's data line."""
+    first = "each sequence z-normalised on its own, then " if scaling.get("per_sequence") else ""
+    return f"{first}standardised per channel on the training split"
 
 
 def standardise(sequences: list, scaling: dict) -> np.ndarray:
     """Return `sequences` (each steps x channels) standardised with `scaling` and padded to its steps."""
     mean, std = np.asarray(scaling["mean"]), np.asarray(scaling["std"])
+    each = scaling.get("per_sequence", False)   # results.json written before it existed: per channel only
     out = np.full((len(sequences), scaling["steps"], len(mean)), MASK_VALUE, dtype=np.float32)
     for i, sequence in enumerate(sequences):
-        out[i, :len(sequence)] = (sequence - mean) / std
+        out[i, :len(sequence)] = ((_z_normalised(sequence) if each else sequence) - mean) / std
     return out
+
+
+def _z_normalised(sequence: np.ndarray) -> np.ndarray:
+    """Return `sequence` with each channel at mean 0 and std 1 over its own steps (a constant channel: 0)."""
+    sequence = np.asarray(sequence, dtype=np.float64)
+    std = sequence.std(axis=0)
+    return ((sequence - sequence.mean(axis=0)) / np.where(std > 0, std, 1.0)).astype(np.float32)
 
 
 # Padding may multiply the memory the sequences really need; allow it up to this factor (or this many bytes).

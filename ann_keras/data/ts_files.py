@@ -93,11 +93,11 @@ def read(train: Path, test: Path):
 def _read(seed: int, path: str, options: dict) -> Splits:
     train, test = pair(path)
     x_train, y_train, x_test, y_test, classes = read(train, test)
-    x_train, x_test, scaling = sequences.prepare(x_train, x_test)
+    x_train, x_test, scaling = sequences.prepare(x_train, x_test, options["sequence_scaling"])
     return Splits(x_train, y_train, x_test, y_test, classes,
                   f"your .ts files {train} and {test.name} (read with aeon.datasets.load_from_ts_file), their own "
-                  f"train/test split; standardised per channel on the training split, padded at the end to "
-                  f"{x_train.shape[1]} steps", scaling=scaling)
+                  f"train/test split; {sequences.describe(scaling)}, padded at the end to {x_train.shape[1]} steps",
+                  scaling=scaling)
 
 
 def content_digest(path: str) -> str:
@@ -111,4 +111,5 @@ TS_FILES = Source(
     "ts:PATH", "sequences",
     "your own sequences in aeon's .ts format: PATH is NAME_TRAIN.ts (NAME_TEST.ts beside it) or a folder holding "
     "both; univariate or multivariate, any lengths, string class labels; `ts` alone reads --data PATH",
-    _read, reads_path=True, fingerprint=content_digest, example="ts:~/series/Walks_TRAIN.ts")
+    _read, options=("sequence_scaling",), reads_path=True, fingerprint=content_digest,
+    example="ts:~/series/Walks_TRAIN.ts")

@@ -89,6 +89,10 @@ DATA_FIELDS = {
                   default=""),
     "image_size": Field(int, "images are resized to image_size x image_size", minimum=4, maximum=1024, default=32),
     "channels": Field(int, "1 (grayscale) or 3 (RGB)", choices=(1, 3), default=3),
+    "sequence_scaling": Field(str, "sequences: 'channel' standardises each channel with the training split's mean "
+                                   "and std; 'sequence' first z-normalises each sequence on its own (the UCR "
+                                   "archive's convention); 'auto': sequence for univariate data, channel otherwise",
+                              choices=("auto", "channel", "sequence"), default="auto"),
 }
 DATA_DEFAULTS = {key: field.default for key, field in DATA_FIELDS.items()}
 
