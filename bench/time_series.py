@@ -107,8 +107,8 @@ def _searches(searches) -> list[dict]:
 
 # The default settings on every set; FCN left out (its 500 epochs on ACSF1's 1,460 steps would dominate the bench).
 AEON_OPTIONS = ("--set", "baselines.fcn=false", "--seed", "42")
-# The defaults before the convolutional branch and per-sequence scaling: each set's "before" column.
-BEFORE = ("conv_branch=0", "data.sequence_scaling=channel")
+# The defaults before the convolutional branch: each set's "before" column.
+BEFORE = ("conv_branch=0",)
 
 
 def aeon_sets(mode: str) -> list[dict]:
@@ -121,8 +121,7 @@ def aeon_sets(mode: str) -> list[dict]:
     for name in shipped_classification():
         wall, stored = run_command("train", "rnn", "--dataset", f"aeon:{name}", *AEON_OPTIONS)
         ours = tested(stored.trials[0])
-        # What the defaults did before the convolutional branch and per-sequence scaling of univariate sets:
-        # the cells alone on per-channel scaling (one seed, no baselines).
+        # What the defaults did before the convolutional branch: the cells alone (one seed, no baselines).
         plain_wall, plain = run_command("train", "rnn", "--dataset", f"aeon:{name}", *AEON_OPTIONS,
                                         "--set", "baselines.minirocket=false",
                                         *(f"--set={item}" for item in BEFORE), "--executions", "1")

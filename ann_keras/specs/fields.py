@@ -92,7 +92,7 @@ DATA_FIELDS = {
     "sequence_scaling": Field(str, "sequences: 'channel' standardises each channel with the training split's mean "
                                    "and std; 'sequence' first z-normalises each sequence on its own (the UCR "
                                    "archive's convention); 'auto': sequence for univariate data, channel otherwise",
-                              choices=("auto", "channel", "sequence"), default="auto"),
+                              choices=("auto", "channel", "sequence"), default="channel"),
 }
 DATA_DEFAULTS = {key: field.default for key, field in DATA_FIELDS.items()}
 
