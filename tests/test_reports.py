@@ -437,3 +437,11 @@ def test_the_specs_notes_are_a_section_of_their_own(result, tmp_path):
     page = (folder / "index.html").read_text()
     assert 'id="differences"' in page and "Identical numbers. Gradient flow" in page
     assert "<h2>Where we differ and why</h2>" in github((folder / "README.md").read_text())
+
+
+def test_a_spec_path_that_is_not_text_is_a_results_error_not_a_crash(fixture_results, tmp_path):
+    document = json.loads(fixture_results.read_text())
+    document["spec"]["path"] = None
+    with pytest.raises(ResultsError, match="path"):
+        reports.write_report(results.RunResult.from_dict(document), tmp_path / "reports")
+    assert not (tmp_path / "reports").exists()
