@@ -1,9 +1,9 @@
-import keras
 import numpy as np
 
 from ann_keras import experiments, models
 from ann_keras.data.sequences import MASK_VALUE
 from ann_keras.models.conv_branch import ConvBranch
+from test_rnn import assert_padding_is_invisible_and_survives_saving
 
 
 def rnn_params(**overrides):
@@ -30,12 +30,7 @@ def test_padding_does_not_change_the_prediction_and_the_model_survives_saving(tm
     model = models.build("rnn", (9, 2), 3, rnn_params(units=5, conv_branch=4))
     short, padded = padded_pair()
     unpadded_model = models.build("rnn", (5, 2), 3, rnn_params(units=5, conv_branch=4))
-    unpadded_model.set_weights(model.get_weights())
-    expected = unpadded_model.predict(short, verbose=0)
-    assert np.allclose(model.predict(padded, verbose=0), expected, atol=1e-5)
-    model.save(tmp_path / "model.keras")
-    loaded = keras.saving.load_model(tmp_path / "model.keras")
-    assert np.allclose(loaded.predict(padded, verbose=0), expected, atol=1e-5)
+    assert_padding_is_invisible_and_survives_saving(model, unpadded_model, short, padded, tmp_path)
 
 
 def test_batch_statistics_in_training_count_real_steps_only():

@@ -53,7 +53,6 @@ def test_the_front_end_strides_long_sequences_down_to_max_steps():
 
 
 def test_the_front_end_keeps_padding_masked_and_survives_saving(tmp_path):
-    import keras
     import numpy as np
     params = rnn_params(units=5, front_end_filters=4, front_end_kernel=3, max_steps=4)
     model = models.build("rnn", (16, 2), 3, params)                  # stride 4: 4 steps reach the cell
@@ -62,11 +61,18 @@ def test_the_front_end_keeps_padding_masked_and_survives_saving(tmp_path):
     padded[:, :8] = short
     unpadded_model = models.build("rnn", (8, 2), 3, rnn_params(units=5, front_end_filters=4, front_end_kernel=3,
                                                                max_steps=2))   # stride 4 as well
+    assert_padding_is_invisible_and_survives_saving(model, unpadded_model, short, padded, tmp_path)
+
+
+def assert_padding_is_invisible_and_survives_saving(model, unpadded_model, short, padded, folder):
+    """`model` on padded sequences predicts what `unpadded_model` (same weights) does on the bare ones, saved or not."""
+    import keras
+    import numpy as np
     unpadded_model.set_weights(model.get_weights())
     expected = unpadded_model.predict(short, verbose=0)
     assert np.allclose(model.predict(padded, verbose=0), expected, atol=1e-5)
-    model.save(tmp_path / "model.keras")
-    loaded = keras.saving.load_model(tmp_path / "model.keras")
+    model.save(folder / "model.keras")
+    loaded = keras.saving.load_model(folder / "model.keras")
     assert np.allclose(loaded.predict(padded, verbose=0), expected, atol=1e-5)
 
 
