@@ -36,7 +36,7 @@ def prepare(x_train: list, x_test: list, scaling: str = "channel") -> tuple[np.n
     """
     _check_padding(list(x_train) + list(x_test))
     each = per_sequence(scaling, x_train[0].shape[1])
-    if each:
+    if each:   # once here; the per-channel statistics below are those of the z-normalised sequences
         x_train = [_z_normalised(sequence) for sequence in x_train]
     steps = np.concatenate(x_train, axis=0)
     mean, std = steps.mean(axis=0), steps.std(axis=0)
@@ -44,7 +44,7 @@ def prepare(x_train: list, x_test: list, scaling: str = "channel") -> tuple[np.n
     length = max(len(s) for s in list(x_train) + list(x_test))
 
     scaling = {"mean": mean.tolist(), "std": std.tolist(), "steps": int(length), "per_sequence": each}
-    return standardise(x_train, scaling), standardise(x_test, scaling), scaling
+    return _per_channel(x_train, scaling), standardise(x_test, scaling), scaling
 
 
 def describe(scaling: dict) -> str:
@@ -55,11 +55,17 @@ def describe(scaling: dict) -> str:
 
 def standardise(sequences: list, scaling: dict) -> np.ndarray:
     """Return `sequences` (each steps x channels) standardised with `scaling` and padded to its steps."""
+    if scaling.get("per_sequence", False):   # results.json written before it existed: per channel only
+        sequences = [_z_normalised(sequence) for sequence in sequences]
+    return _per_channel(sequences, scaling)
+
+
+def _per_channel(sequences: list, scaling: dict) -> np.ndarray:
+    """Return `sequences` standardised with the scaling's per-channel mean and std, padded to its steps."""
     mean, std = np.asarray(scaling["mean"]), np.asarray(scaling["std"])
-    each = scaling.get("per_sequence", False)   # results.json written before it existed: per channel only
     out = np.full((len(sequences), scaling["steps"], len(mean)), MASK_VALUE, dtype=np.float32)
     for i, sequence in enumerate(sequences):
-        out[i, :len(sequence)] = ((_z_normalised(sequence) if each else sequence) - mean) / std
+        out[i, :len(sequence)] = (sequence - mean) / std
     return out
 
 

@@ -20,6 +20,8 @@ from __future__ import annotations
 import keras
 from keras import layers, ops
 
+from .front_end import real_steps
+
 # LSTM-FCN's three blocks: filters as multiples of the branch's `filters`, and the steps each kernel spans.
 BLOCKS = ((1, 8), (2, 5), (1, 3))
 
@@ -45,7 +47,7 @@ class ConvBranch(layers.Layer):
             norm.build(shape)
 
     def call(self, inputs, training=None):
-        steps = ops.any(ops.not_equal(inputs, ops.cast(self.mask_value, inputs.dtype)), axis=-1)
+        steps = real_steps(inputs, self.mask_value)
         real = ops.expand_dims(ops.cast(steps, self.compute_dtype), -1)
         x = ops.where(real > 0, inputs, ops.zeros_like(inputs))
         for conv, norm in zip(self.convs, self.norms):

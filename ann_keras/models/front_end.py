@@ -20,6 +20,11 @@ import keras
 from keras import layers, ops
 
 
+def real_steps(inputs, mask_value: float):
+    """True for each step that is not padding (not every channel equal to `mask_value`): (examples, steps)."""
+    return ops.any(ops.not_equal(inputs, ops.cast(mask_value, inputs.dtype)), axis=-1)
+
+
 @keras.saving.register_keras_serializable(package="ann_keras")
 class ConvFrontEnd(layers.Layer):
     """Conv1D ('same' padding, `stride`) and ReLU over padded sequences; the output's mask marks real steps."""
@@ -36,20 +41,16 @@ class ConvFrontEnd(layers.Layer):
     def build(self, input_shape):
         self.conv.build(input_shape)
 
-    def _real(self, inputs):
-        """True for each step that is not padding: (examples, steps)."""
-        return ops.any(ops.not_equal(inputs, ops.cast(self.mask_value, inputs.dtype)), axis=-1)
-
     def call(self, inputs):
         # Padding would enter the convolution as -1000: it enters as zeros, the standardised mean, instead.
-        x = ops.where(ops.expand_dims(self._real(inputs), -1), inputs, ops.zeros_like(inputs))
+        x = ops.where(ops.expand_dims(real_steps(inputs, self.mask_value), -1), inputs, ops.zeros_like(inputs))
         return self.conv(x)
 
     def compute_mask(self, inputs, mask=None):
         if not self.masking:
             return None
         # Output step i reads the window around input step i * stride: it is real when that step is.
-        return self._real(inputs)[:, ::self.stride]
+        return real_steps(inputs, self.mask_value)[:, ::self.stride]
 
     def compute_output_shape(self, input_shape):
         return self.conv.compute_output_shape(input_shape)

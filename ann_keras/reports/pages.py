@@ -472,9 +472,8 @@ def _source(source: dict, version: str) -> str:
 def reproduce_command(result: RunResult) -> str:
     """Return the command that computes this run again: spec, profile, seed, every --set, --dataset and --data."""
     spec = result.spec
-    path = spec.get("path") if isinstance(spec.get("path"), str) else ""
-    shipped = Path(path).parent.name == "tuning"   # else a spec file of the user's own
-    experiment = spec["name"] if shipped or not path else path
+    shipped = Path(spec.get("path", "")).parent.name == "tuning"   # else a spec file of the user's own
+    experiment = spec["name"] if shipped or not spec.get("path") else spec["path"]
     parts = ["ann-keras", result.kind, experiment, "--profile", spec["profile"], "--seed", str(result.seed)]
     for item in spec.get("overrides", []):
         parts += ["--set", item]
