@@ -387,7 +387,10 @@ Versions: {% for k, v in versions.items() %}{{ k }} {{ v }}{% if not loop.last %
 PAGE = """<!DOCTYPE html>
 <html lang="en">
 <head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>ann-keras benchmarks</title><style>{{ style }}</style></head>
+<title>ann-keras benchmarks</title><style>{{ style }}
+/* A wide table scrolls sideways on a phone; columns keep a readable width instead of a word per line. */
+#bench-table td { min-width: 9em; } #bench-table td:nth-child(4), #bench-table td:nth-child(7) { min-width: 18em; }
+</style></head>
 <body>
 <p class="up"><a href="../index.html">All reports</a></p>
 <h1>Benchmarks</h1>
