@@ -49,16 +49,22 @@ def test_one_fold_is_refused_and_the_default_keeps_old_run_folders():
 
 def test_a_cross_validated_search_never_sees_the_test_split_and_refits_the_best(tmp_path, monkeypatch):
     spec = experiments.load("ann", "smoke", ("tuner.folds=3", "tuner.executions=2"))
-    seen = []
+    seen, trained_on = [], []
     real = training.fit
     monkeypatch.setattr(training, "fit", lambda model, params, dataset, **k: (
-        seen.append(len(dataset.y_test)) or real(model, params, dataset, **k)))
+        seen.append(len(dataset.y_test)) or trained_on.append((len(dataset.y_train), len(dataset.y_val)))
+        or real(model, params, dataset, **k)))
     events = []
     result, folder = runner.tune(Run(spec, "tune", 5, tmp_path, command="test", on_event=events.append))
     search_trainings = 4 * 2 * 3                      # 4 grid points x 2 seeds x 3 folds
     assert seen[:search_trainings] == [0] * search_trainings
     assert all(n > 0 for n in seen[search_trainings:])   # final model and refits: tested
     assert len(seen) == search_trainings + 1 + 1      # the final model (seed 5) is the best's first refit
+    # The folds trained on two thirds of the training data; the final model and the refit train on all of it,
+    # the validation split included (the folds did its work), and validate on nothing.
+    whole = sum(trained_on[0])
+    assert trained_on[search_trainings:] == [(whole, 0), (whole, 0)]
+    assert not any(key.startswith("val_") for key in result.final["history"])
     best = next(t for t in result.trials if t["trial_id"] == result.best_trial_id)
     for trial in result.trials:
         for execution in trial["executions"]:
@@ -105,6 +111,14 @@ def test_a_trial_cut_short_keeps_its_finished_folds(tmp_path, monkeypatch, digit
     trials = tuning.search(Run(spec, "tune", 11, tmp_path), digits)
     assert len(trained) == 3                     # folds 0 and 1 were kept; only fold 2 trained again
     assert len(trials[0]["executions"][0]["folds"]) == 3
+
+
+def test_whole_training_returns_the_validation_split_to_training(digits):
+    whole = data.whole_training(digits)
+    assert len(whole.y_val) == 0 and whole.x_val.shape[1:] == digits.x_val.shape[1:]
+    assert sorted(whole.y_train) == sorted(np.concatenate([digits.y_train, digits.y_val]))
+    assert len(whole.x_train) == len(whole.y_train)
+    assert whole.x_test is digits.x_test and whole.class_names == digits.class_names
 
 
 def test_summarise_averages_the_folds_and_keeps_one_fold_curves():

@@ -150,9 +150,14 @@ def build_report(result: RunResult) -> Report:
         heatmaps = _heatmaps(y_true, y_pred, class_names, frame, subject)
         if paper_classes and any(name in paper_classes for name in class_names):   # Table I's classes, by name
             heatmaps.insert(0, _classes_beside_paper(frame, class_names, paper_classes, subject))
+        validated = bool(final["history"].get("val_loss"))
         curves = [Figure("training_curves", "Training curves",
                          f"Loss and accuracy of the final model per logged {final['history']['unit']}, "
-                         "on the training split (solid, blue) and the validation split (dashed, orange).",
+                         + ("on the training split (solid, blue) and the validation split (dashed, orange)."
+                            if validated else
+                            "on the training split (solid, blue). It was trained on the whole training split, "
+                            "validation part included, after cross-validation: there is no validation curve; "
+                            "the folds' numbers are in the trials' table."),
                          plots.training_curves(final["history"], title=subject))]
         if final["history"].get("time_s"):
             target = spec["paper"].get("final", {}).get("test_accuracy")
@@ -450,7 +455,7 @@ def _folds_text(tuner: dict) -> str:
     refit = "every trial" if tuner.get("refit") == "all" else "the best trial"
     return (f"; cross-validated on {tuner['folds']} stratified folds of the training data (the objective is their "
             f"mean; the search never saw the test split), then {refit} trained again on the whole training split "
-            "per seed and tested")
+            "(its validation part included) per seed and tested")
 
 
 def _wall_time(result: RunResult) -> str:

@@ -54,6 +54,9 @@ def tune(run: Run) -> tuple[results.RunResult | None, Path]:
             return None, run.folder
         best = best_trial(trials, spec.tuner["objective"])
         final = None
+        # After cross-validation the validation split has done its work (the folds held it): the final
+        # model and the refits train on all the training data.
+        refit_data = data.whole_training(dataset) if spec.tuner["folds"] > 1 else dataset
         with watch.stage("final"):
             if best is not None:
                 overrides = {**best["hyperparameters"], **spec.final}
@@ -61,11 +64,11 @@ def tune(run: Run) -> tuple[results.RunResult | None, Path]:
                 chosen = best["hyperparameters"]
                 fixed = {k: v for k, v in spec.final.items() if k in chosen and chosen[k] != v}
                 run.on_event(events.FinalStarted(best["trial_id"], overrides, fixed))
-                final = train_final(run, dataset, overrides)
+                final = train_final(run, refit_data, overrides)
                 final["trial_id"] = best["trial_id"]
         if spec.tuner["folds"] > 1:
             with watch.stage("refit"):
-                refit(run, dataset, trials, best, final)
+                refit(run, refit_data, trials, best, final)
         # After the refits: a cross-validated grid point has test numbers only once it is refit.
         with watch.stage("paper_runs"):
             paper_runs = measure_paper_runs(run, dataset, trials)
@@ -147,7 +150,10 @@ def measure_paper_runs(run: Run, dataset: data.Dataset, trials: list[dict]) -> l
 
 
 def refit(run: Run, dataset: data.Dataset, trials: list[dict], best: dict | None, final: dict | None) -> None:
-    """Train trials of a cross-validated search again on the whole training split, once per seed, and test them.
+    """Train trials of a cross-validated search again on `dataset`, once per seed, and test them.
+
+    `dataset` is the whole training split, its validation part included
+    (data.whole_training), as the final model's.
 
     [tuner] refit says which: the best trial, or all (so every trial is
     compared on test). The search chose from its folds alone; these numbers

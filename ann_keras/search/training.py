@@ -264,8 +264,10 @@ def fit(model: keras.Model, params: dict, dataset: Dataset, *, seed: int, verbos
         callbacks += [keras.callbacks.BackupAndRestore(str(Path(resume_dir) / "backup")),
                       keras.callbacks.CSVLogger(str(Path(resume_dir) / HISTORY_FILE), append=True)]
     # tf.data shuffles itself, so Keras's shuffle is off.
+    # A refit after cross-validation has no validation split (data.whole_training): nothing to validate on.
+    validation = (dataset.x_val, y_val) if len(dataset.y_val) else None
     history = model.fit(batches, steps_per_epoch=steps_per_epoch, shuffle=False, epochs=epochs,
-                        validation_data=(dataset.x_val, y_val),
+                        validation_data=validation,
                         validation_batch_size=1024, verbose=verbose, callbacks=callbacks).history
     if resume_dir is not None:
         history = read_history_csv(Path(resume_dir) / HISTORY_FILE)   # includes epochs before a restart
@@ -339,10 +341,15 @@ class TestMetrics(keras.callbacks.Callback):
 
 
 def read_history_csv(path: Path) -> dict:
-    """Return Keras's history from a CSVLogger file, keeping the last row of an epoch logged twice."""
+    """Return Keras's history from a CSVLogger file, keeping the last row of an epoch logged twice.
+
+    Columns Keras left empty ("NA" in every row: validation without validation data) are left out.
+    """
     with open(path, newline="") as stream:
         rows = {int(row["epoch"]): row for row in csv.DictReader(stream)}
     keys = [key for key in (next(iter(rows.values())) if rows else {}) if key != "epoch"]
+    # Without validation data Keras still writes val_* columns, all "NA": they are no history.
+    keys = [key for key in keys if any(row[key] != "NA" for row in rows.values())]
     return {key: [float(rows[epoch][key]) for epoch in sorted(rows)] for key in keys}
 
 
