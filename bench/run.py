@@ -4,6 +4,7 @@
     python bench/run.py --mode full    # the plain fit runs all 5000 epochs
     python bench/run.py --mode full --only ann_workers   # re-measure one section, keep the other rows
     python bench/run.py --mode full --only rnn_cross_validation aeon_sets   # the time-series figures
+    python bench/run.py --mode full --only aeon_sets --aeon-sets ArrowHead GunPoint   # some sets; keep the others
 
 Writes reports/bench/README.md and bench.json, and prints the table. Never run in CI: timings
 depend on the machine, so they are measured here and stated with the hardware, not asserted in tests.
@@ -30,10 +31,11 @@ import jinja2  # noqa: E402
 import markupsafe  # noqa: E402
 
 from ann_keras import experiments, files, reports, results  # noqa: E402
+from ann_keras.data.aeon_sets import shipped_classification  # noqa: E402
 from ann_keras.search import machine  # noqa: E402
 
 from cnn_fast import FIGURE, cnn_fast  # noqa: E402  (bench/ is on the path)
-from time_series import aeon_sets, lstm_grid, rnn_cross_validation, tensorboard  # noqa: E402
+from time_series import aeon_figure, aeon_sets, lstm_grid, rnn_cross_validation, tensorboard  # noqa: E402
 
 
 def timed(function, repeats=1):
@@ -413,6 +415,14 @@ paper's protocol; stars mark final test accuracy" style="max-width: 100%; height
 """
 
 
+def _merge_sets(new_rows: list[dict], previous_rows: list[dict]) -> list[dict]:
+    """Return aeon_sets' rows in aeon's order: the sets just measured, the others' rows kept from bench.json."""
+    by_figure = {row["figure"]: row for row in previous_rows if row["section"] == aeon_sets.__name__}
+    by_figure.update({row["figure"]: row for row in new_rows})
+    order = [aeon_figure(name) for name in shipped_classification()]
+    return [by_figure[figure] for figure in order if figure in by_figure]
+
+
 def write_page(info: dict, path: Path) -> None:
     """Write the bench's HTML page with the reports' style sheet; reports/index.html links to it."""
     style = (ROOT / "ann_keras" / "reports" / "templates" / "style.css").read_text()
@@ -429,6 +439,8 @@ def main():
                         help="CIFAR-10 copy for the CNN figures (default: $ANN_KERAS_CIFAR10)")
     parser.add_argument("--only", nargs="+", choices=[section.__name__ for section in ALL_SECTIONS],
                         help="measure only these sections; the other rows are kept from the last bench.json")
+    parser.add_argument("--aeon-sets", nargs="+", metavar="NAME", choices=shipped_classification(),
+                        help="aeon_sets: measure only these sets; the other sets' rows are kept from bench.json")
     args = parser.parse_args()
     chosen = [section for section in ALL_SECTIONS if not args.only or section.__name__ in args.only]
     previous = files.read_json(args.out / "bench.json") if args.only and (args.out / "bench.json").exists() \
@@ -446,19 +458,27 @@ def main():
             section_rows = cnn_speed(args.mode, args.data)
         elif section is cnn_epochs:
             section_rows = cnn_epochs(args.mode, args.data)
+        elif section is aeon_sets and args.aeon_sets:
+            # Some sets: each new row says when and where it was measured, as the rows kept beside it do.
+            stamp = f"measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on {hardware}"
+            section_rows = _merge_sets([dict(row, note=f"{row['note']}; {stamp}")
+                                        for row in aeon_sets(args.mode, args.aeon_sets)], previous["rows"])
         else:
             section_rows = section(args.mode)
         rows[section.__name__] = [dict(row, section=section.__name__) for row in section_rows]
         # Sections re-measured alone (--only) may come from another machine: each says which it ran on.
         measured[section.__name__] = (f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, --mode {args.mode}, "
                                       f"on {hardware}")
+        if section is aeon_sets and args.aeon_sets:
+            measured[section.__name__] += f" (sets {', '.join(args.aeon_sets)}; each of their notes says so)"
     # Rows keep the order of ALL_SECTIONS; a section not measured now keeps its rows from bench.json.
     ordered = []
     for section in ALL_SECTIONS:
         ordered += rows.get(section.__name__) or [row for row in previous["rows"]
                                                   if row["section"] == section.__name__]
     environment = machine.environment()
-    command = " ".join(["python bench/run.py --mode", args.mode] + (["--only", *args.only] if args.only else []))
+    command = " ".join(["python bench/run.py --mode", args.mode] + (["--only", *args.only] if args.only else [])
+                       + (["--aeon-sets", *args.aeon_sets] if args.aeon_sets else []))
     info = {"mode": args.mode, "finished": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
             "hardware": environment["hardware"], "versions": environment["versions"], "rows": ordered,
             "measured": measured, "only": args.only, "command": command,

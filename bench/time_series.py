@@ -111,14 +111,22 @@ AEON_OPTIONS = ("--set", "baselines.fcn=false", "--seed", "42")
 BEFORE = ("conv_branch=0",)
 
 
-def aeon_sets(mode: str) -> list[dict]:
-    """`ann-keras train rnn --dataset aeon:NAME` with the default settings on every classification set aeon ships."""
+def aeon_figure(name: str) -> str:
+    """The first column of a set's row: also how a later run of some sets finds the rows it replaces."""
+    return f"aeon:{name}: `ann-keras train rnn --dataset aeon:{name}`"
+
+
+def aeon_sets(mode: str, names: list[str] | None = None) -> list[dict]:
+    """`ann-keras train rnn --dataset aeon:NAME` with the default settings on every classification set aeon ships.
+
+    `names` measures only those sets (bench/run.py --aeon-sets), in that order.
+    """
     if mode != "full":
         return []
     from ann_keras import experiments
     references = experiments.load("rnn").paper.get("references", [])
     rows = []
-    for name in shipped_classification():
+    for name in names or shipped_classification():
         wall, stored = run_command("train", "rnn", "--dataset", f"aeon:{name}", *AEON_OPTIONS)
         ours = tested(stored.trials[0])
         # What the defaults did before the convolutional branch: the cells alone (one seed, no baselines).
@@ -130,7 +138,7 @@ def aeon_sets(mode: str) -> list[dict]:
         published = [r for r in references if r.get("dataset") == f"aeon:{name}"]
         sizes = stored.dataset["sizes"]
         rows.append({
-            "figure": f"aeon:{name}: `ann-keras train rnn --dataset aeon:{name}`",
+            "figure": aeon_figure(name),
             "ours": _pct(ours), "goal": "far above chance", "seconds": wall, "ratio": "",
             "accuracy": statistics.mean(ours) if ours else None,
             "note": f"{sizes['train']} train, {sizes['validation']} validation, {sizes['test']} test; chance "
