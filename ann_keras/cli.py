@@ -198,6 +198,27 @@ def export(run_dir, fmt, data_path):
     click.echo(f"model card: {done.path.parent.parent / 'final' / 'MODEL_CARD.md'}")
 
 
+@cli.command(help="Test a run's final model again on its test split, with and without test-time augmentation.")
+@click.argument("run_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--data", "data_path", type=click.Path(exists=True, path_type=Path),
+              help="Where the run's data is, when it has moved (CIFAR-10 or your image folders).")
+@click.option("--json", "as_json", is_flag=True, help="One JSON document on stdout, for programs.")
+def evaluate(run_dir, data_path, as_json):
+    import json
+
+    done = commands.evaluate(run_dir, data_path)
+    if as_json:
+        click.echo(json.dumps(done.to_dict(), indent=1))
+        return
+    recorded = f"; the run recorded {done.recorded_accuracy:.2%} for its own setting (*)" \
+        if done.recorded_accuracy is not None else ""
+    click.echo(f"{done.run_dir}: final model on {done.examples} test examples{recorded}")
+    width = max(len(v.name) for v in done.variants)
+    for v in done.variants:
+        click.echo(f"{'*' if v.as_run else ' '} {v.name:{width}}  test accuracy {v.test_accuracy:.2%}  "
+                   f"loss {v.test_loss:.4f}  {v.seconds:.1f} s")
+
+
 @cli.command(help="List the data sets that can be loaded and where each comes from.")
 def datasets():
     for source in data.SOURCES:

@@ -126,6 +126,13 @@ def export(run_dir: Path, fmt: str, data_path: Path | None = None):
             model_card.write(results.load(run_dir), run_dir)
 
 
+def evaluate(run_dir: Path, data_path: Path | None = None):
+    """Test the run's final model again on its test split under each test-time augmentation (deploy/evaluate.py)."""
+    _import_training_stack()
+    from .deploy import evaluate as evaluating
+    return evaluating.evaluate(run_dir, data_path=str(data_path) if data_path else None)
+
+
 def index(reports_dir: Path) -> tuple[Path, list[str]]:
     """Write the index of every report under `reports_dir`; return it and the folders skipped, with why."""
     from . import reports

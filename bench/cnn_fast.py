@@ -46,8 +46,8 @@ def matmul_peak(size: int = 4096, repeats: int = 5) -> dict[str, float]:
     return peaks
 
 
-def train_profile(profile: str, data_path: str, executions: int) -> results.RunResult:
-    """Run `ann-keras train cnn-fast --profile PROFILE`; return its results.
+def train_profile(profile: str, data_path: str, executions: int) -> tuple[results.RunResult, Path]:
+    """Run `ann-keras train cnn-fast --profile PROFILE`; return its results and its run folder.
 
     A finished run of the profile already in the runs folder, on the same data, with at least `executions`
     seeds, is read instead of trained again (each takes 10 to 30 minutes per seed).
@@ -60,7 +60,8 @@ def train_profile(profile: str, data_path: str, executions: int) -> results.RunR
                 and stored.dataset["source"].endswith(str(Path(data_path).resolve())):
             finished.append((path.stat().st_mtime, path, stored))
     if finished:
-        return max(finished, key=lambda item: item[0])[2]
+        _, path, stored = max(finished, key=lambda item: item[0])
+        return stored, path.parent
     command = [sys.executable, "-m", "ann_keras", "train", "cnn-fast", "--profile", profile, "--data",
                str(Path(data_path).resolve()), "--seed", "42", "--executions", str(executions), "--runs-dir",
                str(runs), "--no-report", "--progress", "none"]
@@ -68,7 +69,7 @@ def train_profile(profile: str, data_path: str, executions: int) -> results.RunR
     if done.returncode:
         raise RuntimeError(f"{' '.join(command)} failed:\n{done.stderr[-2000:]}")
     newest = max((runs / "cnn-fast").glob(f"{profile}-train-seed42-*/results.json"), key=lambda p: p.stat().st_mtime)
-    return results.load(newest)
+    return results.load(newest), newest.parent
 
 
 def seed_histories(stored: results.RunResult) -> list[dict]:
@@ -186,7 +187,7 @@ def cnn_fast(mode: str, data_path: str | None, out: Path) -> list[dict]:
     paper = paper_curve()
     rows, curves = [], []
     for profile in PROFILES:
-        stored = train_profile(profile, data_path, 1 if mode == "short" else 3)
+        stored, _ = train_profile(profile, data_path, 1 if mode == "short" else 3)
         these, curve = profile_rows(profile, stored, peaks, paper)
         rows += these
         curves.append(curve)

@@ -34,7 +34,8 @@ from ann_keras import experiments, files, reports, results  # noqa: E402
 from ann_keras.data.aeon_sets import shipped_classification  # noqa: E402
 from ann_keras.search import machine  # noqa: E402
 
-from cnn_fast import FIGURE, cnn_fast  # noqa: E402  (bench/ is on the path)
+from cnn_ablations import cnn_ablations  # noqa: E402  (bench/ is on the path)
+from cnn_fast import FIGURE, cnn_fast  # noqa: E402
 from time_series import aeon_figure, aeon_sets, lstm_grid, rnn_cross_validation, tensorboard  # noqa: E402
 
 
@@ -454,6 +455,8 @@ def main():
         print(f"bench: {section.__doc__.splitlines()[0]}", flush=True)
         if section is cnn_fast:
             section_rows = cnn_fast(args.mode, args.data, args.out)
+        elif section is cnn_ablations:
+            section_rows = cnn_ablations(args.mode, args.data)
         elif section is cnn_speed:
             section_rows = cnn_speed(args.mode, args.data)
         elif section is cnn_epochs:
@@ -490,7 +493,8 @@ def main():
     print(text)
 
 
-ALL_SECTIONS = [*SECTIONS, tensorboard, rnn_cross_validation, lstm_grid, aeon_sets, cnn_epochs, cnn_speed, cnn_fast]
+ALL_SECTIONS = [*SECTIONS, tensorboard, rnn_cross_validation, lstm_grid, aeon_sets, cnn_epochs, cnn_speed, cnn_fast,
+                cnn_ablations]
 
 
 if __name__ == "__main__":

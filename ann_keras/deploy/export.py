@@ -69,7 +69,7 @@ def export(run_dir: Path, fmt: str, *, data_path: str | None = None) -> Exported
     if trained.run_dir is None or trained.result is None:
         raise ModelError(f"{run_dir}: export needs the run folder (its test split is the check)")
     run_dir = trained.run_dir
-    x_test, y_test = _test_split(trained.result, data_path)
+    x_test, y_test = test_split(trained.result, data_path)
     model = trained.load_model()
     keras_pred = _classes(model.predict(x_test, batch_size=BATCH, verbose=0))
     folder = run_dir / EXPORTS_DIR
@@ -89,8 +89,8 @@ def export(run_dir: Path, fmt: str, *, data_path: str | None = None) -> Exported
     return result
 
 
-def _test_split(result, data_path: str | None) -> tuple[np.ndarray, np.ndarray]:
-    """Read the run's test split again, as the run read it; refuse data other than the run's."""
+def test_split(result, data_path: str | None) -> tuple[np.ndarray, np.ndarray]:
+    """Read the run's test split again, as the run read it; refuse data other than the run's (export, evaluate)."""
     options = dict(result.spec["data"])
     if data_path:
         options["path"] = str(data_path)
@@ -101,7 +101,7 @@ def _test_split(result, data_path: str | None) -> tuple[np.ndarray, np.ndarray]:
         raise AnnKerasError(f"{name}: the data read now (fingerprint {dataset.fingerprint}) is not the data this "
                             f"run was trained on ({recorded}); valid: --data with the run's own copy")
     if not len(dataset.y_test):
-        raise AnnKerasError(f"{name}: the run's test split is empty; there is nothing to check the export on")
+        raise AnnKerasError(f"{name}: the run's test split is empty; there is nothing to test the model on")
     return dataset.x_test, dataset.y_test
 
 
