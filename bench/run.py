@@ -462,10 +462,12 @@ def main():
         elif section is cnn_epochs:
             section_rows = cnn_epochs(args.mode, args.data)
         elif section is aeon_sets and args.aeon_sets:
-            # Some sets: each new row says when and where it was measured, as the rows kept beside it do.
+            # Some sets: each new row says when (finished) and where it was measured; the rows kept beside it
+            # come from earlier runs.
+            new_rows = aeon_sets(args.mode, args.aeon_sets)
             stamp = f"measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on {hardware}"
-            section_rows = _merge_sets([dict(row, note=f"{row['note']}; {stamp}")
-                                        for row in aeon_sets(args.mode, args.aeon_sets)], previous["rows"])
+            section_rows = _merge_sets([dict(row, note=f"{row['note']}; {stamp}") for row in new_rows],
+                                       previous["rows"])
         else:
             section_rows = section(args.mode)
         rows[section.__name__] = [dict(row, section=section.__name__) for row in section_rows]
