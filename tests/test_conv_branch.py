@@ -43,3 +43,29 @@ def test_a_sequence_of_padding_only_gives_zeros_not_nan():
     branch = ConvBranch(4, MASK_VALUE)
     empty = np.full((1, 6, 2), MASK_VALUE, dtype="float32")
     assert np.array_equal(np.asarray(branch(empty)), np.zeros((1, 4)))
+
+
+def test_recomputed_statistics_make_inference_agree_with_training_on_the_same_batch():
+    # One batch: training mode normalises with that batch's own statistics (real steps only). Once the moving
+    # averages are recomputed on the same batch, inference mode must give the same output, padding or not.
+    branch = ConvBranch(4, MASK_VALUE)
+    short, padded = padded_pair(examples=6)
+    trained = np.asarray(branch(padded, training=True))
+    stale = np.asarray(branch(padded, training=False))          # moving averages still at their start
+    assert not np.allclose(stale, trained, atol=1e-3)
+    assert branch.recompute_statistics([padded[:4], padded[4:]]) == 3   # batches are summed, not averaged
+    assert np.allclose(branch(padded, training=False), trained, atol=1e-3)
+    assert np.allclose(branch(short, training=False), trained, atol=1e-3)
+
+
+def test_a_whole_model_recomputes_the_branch_inside_it():
+    from ann_keras.models import normalization
+    model = models.build("rnn", (9, 2), 3, rnn_params(units=3, conv_branch=4))
+    assert len(normalization.batch_norms(model)) == 3       # the branch's, found inside it
+    _, padded = padded_pair(examples=8)
+    before = normalization.moving_statistics(model)
+    assert normalization.recompute_statistics(model, padded, batch_size=3) == 3
+    after = normalization.moving_statistics(model)
+    assert all(not np.allclose(b[0], a[0]) for b, a in zip(before, after))
+    branch = model.get_layer("conv_branch")
+    assert np.allclose(branch(padded, training=False), branch(padded, training=True), atol=1e-3)

@@ -234,3 +234,20 @@ def test_recomputed_statistics_are_used_and_the_moving_averages_kept_for_compari
     plain = training.train("cnn", spec.with_params({"epochs": 2, "bn_recompute": 0}, "test"), dataset, seed=0,
                            augment=spec.augment)
     assert "test_accuracy_running_bn" not in plain.metrics
+
+
+def test_statistics_are_recomputed_for_the_moving_average_of_the_weights_training_ends_with():
+    # With ema, fit puts the averaged weights in place after the last validation: their statistics are
+    # recomputed then, so the saved model's equal a fresh recomputation on the same training sequences.
+    from ann_keras import data
+    from ann_keras.models import normalization
+    spec = experiments.load("rnn", "smoke")
+    dataset = data.load("digits-seq", seed=0, limit=120, test_limit=30)
+    params = spec.with_params({"epochs": 2, "conv_branch": 4, "ema": 0.9, "bn_recompute": 1000}, "test")
+    run = training.train("rnn", params, dataset, seed=0)
+    kept = normalization.moving_statistics(run.model)
+    normalization.recompute_statistics(run.model, dataset.x_train)
+    again = normalization.moving_statistics(run.model)
+    assert len(kept) == 3
+    assert all(np.allclose(k[0], a[0], atol=1e-5) and np.allclose(k[1], a[1], atol=1e-5) for k, a in zip(kept, again))
+    assert "test_accuracy_running_bn" in run.metrics

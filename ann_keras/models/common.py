@@ -56,8 +56,9 @@ TRAINING_PARAMS = {
                             minimum=0, maximum=1_000_000_000, default=0),
     "track_test": Field(bool, "also measure test accuracy after every epoch (for the paper's per-epoch figures)",
                         default=False),
-    "bn_recompute": Field(int, "before every evaluation, recompute batch normalisation's statistics on this many "
-                               "clean training images (0 = keep the moving averages training left)", minimum=0,
+    "bn_recompute": Field(int, "before every evaluation and when training ends, recompute batch normalisation's "
+                               "statistics on this many clean training examples (images or sequences; 0 = keep "
+                               "the moving averages training left)", minimum=0,
                           maximum=10_000_000, default=0),
     "precision": Field(str, "arithmetic of the layers: float32, or bfloat16 with float32 weights and outputs "
                             "(Keras's mixed_bfloat16; fast on GPUs and on CPUs with AVX512-BF16 or AMX, slower than "

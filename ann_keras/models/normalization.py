@@ -52,8 +52,16 @@ class FusedBatchNormalization(keras.layers.BatchNormalization):
 
 
 def batch_norms(model: keras.Model) -> list:
-    """Return the model's batch-normalisation layers (Keras's and ours), in order."""
-    return [layer for layer in model.layers if isinstance(layer, keras.layers.BatchNormalization)]
+    """Return the model's batch-normalisation layers (Keras's and ours), in order, with those inside a layer's `norms`.
+
+    A layer that holds its own (the recurrent models' ConvBranch) lists them in `norms`.
+    """
+    found = []
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.BatchNormalization):
+            found.append(layer)
+        found += [norm for norm in getattr(layer, "norms", ()) if isinstance(norm, keras.layers.BatchNormalization)]
+    return found
 
 
 def moving_statistics(model: keras.Model) -> list:
@@ -71,6 +79,10 @@ def set_moving_statistics(model: keras.Model, statistics: list) -> None:
 def recompute_statistics(model: keras.Model, images, batch_size: int = 500) -> int:
     """Set every batch-normalisation layer's moving mean and variance to their values on `images`, in order.
 
+    `images` are any inputs of the model (sequences too); a layer with a
+    `recompute_statistics` method of its own (ConvBranch) is handed its
+    inputs and sets the statistics inside it.
+
     The moving averages that training leaves behind were collected on
     augmented, dropped-out activations, over the last few dozen batches
     while the weights moved; at inference the network sees clean images
@@ -81,8 +93,15 @@ def recompute_statistics(model: keras.Model, images, batch_size: int = 500) -> i
     from these values and replace them within an epoch. Returns the number
     of layers recomputed.
     """
-    norms = batch_norms(model)
-    for layer in norms:
+    recomputed = 0
+    for layer in model.layers:
+        if hasattr(layer, "recompute_statistics"):   # a layer with its own inside (ConvBranch) sets them itself
+            probe = keras.Model(model.input, layer.input)
+            starts = range(0, len(images), batch_size)
+            recomputed += layer.recompute_statistics([probe(images[s:s + batch_size], training=False) for s in starts])
+            continue
+        if not isinstance(layer, keras.layers.BatchNormalization):
+            continue
         # model.input, not model.inputs: a single-input model is then called with a bare array, as Keras expects.
         probe = keras.Model(model.input, layer.input)
         total, total_squares, count = 0.0, 0.0, 0
@@ -95,4 +114,5 @@ def recompute_statistics(model: keras.Model, images, batch_size: int = 500) -> i
         mean = total / count
         layer.moving_mean.assign(mean)
         layer.moving_variance.assign(tf.maximum(total_squares / count - tf.square(mean), 0.0))
-    return len(norms)
+        recomputed += 1
+    return recomputed

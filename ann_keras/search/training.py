@@ -245,7 +245,9 @@ def fit(model: keras.Model, params: dict, dataset: Dataset, *, seed: int, verbos
         per_call = 1
     total_steps = epochs * (steps_per_epoch or math.ceil(len(y_train) / batch_size))
     compile_model(model, params, steps_per_execution=per_call, total_steps=total_steps)
-    statistics = RecomputeStatistics(dataset, params["bn_recompute"], seed) if params["bn_recompute"] else None
+    # Only a model with batch normalisation has statistics to recompute (an RNN without its branch has none).
+    statistics = RecomputeStatistics(dataset, params["bn_recompute"], seed) \
+        if params["bn_recompute"] and normalization.batch_norms(model) else None
     # Recomputing comes first: validation and the per-epoch test accuracy are measured after it.
     callbacks = [statistics] if statistics is not None else []
     has_test = len(dataset.y_test) > 0   # a cross-validation fold has none: the search never sees the test split
@@ -271,6 +273,10 @@ def fit(model: keras.Model, params: dict, dataset: Dataset, *, seed: int, verbos
                         validation_batch_size=1024, verbose=verbose, callbacks=callbacks).history
     if resume_dir is not None:
         history = read_history_csv(Path(resume_dir) / HISTORY_FILE)   # includes epochs before a restart
+    if statistics is not None:
+        # Training may end on other weights than the last validation measured (a moving average's, which fit
+        # puts in place at its end, or lookahead's): their statistics are recomputed once more.
+        statistics.finish(model)
     extra = statistics.compare_running(model, params) if statistics is not None and has_test else {}
     metrics, y_pred = evaluate(model, params, dataset)
     metrics.update(extra)
@@ -309,11 +315,21 @@ class RecomputeStatistics(keras.callbacks.Callback):
         self.running = normalization.moving_statistics(self.model)
         normalization.recompute_statistics(self.model, self.images)
 
+    def finish(self, model: keras.Model) -> None:
+        """Recompute for the weights training ended with.
+
+        The moving averages kept aside are those the last validation found
+        (what training left); without any validation, those in place now.
+        """
+        self.set_model(model)
+        if self.running is None:
+            self.running = normalization.moving_statistics(model)
+        normalization.recompute_statistics(model, self.images)
+
     def compare_running(self, model: keras.Model, params: dict) -> dict:
         """Return test accuracy and loss with the moving averages training left (the frameworks' default)."""
-        if self.running is None:   # no validation ran (a resumed, finished run): recompute now
-            self.set_model(model)
-            self.on_test_begin()
+        if self.running is None:   # a resumed, finished run: recompute now
+            self.finish(model)
         recomputed = normalization.moving_statistics(model)
         normalization.set_moving_statistics(model, self.running)
         scores = predict(model, self.dataset.x_test, params)
