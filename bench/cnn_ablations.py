@@ -45,10 +45,7 @@ def _train(data_path: str, runs: Path, change: str) -> Path:
     command = [sys.executable, "-m", "ann_keras", "train", "cnn-fast", "--profile", PROFILE, "--data", data_path,
                "--seed", "42", "--executions", "1", "--runs-dir", str(runs), "--no-report", "--progress", "none",
                "--no-tensorboard", "--set", change]
-    done = subprocess.run(command, capture_output=True, text=True)
-    if done.returncode:
-        raise RuntimeError(f"{' '.join(command)} failed:\n{done.stderr[-2000:]}")
-    printed = next(line for line in done.stdout.splitlines() if line.startswith("results: "))
+    printed = next(line for line in _checked(command).splitlines() if line.startswith("results: "))
     return Path(printed.removeprefix("results: ")).parent
 
 
@@ -58,11 +55,16 @@ def _seed42(stored: results.RunResult) -> tuple[float, float]:
 
 
 def _tta(run_dir: Path, data_path: str) -> dict:
-    command = [sys.executable, "-m", "ann_keras", "evaluate", str(run_dir), "--data", data_path, "--json"]
+    return json.loads(_checked([sys.executable, "-m", "ann_keras", "evaluate", str(run_dir), "--data", data_path,
+                                "--json"]))
+
+
+def _checked(command: list[str]) -> str:
+    """Run `command`; return its standard output, or raise with the end of its errors."""
     done = subprocess.run(command, capture_output=True, text=True)
     if done.returncode:
         raise RuntimeError(f"{' '.join(command)} failed:\n{done.stderr[-2000:]}")
-    return json.loads(done.stdout)
+    return done.stdout
 
 
 def cnn_ablations(mode: str, data_path: str | None) -> list[dict]:

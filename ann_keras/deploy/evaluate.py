@@ -59,9 +59,14 @@ class Evaluation:
                 "variants": [v.to_dict() for v in self.variants]}
 
 
+def _own(params: dict) -> tuple[bool, int]:
+    """The run's own (tta_flip, tta_translate)."""
+    return bool(params.get("tta_flip")), int(params.get("tta_translate") or 0)
+
+
 def settings(params: dict, images: bool) -> list[tuple[str, bool, int]]:
     """Return the (name, tta_flip, tta_translate) settings to test: none, flip, flip and shifts; the run's own too."""
-    own = (bool(params.get("tta_flip")), int(params.get("tta_translate") or 0))
+    own = _own(params)
     if not images:
         return [("as trained", *own)]
     shift = own[1] or DEFAULT_TRANSLATE
@@ -88,7 +93,7 @@ def evaluate(run_dir: Path, *, data_path: str | None = None) -> Evaluation:
     model = trained.load_model()
     loss = training.loss_function(params, training.emits_logits(model))
     targets = training.targets(y_test, params, len(result.dataset["class_names"]))
-    own = (bool(params.get("tta_flip")), int(params.get("tta_translate") or 0))
+    own = _own(params)
     # TensorFlow traces the model on its first call: done once here, so no variant's time includes it.
     model.predict(x_test[:1024], batch_size=1024, verbose=0)
     measured = []
