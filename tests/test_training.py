@@ -170,6 +170,25 @@ def test_sgd_steps_batch_norm_offsets_further_and_nothing_else():
     assert training.SGD.from_config(optimizer.get_config()).offset_rate_scale == 64.0
 
 
+def test_a_short_training_averages_its_weights_over_at_most_its_last_fifth():
+    # 480 steps keep the spec's 0.98; 60 steps (a set of 32 sequences, 60 epochs) average over 12, so the
+    # first steps' nearly untrained weights do not stay in the model; 4 steps average nothing.
+    assert training.ema_momentum(0.98, 480) == 0.98
+    assert training.ema_momentum(0.98, 60) == pytest.approx(1 - 1 / 12)
+    assert 0.98 ** 59 > 0.29 and (1 - 1 / 12) ** 59 < 0.01
+    assert training.ema_momentum(0.98, 4) == 0.0
+
+
+def test_the_optimizer_gets_the_shortened_momentum(images_case):
+    spec, dataset = images_case
+    params = spec.with_params({"ema": 0.98}, "test")
+    model = training.models.build("cnn", dataset.input_shape, dataset.num_classes, params)
+    training.compile_model(model, params, total_steps=60)
+    assert model.optimizer.use_ema and model.optimizer.ema_momentum == pytest.approx(1 - 1 / 12)
+    training.compile_model(model, spec.with_params({"ema": 0.0}, "test"), total_steps=60)
+    assert not model.optimizer.use_ema
+
+
 def test_lookahead_ends_on_the_slow_weights(images_case):
     import keras
     spec, dataset = images_case
@@ -243,7 +262,9 @@ def test_statistics_are_recomputed_for_the_moving_average_of_the_weights_trainin
     from ann_keras.models import normalization
     spec = experiments.load("rnn", "smoke")
     dataset = data.load("digits-seq", seed=0, limit=120, test_limit=30)
-    params = spec.with_params({"epochs": 2, "conv_branch": 4, "ema": 0.9, "bn_recompute": 1000}, "test")
+    # Batches of 4 make enough steps (2 x 27) for the average to keep its momentum of 0.9.
+    params = spec.with_params({"epochs": 2, "conv_branch": 4, "ema": 0.9, "bn_recompute": 1000, "batch_size": 4},
+                              "test")
     run = training.train("rnn", params, dataset, seed=0)
     kept = normalization.moving_statistics(run.model)
     normalization.recompute_statistics(run.model, dataset.x_train)

@@ -40,7 +40,9 @@ TRAINING_PARAMS = {
     "lookahead": Field(float, "every 5 steps, pull the weights to a moving average of themselves whose decay grows "
                               "as the cube of training's progress up to this value (0 = off; airbench: 0.95^5)",
                        minimum=0, maximum=0.9999, default=0.0),
-    "ema": Field(float, "keep an exponential moving average of the weights with this momentum (0 = off)",
+    "ema": Field(float, "keep an exponential moving average of the weights with this momentum (0 = off); a "
+                        "short training gets less, so that the average spans at most a fifth of its steps "
+                        "(1 / (1 - momentum) <= steps / 5)",
                  minimum=0, maximum=0.9999, default=0.0),
     "patience": Field(int, "stop training when the validation loss has not improved (by 1e-4) for this many epochs "
                            "(0 = train every epoch); the weights trained last are kept", minimum=0,
