@@ -21,3 +21,12 @@ def test_the_hardware_says_whether_bfloat16_is_native(monkeypatch):
     assert machine.environment()["hardware"]["bfloat16"] is False
     monkeypatch.setattr(bfloat16, "_cpu_flags", lambda: {"avx512f", "amx_bf16"})
     assert machine.environment()["hardware"]["bfloat16"] is True
+
+
+def test_cpu_name_tells_generations_of_a_generic_name_apart():
+    zen5 = "processor\t: 0\nvendor_id\t: AuthenticAMD\ncpu family\t: 26\nmodel\t\t: 2\nmodel name\t: AMD EPYC\n"
+    assert machine.cpu_name(zen5) == "AMD EPYC (family 26, model 2)"
+    # The first processor's lines are read; a machine without family numbers (ARM) keeps its name alone.
+    assert machine.cpu_name(zen5 + "\nprocessor\t: 1\ncpu family\t: 25\nmodel\t\t: 1\n").endswith("model 2)")
+    assert machine.cpu_name("model name\t: Neoverse-N1\n") == "Neoverse-N1"
+    assert machine.cpu_name("") == ""
