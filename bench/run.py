@@ -475,7 +475,9 @@ def main():
         measured[section.__name__] = (f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, --mode {args.mode}, "
                                       f"on {hardware}")
         if section is aeon_sets and args.aeon_sets:
-            measured[section.__name__] += f" (sets {', '.join(args.aeon_sets)}; each of their notes says so)"
+            # Only some sets ran now; the others' rows, kept from earlier invocations, each say when and where.
+            measured[section.__name__] += (f" (this time only {', '.join(args.aeon_sets)}; every set's row says "
+                                           "when and on what it was measured)")
     # Rows keep the order of ALL_SECTIONS; a section not measured now keeps its rows from bench.json.
     ordered = []
     for section in ALL_SECTIONS:
