@@ -86,8 +86,7 @@ def compile_model(model: keras.Model, params: dict, steps_per_execution: int = 1
     if params["schedule"] == "onecycle":
         rate = OneCycle(rate, total_steps, params["warmup"], params["warmup_from"], params["decay_to"])
     options = dict(learning_rate=rate, weight_decay=params["weight_decay"] or None,
-                   use_ema=params["ema"] > 0,
-                   ema_momentum=ema_momentum(params["ema"], total_steps) if params["ema"] else 0.99)
+                   use_ema=params["ema"] > 0, ema_momentum=ema_momentum(params["ema"], total_steps))
     if params["optimizer"] == "sgd":
         optimizer = SGD(momentum=params["momentum"], nesterov=params["momentum"] > 0,
                         offset_rate_scale=params["offset_rate_scale"], **options)
@@ -108,9 +107,7 @@ def ema_momentum(ema: float, total_steps: int) -> float:
     so that the first four fifths weigh under 2% (e^-4) at the end. Runs of
     250 steps or more keep 0.98 unchanged.
     """
-    if total_steps <= 0:
-        return ema
-    return max(0.0, min(ema, 1.0 - 1.0 / (EMA_HORIZON * total_steps)))
+    return max(0.0, min(ema, 1.0 - 1.0 / (EMA_HORIZON * max(total_steps, 1))))
 
 
 @keras.saving.register_keras_serializable(package="ann_keras")
