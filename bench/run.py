@@ -36,6 +36,7 @@ from ann_keras.search import machine  # noqa: E402
 
 from cnn_ablations import cnn_ablations  # noqa: E402  (bench/ is on the path)
 from cnn_fast import FIGURE, cnn_fast  # noqa: E402
+from cnn_kernels import cnn_kernels  # noqa: E402
 from time_series import aeon_figure, aeon_sets, lstm_grid, rnn_cross_validation, tensorboard  # noqa: E402
 
 
@@ -498,7 +499,7 @@ def main():
 
 
 ALL_SECTIONS = [*SECTIONS, tensorboard, rnn_cross_validation, lstm_grid, aeon_sets, cnn_epochs, cnn_speed, cnn_fast,
-                cnn_ablations]
+                cnn_kernels, cnn_ablations]
 
 
 if __name__ == "__main__":

@@ -1,0 +1,231 @@
+"""`make bench`'s kernel section: where a cnn-fast training step spends its time, kernel by kernel.
+
+The cnn_fast section compares a whole training step with a matrix product;
+this one says which kernels keep the step from that peak. A child process
+trains a few steps of a profile's network on synthetic batches with oneDNN's
+verbose log on (ONEDNN_VERBOSE=1: one line per kernel call, with its shape,
+its implementation and its milliseconds; oneDNN runs TensorFlow's
+convolutions, batch normalisation and pooling on the CPU). The lines of the
+timed steps are summed by kind, and each convolution's FLOP/s is computed
+from its shape. The rest of the step (GELU, the optimizer's update, casts:
+TensorFlow's own kernels, and the log's own printing) is the step's time less
+that sum. Beside them, the same machine's peak: a 3x3 convolution and a
+matrix product timed alone in this process.
+
+    python bench/cnn_kernels.py --profile cpu --steps 6    # the child: prints the log and one JSON line
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PROFILES = ("cpu", "cpu-94")
+# The peak convolution: a 3x3 layer of airbench's middle width on 32x32 maps, batch 256 (forward pass).
+PEAK_CONVOLUTION = {"batch": 256, "size": 32, "channels": 128}
+# Kinds of oneDNN work in the order a reader meets them in a step.
+# One idea changed at a time, to see what the step's time outside oneDNN is made of.
+VARIANTS = (("activation=relu", "ReLU instead of GELU"), ("precision=float32", "float32 instead of bfloat16"))
+KINDS = ("convolution forward", "convolution backward data", "convolution backward weights",
+         "batch normalisation", "pooling", "layout reorders", "other oneDNN kernels")
+DIMENSIONS = re.compile(r"mb(\d+)_(?:g(\d+))?ic(\d+)oc(\d+)_ih\d+oh(\d+)kh(\d+)\w*?_iw\d+ow(\d+)kw(\d+)")
+
+
+def convolution_flops(shape: str) -> int:
+    """Return the FLOPs of one 2-D convolution call from oneDNN's problem text, e.g. mb1024_ic64oc128_ih15oh15kh3...
+
+    Forward, backward-data and backward-weights passes all cost 2 x batch x
+    output positions x channels in x channels out x window (per group).
+    """
+    found = DIMENSIONS.search(shape)
+    if not found:
+        return 0
+    batch, groups, channels_in, channels_out, height, window_h, width, window_w = (
+        int(value) if value else 1 for value in found.groups())
+    return 2 * batch * height * width * channels_in * channels_out * window_h * window_w // groups
+
+
+def kind_of(primitive: str, propagation: str) -> str:
+    """Return which of KINDS a oneDNN call is, from its primitive and propagation kind."""
+    if primitive == "convolution":
+        if propagation.startswith("forward"):
+            return "convolution forward"
+        return "convolution backward weights" if "weights" in propagation else "convolution backward data"
+    return {"batch_normalization": "batch normalisation", "pooling": "pooling",
+            "reorder": "layout reorders"}.get(primitive, "other oneDNN kernels")
+
+
+def summarise(log_lines, start_ms: float, end_ms: float) -> dict:
+    """Sum the oneDNN calls logged between `start_ms` and `end_ms` (ONEDNN_VERBOSE_TIMESTAMP) by kind.
+
+    Returns {kind: {"ms", "calls", "flops"}} plus {"shapes": {(kind, shape): {"ms", "calls", "flops",
+    "implementation"}}} for the convolutions, so that the slowest shapes can be named.
+    """
+    totals = {kind: {"ms": 0.0, "calls": 0, "flops": 0} for kind in KINDS}
+    shapes = defaultdict(lambda: {"ms": 0.0, "calls": 0, "flops": 0, "implementation": ""})
+    for line in log_lines:
+        # onednn_verbose,v1,TIMESTAMP,primitive,exec,cpu,KIND,IMPLEMENTATION,PROPAGATION,...,SHAPE,MS
+        fields = line.strip().split(",")
+        if len(fields) < 12 or fields[0] != "onednn_verbose" or fields[3:5] != ["primitive", "exec"]:
+            continue
+        try:
+            stamp, milliseconds = float(fields[2]), float(fields[-1])
+        except ValueError:
+            continue
+        if not start_ms <= stamp <= end_ms:
+            continue
+        kind = kind_of(fields[6], fields[8])
+        flops = convolution_flops(fields[-2]) if kind.startswith("convolution") else 0
+        for entry in (totals[kind], *((shapes[(kind, fields[-2])],) if flops else ())):
+            entry["ms"] += milliseconds
+            entry["calls"] += 1
+            entry["flops"] += flops
+        if flops:
+            shapes[(kind, fields[-2])]["implementation"] = fields[7]
+    totals["shapes"] = dict(shapes)
+    return totals
+
+
+def peaks(dtype: str) -> dict[str, float]:
+    """Return this machine's FLOP/s on a 4096 x 4096 matrix product and on PEAK_CONVOLUTION, in `dtype`."""
+    import tensorflow as tf
+
+    from cnn_fast import matmul_peak
+
+    batch, size, channels = PEAK_CONVOLUTION.values()
+    images = tf.cast(tf.random.stateless_normal((batch, size, size, channels), seed=[1, 2]), dtype)
+    kernel = tf.cast(tf.random.stateless_normal((3, 3, channels, channels), seed=[3, 4]), dtype)
+    convolve = tf.function(lambda x, k: tf.nn.conv2d(x, k, 1, "SAME"))
+    convolve(images, kernel).numpy()                 # traced and warmed once, untimed
+    best = float("inf")
+    for _ in range(5):
+        start = time.perf_counter()
+        convolve(images, kernel).numpy()
+        best = min(best, time.perf_counter() - start)
+    return {"matmul": matmul_peak()[dtype], "convolution": 2 * batch * size * size * channels * channels * 9 / best}
+
+
+def train_steps(profile: str, steps: int, overrides: tuple[str, ...] = ()) -> dict:
+    """The child's work: train `steps` steps of the profile's network on synthetic batches, after two untimed."""
+    import keras
+    import numpy as np
+
+    from ann_keras import experiments, models
+    from ann_keras.search import training
+
+    params = dict(experiments.load("cnn-fast", profile, overrides).params, augment=False)
+    keras.utils.set_random_seed(42)
+    model = models.build("airbench", (32, 32, 3), 10, params)
+    training.compile_model(model, params, total_steps=steps + 2)
+    batch = params["batch_size"]
+    generator = np.random.default_rng(42)
+    images = generator.integers(0, 256, (batch * steps, 32, 32, 3), dtype=np.uint8)
+    labels = training.targets(generator.integers(0, 10, batch * steps), params, 10)
+    model.fit(images[:2 * batch], labels[:2 * batch], batch_size=batch, epochs=1, verbose=0)  # traced, warmed
+    start = time.time()
+    model.fit(images, labels, batch_size=batch, epochs=1, verbose=0, shuffle=False)
+    end = time.time()
+    return {"start_ms": start * 1000, "end_ms": end * 1000, "steps": steps, "batch": batch,
+            "precision": models.resolve_precision(params["precision"]), "widths": params["widths"]}
+
+
+def measure(profile: str, steps: int, verbose: bool, *overrides: str) -> tuple[dict, list[str]]:
+    """Run the child for `profile` (params `overrides`); return its JSON summary and oneDNN's log lines if `verbose`."""
+    environment = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
+    if verbose:
+        environment.update(ONEDNN_VERBOSE="1", ONEDNN_VERBOSE_TIMESTAMP="1")
+    done = subprocess.run([sys.executable, __file__, "--profile", profile, "--steps", str(steps),
+                           *(f"--set={override}" for override in overrides)],
+                          capture_output=True, text=True, env=environment, cwd=ROOT)
+    if done.returncode:
+        raise RuntimeError(f"bench/cnn_kernels.py --profile {profile} failed:\n{done.stderr[-2000:]}")
+    lines = done.stdout.splitlines()
+    summary = json.loads(next(line for line in reversed(lines) if line.startswith("{")))
+    return summary, lines
+
+
+def cnn_kernels(mode: str) -> list[dict]:
+    """cnn-fast: where a training step's time goes, kernel by kernel, beside this machine's peak."""
+    steps = 8 if mode == "full" else 4
+    rows = []
+    for profile in PROFILES:
+        # Once without the log (the step's true speed), once with it (the breakdown; printing slows it a little).
+        plain, _ = measure(profile, steps, verbose=False)
+        logged, lines = measure(profile, steps, verbose=True)
+        precision = "bfloat16" if logged["precision"] == "mixed_bfloat16" else "float32"
+        peak = peaks(precision)
+        step_ms = (plain["end_ms"] - plain["start_ms"]) / steps
+        logged_ms = (logged["end_ms"] - logged["start_ms"]) / steps
+        totals = summarise(lines, logged["start_ms"], logged["end_ms"])
+        shapes = totals.pop("shapes")
+        label = f"cnn-fast `--profile {profile}` ({logged['widths']}, batch {logged['batch']}, {precision})"
+        rows.append({
+            "figure": f"{label}: one training step",
+            "ours": f"{step_ms:.0f} ms ({logged['batch'] / step_ms * 1000:.0f} images/s)",
+            "baseline": f"{peak['convolution'] / 1e9:.0f} GFLOP/s",
+            "baseline_is": f"a 3x3 {precision} convolution alone, forward (batch {PEAK_CONVOLUTION['batch']}, "
+                           f"{PEAK_CONVOLUTION['size']}x{PEAK_CONVOLUTION['size']}, {PEAK_CONVOLUTION['channels']} "
+                           f"channels); a 4096 x 4096 matrix product: {peak['matmul'] / 1e9:.0f} GFLOP/s",
+            "ratio": "", "goal": "", "seconds": step_ms / 1000,
+            "note": f"synthetic batches, {steps} steps after 2 untimed; with oneDNN's log on a step took "
+                    f"{logged_ms:.0f} ms, of which oneDNN's kernels "
+                    f"{sum(t['ms'] for t in totals.values()) / steps:.0f} ms",
+        })
+        for kind, total in totals.items():
+            if not total["calls"]:
+                continue
+            share = total["ms"] / steps / logged_ms
+            rate = total["flops"] / total["ms"] * 1000 if total["flops"] else 0
+            slowest = sorted(((v["ms"], k[1], v) for k, v in shapes.items() if k[0] == kind), reverse=True)[:2]
+            rows.append({
+                "figure": f"{label}: {kind}",
+                "ours": f"{100 * share:.0f}% of the step" + (f", {rate / 1e9:.0f} GFLOP/s" if rate else ""),
+                "baseline": f"{peak['convolution'] / 1e9:.0f} GFLOP/s" if rate else "",
+                "baseline_is": "the peak convolution above" if rate else "",
+                "ratio": f"{100 * rate / peak['convolution']:.0f}% of peak" if rate else "", "goal": "",
+                "seconds": total["ms"] / steps / 1000,
+                "note": f"{total['ms'] / steps:.0f} ms in {total['calls'] // steps} calls per step"
+                        + "".join(f"; {shape.split('_')[0]}_{shape.split('_')[1]}: {ms / steps:.0f} ms per step at "
+                                  f"{v['flops'] / ms / 1e6:.0f} GFLOP/s ({v['implementation']})"
+                                  for ms, shape, v in slowest),
+            })
+        outside = 1 - sum(t["ms"] for t in totals.values()) / steps / logged_ms
+        rows.append({
+            "figure": f"{label}: TensorFlow's own kernels (GELU, optimizer, casts) and the log's printing",
+            "ours": f"{100 * outside:.0f}% of the step", "baseline": "", "baseline_is": "", "ratio": "", "goal": "",
+            "seconds": outside * logged_ms / 1000, "note": "the step's time less oneDNN's kernels",
+        })
+        for override, meaning in VARIANTS:
+            variant, _ = measure(profile, steps, False, override)
+            variant_ms = (variant["end_ms"] - variant["start_ms"]) / steps
+            rows.append({
+                "figure": f"{label}: one training step with {meaning} (`--set {override}`)",
+                "ours": f"{variant_ms:.0f} ms", "baseline": f"{step_ms:.0f} ms",
+                "baseline_is": "the profile's step as shipped (first row of this profile)",
+                "ratio": f"{step_ms / variant_ms:.2f}x the shipped step's speed", "goal": "",
+                "seconds": variant_ms / 1000, "baseline_seconds": step_ms / 1000,
+                "note": f"synthetic batches, {steps} steps after 2 untimed, no log",
+            })
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--profile", choices=PROFILES, required=True)
+    parser.add_argument("--steps", type=int, default=6)
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="a params override")
+    args = parser.parse_args()
+    sys.path.insert(0, str(ROOT))
+    print(json.dumps(train_steps(args.profile, args.steps, tuple(f"params.{o}" for o in args.set))), flush=True)
+
+
+if __name__ == "__main__":
+    main()
