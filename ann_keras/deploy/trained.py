@@ -39,7 +39,7 @@ class Trained:
         import keras
 
         from .. import models   # noqa: F401 -- registers ann-keras's own layers and schedules
-        from ..models import conv_branch, front_end, normalization, whitening  # noqa: F401
+        from ..models import conv_branch, front_end, gelu, normalization, whitening  # noqa: F401
         from ..search import training  # noqa: F401 -- OneCycle
         try:
             return keras.saving.load_model(self.model_file, compile=False, safe_mode=True)
