@@ -5,6 +5,7 @@
     python bench/run.py --mode full --only ann_workers   # re-measure one section, keep the other rows
     python bench/run.py --mode full --only rnn_cross_validation aeon_sets   # the time-series figures
     python bench/run.py --mode full --only aeon_sets --aeon-sets ArrowHead GunPoint   # some sets; keep the others
+    python bench/run.py --mode full --only cnn_fast --cnn-profiles cpu-90   # one profile; keep the others' rows
 
 Writes reports/bench/README.md and bench.json, and prints the table. Never run in CI: timings
 depend on the machine, so they are measured here and stated with the hardware, not asserted in tests.
@@ -35,7 +36,7 @@ from ann_keras.data.aeon_sets import shipped_classification  # noqa: E402
 from ann_keras.search import machine  # noqa: E402
 
 from cnn_ablations import cnn_ablations  # noqa: E402  (bench/ is on the path)
-from cnn_fast import FIGURE, cnn_fast  # noqa: E402
+from cnn_fast import FIGURE, PROFILES, cnn_fast  # noqa: E402
 from cnn_kernels import cnn_kernels  # noqa: E402
 from time_series import aeon_figure, aeon_sets, lstm_grid, rnn_cross_validation, tensorboard  # noqa: E402
 
@@ -443,9 +444,12 @@ def main():
                         help="measure only these sections; the other rows are kept from the last bench.json")
     parser.add_argument("--aeon-sets", nargs="+", metavar="NAME", choices=shipped_classification(),
                         help="aeon_sets: measure only these sets; the other sets' rows are kept from bench.json")
+    parser.add_argument("--cnn-profiles", nargs="+", metavar="PROFILE", choices=list(PROFILES),
+                        help="cnn_fast: measure only these profiles; the others' rows are kept from bench.json")
     args = parser.parse_args()
     chosen = [section for section in ALL_SECTIONS if not args.only or section.__name__ in args.only]
-    previous = files.read_json(args.out / "bench.json") if args.only and (args.out / "bench.json").exists() \
+    previous = files.read_json(args.out / "bench.json") \
+        if (args.only or args.cnn_profiles or args.aeon_sets) and (args.out / "bench.json").exists() \
         else {"rows": [], "measured": {}}
     rows, measured = {}, dict(previous.get("measured", {}))
     hardware = reports.hardware_text(machine.environment()["hardware"])
@@ -455,7 +459,7 @@ def main():
     for section in chosen:
         print(f"bench: {section.__doc__.splitlines()[0]}", flush=True)
         if section is cnn_fast:
-            section_rows = cnn_fast(args.mode, args.data, args.out)
+            section_rows = cnn_fast(args.mode, args.data, args.out, args.cnn_profiles, previous)
         elif section is cnn_ablations:
             section_rows = cnn_ablations(args.mode, args.data)
         elif section is cnn_speed:
@@ -475,6 +479,9 @@ def main():
         # Sections re-measured alone (--only) may come from another machine: each says which it ran on.
         measured[section.__name__] = (f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, --mode {args.mode}, "
                                       f"on {hardware}")
+        if section is cnn_fast and args.cnn_profiles:
+            measured[section.__name__] += (f" (this time only {', '.join(args.cnn_profiles)}; the other profiles' "
+                                           "rows each say when and on what they were measured)")
         if section is aeon_sets and args.aeon_sets:
             # Only some sets ran now; the others' rows, kept from earlier invocations, each say when and where.
             measured[section.__name__] += (f" (this time only {', '.join(args.aeon_sets)}; every set's row says "
@@ -486,7 +493,8 @@ def main():
                                                   if row["section"] == section.__name__]
     environment = machine.environment()
     command = " ".join(["python bench/run.py --mode", args.mode] + (["--only", *args.only] if args.only else [])
-                       + (["--aeon-sets", *args.aeon_sets] if args.aeon_sets else []))
+                       + (["--aeon-sets", *args.aeon_sets] if args.aeon_sets else [])
+                       + (["--cnn-profiles", *args.cnn_profiles] if args.cnn_profiles else []))
     info = {"mode": args.mode, "finished": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
             "hardware": environment["hardware"], "versions": environment["versions"], "rows": ordered,
             "measured": measured, "only": args.only, "command": command,
