@@ -185,11 +185,12 @@ def profile_figure(profile: str) -> str:
 
 
 def cnn_fast(mode: str, data_path: str | None, out: Path, profiles: list[str] | None = None,
-             previous: dict | None = None) -> list[dict]:
+             previous: dict | None = None, stamp: str = "") -> list[dict]:
     """cnn-fast: each profile's accuracy and time per seed, its FLOP/s against this machine's peak.
 
     `profiles` measures only those (bench/run.py --cnn-profiles); the other profiles' rows and curves are kept
-    from `previous` (the last bench.json, whose section line said where they were measured).
+    from `previous` (the last bench.json, whose section line said where they were measured), and each new row's
+    note ends with `stamp` (when and where it was measured).
     """
     if not data_path or not Path(data_path).exists():
         return []
@@ -202,19 +203,17 @@ def cnn_fast(mode: str, data_path: str | None, out: Path, profiles: list[str] | 
     rows, curves = [], []
     for profile in PROFILES:
         if profiles and profile not in profiles:
+            # The closing backtick keeps `--profile cpu` from matching `--profile cpu-90`'s rows.
             kept = [row for row in (previous or {}).get("rows", []) if row.get("section") == "cnn_fast"
-                    and (row["figure"].startswith(profile_figure(profile) + " ")
-                         or row["figure"].startswith(profile_figure(profile) + ":"))]
+                    and row["figure"].startswith(profile_figure(profile))]
             rows += [dict(row, note=row["note"] if "measured " in row["note"] else f"{row['note']}; measured {earlier}")
                      for row in kept]
             curves += [c for label, c in kept_curves.items() if label.startswith(f"cnn-fast {profile} (")]
             continue
         stored, _ = train_profile(profile, data_path, 1 if mode == "short" else 3)
         these, curve = profile_rows(profile, stored, peaks, paper)
-        if profiles:
-            stamp = f"measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}"
-            these = [dict(row, note=f"{row['note']}; {stamp} (see the section line for the machine)")
-                     for row in these]
+        if stamp:
+            these = [dict(row, note=f"{row['note']}; {stamp}") for row in these]
         rows += these
         curves.append(curve)
     plot(curves + ([paper] if paper else []), out / FIGURE)

@@ -418,6 +418,11 @@ paper's protocol; stars mark final test accuracy" style="max-width: 100%; height
 """
 
 
+def _stamp(hardware: str) -> str:
+    """The end of a row measured apart from the rest of its section (--aeon-sets, --cnn-profiles): when and where."""
+    return f"measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on {hardware}"
+
+
 def _merge_sets(new_rows: list[dict], previous_rows: list[dict]) -> list[dict]:
     """Return aeon_sets' rows in aeon's order: the sets just measured, the others' rows kept from bench.json."""
     by_figure = {row["figure"]: row for row in previous_rows if row["section"] == aeon_sets.__name__}
@@ -459,7 +464,8 @@ def main():
     for section in chosen:
         print(f"bench: {section.__doc__.splitlines()[0]}", flush=True)
         if section is cnn_fast:
-            section_rows = cnn_fast(args.mode, args.data, args.out, args.cnn_profiles, previous)
+            section_rows = cnn_fast(args.mode, args.data, args.out, args.cnn_profiles, previous,
+                                    _stamp(hardware) if args.cnn_profiles else "")
         elif section is cnn_ablations:
             section_rows = cnn_ablations(args.mode, args.data)
         elif section is cnn_speed:
@@ -470,8 +476,7 @@ def main():
             # Some sets: each new row says when (finished) and where it was measured; the rows kept beside it
             # come from earlier runs.
             new_rows = aeon_sets(args.mode, args.aeon_sets)
-            stamp = f"measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on {hardware}"
-            section_rows = _merge_sets([dict(row, note=f"{row['note']}; {stamp}") for row in new_rows],
+            section_rows = _merge_sets([dict(row, note=f"{row['note']}; {_stamp(hardware)}") for row in new_rows],
                                        previous["rows"])
         else:
             section_rows = section(args.mode)
