@@ -57,3 +57,28 @@ def test_partial_dirac_starts_as_the_identity_on_the_first_channels():
     x = np.random.default_rng(0).normal(size=(1, 5, 5, 4)).astype("float32")
     y = keras.ops.convert_to_numpy(keras.ops.conv(x, kernel, padding="same"))
     assert np.allclose(y[..., :4], x, atol=1e-6)               # the first filters pass their channel through
+
+
+def test_the_whitening_bias_trains_for_its_epochs_then_stays_frozen(monkeypatch):
+    from ann_keras import data, experiments
+    from ann_keras.search import training
+
+    spec = experiments.load("cnn-fast", "smoke")
+    dataset = data.load("synthetic-images", seed=0, limit=200, test_limit=40, image_size=16)
+    params = spec.with_params({"epochs": 4, "whitening_bias_epochs": 2, "lookahead": 0.0}, "test")
+    seen = []
+
+    class Record(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            layer = self.model.get_layer("whitening")
+            seen.append((layer.bias.numpy().copy(), layer.trainable))
+
+    # Recorded where the clock stands: after the other callbacks.
+    monkeypatch.setattr(training, "Clock", lambda started: Record())
+    run = training.train("airbench", params, dataset, seed=0, augment=spec.augment)
+    (first, trained_1), (second, trained_2), (third, frozen_3), (fourth, frozen_4) = seen
+    assert trained_1 and trained_2 and not frozen_3 and not frozen_4
+    assert not np.array_equal(first, second)        # trained in epochs 1 and 2
+    np.testing.assert_array_equal(second, third)    # then untouched
+    np.testing.assert_array_equal(third, fourth)
+    assert run.model.get_layer("whitening").trainable   # the saved model is the network as built

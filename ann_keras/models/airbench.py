@@ -27,6 +27,9 @@ PARAMS = {
                        minimum=0, maximum=8, default=2),
     "activation": Field(str, "the nonlinearity after every batch normalisation", choices=("gelu", "relu"),
                         default="gelu"),
+    "whitening_bias_epochs": Field(int, "train the whitening layer's bias for this many epochs, then freeze it "
+                                        "(airbench: 3), so that the backward pass stops at the first convolution; "
+                                        "0 = train it throughout", minimum=0, maximum=10_000, default=0),
     "fused_gelu": Field(bool, "compute GELU and its gradient in one compiled (XLA) kernel each (models/gelu.py) "
                               "instead of Keras's chain of element-wise operations: the same function, faster",
                         default=True),

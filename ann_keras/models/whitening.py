@@ -107,3 +107,35 @@ def adapt(model: keras.Model, images: np.ndarray, seed: int = 0) -> int:
         probe = keras.Model(model.input, layer.input)
         layer.set_from_patches(keras.ops.convert_to_numpy(probe(sample, training=False)))
     return len(layers)
+
+
+class FreezeBias(keras.callbacks.Callback):
+    """Trains the whitening layers' bias for the first `epochs` epochs only, then freezes it (airbench: 3).
+
+    With nothing trainable in front of the first convolution, the backward
+    pass stops there: its gradient with respect to its input, and the first
+    GELU's, are no longer computed, about a tenth of a cnn-fast step on two
+    cores (`make bench`, section cnn_kernels). Keras traces the training step
+    once, so the step is traced again when the bias freezes. A run resumed
+    after that epoch freezes it at once. The layer is trainable again when
+    training ends, so that the saved model is the network as built.
+    """
+
+    def __init__(self, epochs: int):
+        super().__init__()
+        self.epochs = epochs
+        self.frozen: list[PatchWhitening] = []
+
+    def on_epoch_begin(self, epoch, logs=None):
+        if epoch < self.epochs or self.frozen:
+            return
+        self.frozen = [layer for layer in self.model.layers if isinstance(layer, PatchWhitening) and layer.trainable]
+        for layer in self.frozen:
+            layer.trainable = False
+        if self.frozen:
+            self.model.make_train_function(force=True)   # the next step is traced without the bias
+
+    def on_train_end(self, logs=None):
+        for layer in self.frozen:
+            layer.trainable = True
+        self.frozen = []

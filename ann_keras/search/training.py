@@ -235,7 +235,8 @@ def fit(model: keras.Model, params: dict, dataset: Dataset, *, seed: int, verbos
     y_train, y_val = targets(y_train, params, k), targets(dataset.y_val, params, k)
     batch_size = params["batch_size"] or len(y_train)
     started = time.perf_counter()
-    whitening.adapt(model, x_train, seed)   # a patch-whitening first layer is set from the training images
+    # A patch-whitening first layer is set from the training images (only airbench has one, and the key freezing it).
+    whitens = whitening.adapt(model, x_train, seed) > 0
     # Only families with an `augment` switch augment at all (the MLP and RNNs have none).
     in_pipeline = bool(augment and augment.get("in_pipeline") and "augment" in params and params["augment"])
     if params.get("iterations"):
@@ -274,6 +275,8 @@ def fit(model: keras.Model, params: dict, dataset: Dataset, *, seed: int, verbos
         callbacks.append(keras.callbacks.EarlyStopping("val_loss", min_delta=1e-4, patience=params["patience"]))
     if params["lookahead"]:
         callbacks.append(Lookahead(params["lookahead"], total_steps))
+    if whitens and params["whitening_bias_epochs"]:
+        callbacks.append(whitening.FreezeBias(params["whitening_bias_epochs"]))
     if log_dir is not None:
         callbacks.append(tensorboard_logs.callback(log_dir))
     callbacks.append(Clock(started))   # last: its time includes the other callbacks' work
