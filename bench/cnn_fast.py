@@ -79,15 +79,24 @@ def seed_histories(stored: results.RunResult) -> list[dict]:
     return histories
 
 
+FROZEN_NOTE = ", less the first convolution's input gradient once the whitening bias froze"
+
+
 def training_flops(stored: results.RunResult) -> float:
-    """FLOPs of one training image of the run's network, counted from the layers of the model it builds."""
+    """FLOPs of one training image of the run's network, counted from the layers of the model it builds.
+
+    Averaged over the epochs: after whitening_bias_epochs the first
+    convolution's gradient with respect to its input is no longer computed.
+    """
     from ann_keras import models
     from ann_keras.models import flops
 
     params = dict(stored.final["params"], augment=False)
     model = models.build(stored.spec["model"], stored.dataset["input_shape"], len(stored.dataset["class_names"]),
                          params)
-    return flops.training_flops(model)
+    epochs, trained = params["epochs"], params.get("whitening_bias_epochs") or 0
+    frozen = max(epochs - trained, 0) / epochs if trained else 0.0
+    return flops.training_flops(model) - frozen * flops.frozen_front_saving(model)
 
 
 def profile_rows(profile: str, stored: results.RunResult, peaks: dict, paper: dict | None) -> tuple[list[dict], dict]:
@@ -102,6 +111,7 @@ def profile_rows(profile: str, stored: results.RunResult, peaks: dict, paper: di
     images_per_epoch = train_images // params["batch_size"] * params["batch_size"]
     rates = [len(h["time_s"]) * images_per_epoch / h["time_s"][-1] for h in seed_histories(stored)]
     per_image = training_flops(stored)
+    frozen = bool(params.get("whitening_bias_epochs"))
     achieved = per_image * statistics.mean(rates)
     precision = "bfloat16" if stored.environment["hardware"].get("bfloat16") and params["precision"] != "float32" \
         else "float32"
@@ -126,7 +136,8 @@ def profile_rows(profile: str, stored: results.RunResult, peaks: dict, paper: di
         "baseline_is": f"a 4096 x 4096 {precision} matrix product, same process (this machine's peak)",
         "ratio": f"{100 * achieved / peaks[precision]:.0f}% of peak", "goal": "",
         "flops_per_image": per_image, "images_per_s": rates,
-        "note": f"{per_image / 1e9:.3f} GFLOP per training image (convolutions and dense layers, 3 x forward) x "
+        "note": f"{per_image / 1e9:.3f} GFLOP per training image (convolutions and dense layers, 3 x forward"
+                f"{FROZEN_NOTE if frozen else ''}) x "
                 f"{statistics.mean(rates):.0f} images/s (per seed: {', '.join(f'{r:.0f}' for r in rates)}); "
                 f"float32 peak {peaks['float32'] / 1e9:.0f}, bfloat16 peak {peaks['bfloat16'] / 1e9:.0f} GFLOP/s",
     }]

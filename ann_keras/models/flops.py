@@ -21,16 +21,34 @@ TRAINING_PASSES = 3
 
 def forward_flops(model: keras.Model) -> int:
     """Return the floating-point operations of one example's forward pass through `model`'s weighted layers."""
-    total = 0
-    for layer in _layers(model):
-        if isinstance(layer, (keras.layers.Conv1D, keras.layers.Conv2D, PatchWhitening)):
-            kernel = layer.kernel.shape                      # (*window, channels in, channels out)
-            outputs = math.prod(layer.output.shape[1:])      # every output value is one window's dot product
-            total += 2 * outputs * math.prod(kernel[:-1]) // (getattr(layer, "groups", 1) or 1)
-        elif isinstance(layer, keras.layers.Dense):
-            inputs, units = layer.kernel.shape
-            total += 2 * inputs * units * math.prod(layer.output.shape[1:-1])
-    return total
+    return sum(_layer_flops(layer) for layer in _layers(model))
+
+
+def frozen_front_saving(model: keras.Model) -> int:
+    """Return the FLOPs per example a training step skips once nothing before the first convolution is trained.
+
+    With the whitening layer's bias frozen (airbench's whitening_bias_epochs),
+    the first convolution after it needs no gradient with respect to its
+    input: one of the three passes TRAINING_PASSES counts for it. 0 for a
+    model without a whitening layer.
+    """
+    layers = list(_layers(model))
+    whitening = next((i for i, layer in enumerate(layers) if isinstance(layer, PatchWhitening)), None)
+    if whitening is None:
+        return 0
+    following = (layer for layer in layers[whitening + 1:] if isinstance(layer, keras.layers.Conv2D))
+    return _layer_flops(next(following, None))
+
+
+def _layer_flops(layer) -> int:
+    if isinstance(layer, (keras.layers.Conv1D, keras.layers.Conv2D, PatchWhitening)):
+        kernel = layer.kernel.shape                      # (*window, channels in, channels out)
+        outputs = math.prod(layer.output.shape[1:])      # every output value is one window's dot product
+        return 2 * outputs * math.prod(kernel[:-1]) // (getattr(layer, "groups", 1) or 1)
+    if isinstance(layer, keras.layers.Dense):
+        inputs, units = layer.kernel.shape
+        return 2 * inputs * units * math.prod(layer.output.shape[1:-1])
+    return 0
 
 
 def training_flops(model: keras.Model) -> int:
