@@ -11,8 +11,8 @@ from its shape. The rest of the step (GELU, the optimizer's update, casts:
 TensorFlow's own kernels) is the step's time less that sum: the kernels'
 milliseconds as the log timed them, set against a step timed without the
 log, whose printing slows the step between kernels. Beside them, the same
-machine's peak: a 3x3 convolution and a matrix product timed alone in this
-process.
+machine's peak (bench/cnn_fast.py): a matrix product and a wide 3x3
+convolution timed alone in this process.
 
     python bench/cnn_kernels.py --profile cpu --steps 6    # the child: prints the log and one JSON line
 """
@@ -31,8 +31,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PROFILES = ("cpu", "cpu-94")
-# The peak convolution: a 3x3 layer of airbench's middle width on 32x32 maps, batch 256 (forward pass).
-PEAK_CONVOLUTION = {"batch": 256, "size": 32, "channels": 128}
 # Kinds of oneDNN work in the order a reader meets them in a step.
 # One idea changed at a time, to see what the step's time outside oneDNN is made of.
 VARIANTS = (("fused_gelu=false", "Keras's GELU (element-wise operations one by one) instead of the compiled one"),
@@ -101,22 +99,10 @@ def summarise(log_lines, start_ms: float, end_ms: float) -> dict:
 
 
 def peaks(dtype: str) -> dict[str, float]:
-    """Return this machine's FLOP/s on a 4096 x 4096 matrix product and on PEAK_CONVOLUTION, in `dtype`."""
-    import tensorflow as tf
+    """Return this machine's FLOP/s in `dtype`: the 4096 x 4096 matrix product, the wide convolution, the faster."""
+    from cnn_fast import machine_peak
 
-    from cnn_fast import matmul_peak
-
-    batch, size, channels = PEAK_CONVOLUTION.values()
-    images = tf.cast(tf.random.stateless_normal((batch, size, size, channels), seed=[1, 2]), dtype)
-    kernel = tf.cast(tf.random.stateless_normal((3, 3, channels, channels), seed=[3, 4]), dtype)
-    convolve = tf.function(lambda x, k: tf.nn.conv2d(x, k, 1, "SAME"))
-    convolve(images, kernel).numpy()                 # traced and warmed once, untimed
-    best = float("inf")
-    for _ in range(5):
-        start = time.perf_counter()
-        convolve(images, kernel).numpy()
-        best = min(best, time.perf_counter() - start)
-    return {"matmul": matmul_peak()[dtype], "convolution": 2 * batch * size * size * channels * channels * 9 / best}
+    return machine_peak()[dtype]
 
 
 def train_steps(profile: str, steps: int, overrides: tuple[str, ...] = (), serial: bool = False) -> dict:
@@ -186,6 +172,8 @@ def step_ms(profile: str, steps: int, *overrides: str) -> float:
 def cnn_kernels(mode: str) -> list[dict]:
     """cnn-fast: where a training step's time goes, kernel by kernel, beside this machine's peak."""
     steps = 8 if mode == "full" else 4
+    from cnn_fast import peak_text
+
     rows = []
     for profile in PROFILES:
         # Without the log (the step's true speed), then once with it (the breakdown; printing slows it a little).
@@ -202,10 +190,8 @@ def cnn_kernels(mode: str) -> list[dict]:
         rows.append({
             "figure": f"{label}: one training step",
             "ours": f"{plain_ms:.0f} ms ({logged['batch'] / plain_ms * 1000:.0f} images/s)",
-            "baseline": f"{peak['convolution'] / 1e9:.0f} GFLOP/s",
-            "baseline_is": f"a 3x3 {precision} convolution alone, forward (batch {PEAK_CONVOLUTION['batch']}, "
-                           f"{PEAK_CONVOLUTION['size']}x{PEAK_CONVOLUTION['size']}, {PEAK_CONVOLUTION['channels']} "
-                           f"channels); a 4096 x 4096 matrix product: {peak['matmul'] / 1e9:.0f} GFLOP/s",
+            "baseline": f"{peak['peak'] / 1e9:.0f} GFLOP/s",
+            "baseline_is": peak_text(peak, precision),
             "ratio": "", "goal": "", "seconds": plain_ms / 1000,
             "note": f"synthetic batches, {steps} steps after 2 untimed, the fastest of 3 processes; with oneDNN's "
                     f"log on, one operation at a time (the faster of 2 processes), a step took {logged_ms:.0f} ms, "
@@ -220,9 +206,9 @@ def cnn_kernels(mode: str) -> list[dict]:
             rows.append({
                 "figure": f"{label}: {kind}",
                 "ours": f"{100 * share:.0f}% of the step" + (f", {rate / 1e9:.0f} GFLOP/s" if rate else ""),
-                "baseline": f"{peak['convolution'] / 1e9:.0f} GFLOP/s" if rate else "",
-                "baseline_is": "the peak convolution above" if rate else "",
-                "ratio": f"{100 * rate / peak['convolution']:.0f}% of peak" if rate else "", "goal": "",
+                "baseline": f"{peak['peak'] / 1e9:.0f} GFLOP/s" if rate else "",
+                "baseline_is": "this machine's peak, as above" if rate else "",
+                "ratio": f"{100 * rate / peak['peak']:.0f}% of peak" if rate else "", "goal": "",
                 "seconds": total["ms"] / steps / 1000,
                 "note": f"{total['ms'] / steps:.0f} ms in {total['calls'] // steps} calls per step"
                         + "".join(f"; {shape.split('_')[0]}_{shape.split('_')[1]}: {ms / steps:.0f} ms per step at "
