@@ -29,6 +29,17 @@ PAPER_RUN = ROOT / "reports" / "cnn" / "results.json"
 FIGURE = "time_to_accuracy.png"
 
 
+def fastest_seconds(function, *arguments, repeats: int = 5) -> float:
+    """Return the fastest of `repeats` timed calls of a tf.function, after one untimed call (tracing, warm-up)."""
+    function(*arguments).numpy()
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        function(*arguments).numpy()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
 def matmul_peak(size: int = 4096, repeats: int = 5) -> dict[str, float]:
     """Return this machine's FLOP/s on a size x size matrix product, in float32 and bfloat16 (best of `repeats`)."""
     import tensorflow as tf
@@ -38,13 +49,7 @@ def matmul_peak(size: int = 4096, repeats: int = 5) -> dict[str, float]:
         a = tf.cast(tf.random.stateless_normal((size, size), seed=[1, 2]), dtype)
         b = tf.cast(tf.random.stateless_normal((size, size), seed=[3, 4]), dtype)
         product = tf.function(lambda a, b: tf.matmul(a, b))
-        product(a, b).numpy()                      # traced and warmed once, untimed
-        best = float("inf")
-        for _ in range(repeats):
-            start = time.perf_counter()
-            product(a, b).numpy()
-            best = min(best, time.perf_counter() - start)
-        peaks[dtype] = 2 * size ** 3 / best
+        peaks[dtype] = 2 * size ** 3 / fastest_seconds(product, a, b, repeats=repeats)
     return peaks
 
 
@@ -59,13 +64,8 @@ def convolution_peak(dtype: str, batch: int, size: int, channels: int, repeats: 
     images = tf.cast(tf.random.stateless_normal((batch, size, size, channels), seed=[1, 2]), dtype)
     kernel = tf.cast(tf.random.stateless_normal((3, 3, channels, channels), seed=[3, 4]), dtype)
     convolve = tf.function(lambda x, k: tf.nn.conv2d(x, k, 1, "SAME"))
-    convolve(images, kernel).numpy()                 # traced and warmed once, untimed
-    best = float("inf")
-    for _ in range(repeats):
-        start = time.perf_counter()
-        convolve(images, kernel).numpy()
-        best = min(best, time.perf_counter() - start)
-    return 2 * batch * size * size * channels * channels * 9 / best
+    return 2 * batch * size * size * channels * channels * 9 / fastest_seconds(convolve, images, kernel,
+                                                                               repeats=repeats)
 
 
 def machine_peak() -> dict[str, dict[str, float]]:
