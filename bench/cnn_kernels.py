@@ -98,13 +98,6 @@ def summarise(log_lines, start_ms: float, end_ms: float) -> dict:
     return totals
 
 
-def peaks(dtype: str) -> dict[str, float]:
-    """Return this machine's FLOP/s in `dtype`: the 4096 x 4096 matrix product, the wide convolution, the faster."""
-    from cnn_fast import machine_peak
-
-    return machine_peak()[dtype]
-
-
 def train_steps(profile: str, steps: int, overrides: tuple[str, ...] = (), serial: bool = False) -> dict:
     """The child's work: train `steps` steps of the profile's network on synthetic batches, after two untimed.
 
@@ -120,14 +113,14 @@ def train_steps(profile: str, steps: int, overrides: tuple[str, ...] = (), seria
         tf.config.threading.set_intra_op_parallelism_threads(len(os.sched_getaffinity(0)))
 
     from ann_keras import experiments, models
+    from ann_keras.models import whitening
     from ann_keras.search import training
 
     params = dict(experiments.load("cnn-fast", profile, overrides).params, augment=False)
     keras.utils.set_random_seed(42)
     model = models.build("airbench", (32, 32, 3), 10, params)
     if params["whitening_bias_epochs"]:
-        # As whitening.FreezeBias leaves it after those epochs (this short child has no epochs to count).
-        model.get_layer("whitening").trainable = False
+        whitening.freeze(model)   # as whitening.FreezeBias leaves it after those epochs (no epochs to count here)
     training.compile_model(model, params, total_steps=steps + 2)
     batch = params["batch_size"]
     generator = np.random.default_rng(42)
@@ -171,9 +164,10 @@ def step_ms(profile: str, steps: int, *overrides: str) -> float:
 
 def cnn_kernels(mode: str) -> list[dict]:
     """cnn-fast: where a training step's time goes, kernel by kernel, beside this machine's peak."""
-    steps = 8 if mode == "full" else 4
-    from cnn_fast import peak_text
+    from cnn_fast import machine_peak, peak_text
 
+    steps = 8 if mode == "full" else 4
+    machine = machine_peak()   # once for all profiles: both precisions
     rows = []
     for profile in PROFILES:
         # Without the log (the step's true speed), then once with it (the breakdown; printing slows it a little).
@@ -182,7 +176,7 @@ def cnn_kernels(mode: str) -> list[dict]:
         logged, lines = min((measure(profile, steps, verbose=True) for _ in range(2)),
                             key=lambda run: run[0]["end_ms"] - run[0]["start_ms"])
         precision = "bfloat16" if logged["precision"] == "mixed_bfloat16" else "float32"
-        peak = peaks(precision)
+        peak = machine[precision]
         logged_ms = (logged["end_ms"] - logged["start_ms"]) / steps
         totals = summarise(lines, logged["start_ms"], logged["end_ms"])
         shapes = totals.pop("shapes")

@@ -109,6 +109,14 @@ def adapt(model: keras.Model, images: np.ndarray, seed: int = 0) -> int:
     return len(layers)
 
 
+def freeze(model: keras.Model) -> list[PatchWhitening]:
+    """Make every trainable PatchWhitening layer of `model` untrainable (only its bias trains); return them."""
+    layers = [layer for layer in model.layers if isinstance(layer, PatchWhitening) and layer.trainable]
+    for layer in layers:
+        layer.trainable = False
+    return layers
+
+
 class FreezeBias(keras.callbacks.Callback):
     """Trains the whitening layers' bias for the first `epochs` epochs only, then freezes it (airbench: 3).
 
@@ -129,9 +137,7 @@ class FreezeBias(keras.callbacks.Callback):
     def on_epoch_begin(self, epoch, logs=None):
         if epoch < self.epochs or self.frozen:
             return
-        self.frozen = [layer for layer in self.model.layers if isinstance(layer, PatchWhitening) and layer.trainable]
-        for layer in self.frozen:
-            layer.trainable = False
+        self.frozen = freeze(self.model)
         if self.frozen:
             self.model.make_train_function(force=True)   # the next step is traced without the bias
 
