@@ -1,11 +1,15 @@
+"""The reports package as a whole: no TensorFlow, and any results.json gives a report or one clear error.
+
+Also home to `github` and `text_of`, which the other report tests use to read
+Markdown as GitHub shows it.
+"""
+
 import copy
 import html
 import json
 import re
-import shutil
 import subprocess
 import sys
-from pathlib import Path
 
 import cmarkgfm
 import pytest
@@ -14,25 +18,10 @@ from cmarkgfm.cmark import Options
 from ann_keras import reports, results
 from ann_keras.errors import ResultsError
 
-HOSTILE = "<script>alert(1)</script>"
-SECTIONS = ["Summary", "The paper and us", "All trials", "Per-class metrics", "Heatmaps",
-            "Most confused pairs", "Training curves"]
-ARTIFACTS = Path(__file__).parent.parent / "test-artifacts"
-
 
 @pytest.fixture
 def result(fixture_results):
     return results.load(fixture_results)
-
-
-@pytest.fixture
-def hostile(result):
-    data = copy.deepcopy(result.to_dict())
-    data["dataset"]["class_names"][3] = HOSTILE
-    data["spec"]["search"]["activation"] = ["<b>bold</b>"]
-    data["trials"][0]["hyperparameters"]["activation"] = "<b>bold</b>"
-    data["command"] = "ann-keras tune '<img src=x onerror=alert(2)>'"
-    return results.RunResult.from_dict(data)
 
 
 def github(markdown: str) -> str:
@@ -43,69 +32,6 @@ def github(markdown: str) -> str:
 def text_of(markdown: str) -> str:
     """Return what a reader sees of rendered Markdown: its text, tags and comments removed."""
     return html.unescape(re.sub(r"<!--.*?-->|<[^>]+>", "", github(markdown)))
-
-
-def test_report_writes_pages_tables_and_figures(result, tmp_path):
-    folder = reports.write_report(result, tmp_path)
-    assert folder == tmp_path / "ann"
-    names = {p.name for p in folder.iterdir()}
-    assert {"README.md", "index.html", "trials.csv", "per_class.csv", "paper_and_us.csv", "most_confused.csv",
-            "confusion_counts.png", "confusion_normalised.png", "precision_recall.png",
-            "training_curves.png"} <= names
-    assert not [n for n in names if n.endswith(".tmp")]
-    trials_csv = (folder / "trials.csv").read_text().splitlines()
-    assert len(trials_csv) == 1 + len(result.trials)
-
-
-def test_sections_appear_in_order_in_both_pages(result, tmp_path):
-    folder = reports.write_report(result, tmp_path)
-    markdown = (folder / "README.md").read_text()
-    page = (folder / "index.html").read_text()
-    positions = [markdown.index(f"## {s}") for s in SECTIONS]
-    assert positions == sorted(positions)
-    html_positions = [page.index(f">{s}</h2>") for s in SECTIONS]
-    assert html_positions == sorted(html_positions)
-
-
-def test_summary_names_profile_data_hardware_versions_seed_and_command(result, tmp_path):
-    markdown = (reports.write_report(result, tmp_path) / "README.md").read_text()
-    seen = text_of(markdown)
-    for text in ("smoke:", "sklearn.datasets.load_digits", "usable cores", "keras-tuner", result.command,
-                 "the profile 'smoke', not the paper's protocol"):
-        assert text in seen, text
-    assert "<td>Seed</td>\n<td>42" in github(markdown)
-
-
-def test_html_page_is_self_contained(result, tmp_path):
-    folder = reports.write_report(result, tmp_path)
-    page = (folder / "index.html").read_text()
-    assert page.count('src="data:image/png;base64,') == len(list(folder.glob("*.png"))) >= 4
-    assert "<link" not in page and 'src="http' not in page and "<style>" in page
-
-
-def test_markdown_links_the_figure_files(result, tmp_path):
-    markdown = (reports.write_report(result, tmp_path) / "README.md").read_text()
-    assert '<img src="confusion_counts.png" alt="Confusion matrix (counts)"' in github(markdown)
-
-
-def test_text_from_data_is_escaped(hostile, tmp_path):
-    folder = reports.write_report(hostile, tmp_path)
-    page, markdown = (folder / "index.html").read_text(), github((folder / "README.md").read_text())
-    for text in (page, markdown):
-        assert "<script>alert" not in text and "<b>bold" not in text and "<img src=x" not in text
-        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text
-    assert HOSTILE in (folder / "per_class.csv").read_text()   # CSV keeps the real name
-
-
-def test_index_lists_every_report(result, tmp_path):
-    reports.write_report(result, tmp_path)
-    other = copy.deepcopy(result.to_dict())
-    other["experiment"], other["title"] = "second", "Second experiment"
-    reports.write_report(results.RunResult.from_dict(other), tmp_path)
-    index, _ = reports.write_index(tmp_path)
-    page = index.read_text()
-    assert 'href="ann/index.html"' in page and 'href="second/index.html"' in page
-    assert '<a href="second/README.md">Second experiment</a>' in github((tmp_path / "README.md").read_text())
 
 
 def test_reports_never_import_tensorflow(fixture_results, tmp_path):
@@ -127,216 +53,6 @@ def test_checking_every_spec_never_imports_tensorflow():
         "assert 'tensorflow' not in sys.modules and 'keras' not in sys.modules, 'TensorFlow was imported'"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
-
-
-# ---------------------------------------------------------------- in a real browser
-
-
-def _chromium():
-    try:
-        from selenium import webdriver
-        from selenium.webdriver.chrome.service import Service
-    except ImportError:
-        pytest.skip("selenium is not installed (pip install '.[test]')")
-    browser = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
-    driver_path = shutil.which("chromedriver")
-    if not browser or not driver_path:
-        pytest.skip("no Chromium and ChromeDriver on PATH (Debian: apt-get install chromium chromium-driver)")
-    options = webdriver.ChromeOptions()
-    options.binary_location = browser
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--no-first-run", "--window-size=1280,2000"):
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    return webdriver.Chrome(service=Service(driver_path), options=options)
-
-
-@pytest.fixture
-def browser():
-    driver = _chromium()
-    yield driver
-    driver.quit()
-
-
-def test_page_loads_in_chromium_with_figures_and_tables(result, tmp_path, browser):
-    folder = reports.write_report(result, tmp_path)
-    browser.get((folder / "index.html").as_uri())
-    errors = [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
-    assert errors == []
-    images = browser.execute_script(
-        "return Array.from(document.images).map(i => [i.complete, i.naturalWidth, i.naturalHeight])")
-    assert len(images) == len(list(folder.glob("*.png"))) and all(done and w > 0 and h > 0 for done, w, h in images)
-
-    def rows(table_id):
-        return browser.execute_script(f"return document.querySelectorAll('#{table_id} tbody tr').length")
-    assert rows("trials-table") == len(result.trials)
-    assert rows("per-class-table") == len(result.dataset["class_names"]) + 2
-    assert rows("paper-and-us-table") == len(result.paper_runs)
-    assert browser.execute_script("return document.querySelectorAll('#trials-table tr.best').length") == 1
-    font = browser.execute_script("return getComputedStyle(document.body).fontFamily")
-    assert font.startswith("system-ui"), font          # the style sheet's, not the browser's default serif
-    assert browser.execute_script("return document.querySelector('a[href=\"../index.html\"]') !== null")
-    ARTIFACTS.mkdir(exist_ok=True)
-    browser.save_screenshot(str(ARTIFACTS / "report.png"))
-
-
-def test_sorting_a_trials_column_reorders_its_rows(result, tmp_path, browser):
-    browser.get((reports.write_report(result, tmp_path) / "index.html").as_uri())
-    column = browser.execute_script(
-        "return Array.from(document.querySelectorAll('#trials-table th')).findIndex(h => h.textContent == 'time_s')")
-
-    def times():
-        return browser.execute_script(
-            f"return Array.from(document.querySelectorAll('#trials-table tbody tr')).map(r => "
-            f"parseFloat(r.cells[{column}].textContent))")
-    header = browser.find_elements("css selector", "#trials-table th")[column]
-    header.click()
-    assert times() == sorted(times())
-    header.click()
-    assert times() == sorted(times(), reverse=True)
-    box = browser.find_element("css selector", "input[data-filter='trials-table']")
-    box.send_keys("no such value")
-    shown = "return document.querySelectorAll('#trials-table tbody tr:not([hidden])').length"
-    assert browser.execute_script(shown) == 0
-
-
-@pytest.mark.parametrize("page", ["ann/index.html", "index.html"])
-def test_no_page_is_wider_than_a_phone(result, tmp_path, browser, page):
-    reports.write_report(result, tmp_path)
-    reports.write_index(tmp_path)
-    browser.set_window_size(390, 900)
-    browser.get((tmp_path / page).as_uri())
-    inner, scroll = browser.execute_script(
-        "return [window.innerWidth, document.documentElement.scrollWidth]")
-    assert scroll <= inner, f"{page} is {scroll} px wide in a {inner} px window"
-    assert browser.execute_script(
-        "return Array.from(document.images).every(i => i.complete && i.naturalWidth > 0)")
-
-
-@pytest.mark.parametrize("page, table", [("index.html", "index-table"), ("ann/index.html", "paper-and-us-table"),
-                                         ("ann/index.html", "trials-table")])
-def test_on_a_phone_every_column_of_a_table_is_on_screen_with_its_name(result, tmp_path, browser, page, table):
-    reports.write_report(result, tmp_path)
-    reports.write_index(tmp_path)
-    browser.set_window_size(390, 900)
-    browser.get((tmp_path / page).as_uri())
-    cells = browser.execute_script(f"""
-        return Array.from(document.querySelectorAll('#{table} tbody td')).map(c => [
-            c.dataset.label, c.getBoundingClientRect().left, c.getBoundingClientRect().right,
-            getComputedStyle(c, '::before').content])""")
-    inner = browser.execute_script("return window.innerWidth")
-    assert cells and all(0 <= left and right <= inner for _, left, right, _ in cells), cells[:3]   # none cut off
-    assert all(before == f'"{label}"' for label, _, _, before in cells)   # each value says which column it is
-    labels = {label for label, *_ in cells}
-    assert {"paper", "ours"} <= labels if table != "trials-table" else "test_accuracy" in labels
-
-
-def test_hostile_names_stay_inert_text_in_chromium(hostile, tmp_path, browser):
-    from selenium.common.exceptions import NoAlertPresentException
-    folder = reports.write_report(hostile, tmp_path)
-    browser.get((folder / "index.html").as_uri())
-    with pytest.raises(NoAlertPresentException):
-        browser.switch_to.alert.text
-    body = browser.execute_script("return document.body.innerText")
-    assert HOSTILE in body
-    assert browser.execute_script("return document.scripts.length") == 1   # our sorting script, nothing else
-
-
-def test_paper_figures_mark_the_papers_epochs_and_table(result, tmp_path):
-    """The paper's per-epoch points and its per-class table are drawn beside ours when the spec has them."""
-    data = copy.deepcopy(result.to_dict())
-    data["spec"]["paper"]["per_class_accuracy"] = {str(k): 0.5 + k / 40 for k in range(10)}
-    data["paper_runs"][0].update(first_epoch_test_accuracy=0.424, best_epoch_test_accuracy=0.592, best_epoch=3,
-                                 executions=[{"seed": 42, "test_accuracy_by_epoch": [0.4, 0.5, 0.6]},
-                                             {"seed": 43, "test_accuracy_by_epoch": [0.41, 0.52, 0.58]}])
-    folder = reports.write_report(results.RunResult.from_dict(data), tmp_path)
-    page = (folder / "index.html").read_text()
-    markdown = (folder / "README.md").read_text()
-    for name in ("per_class_beside_paper.png", "paper_run_epochs.png"):
-        assert (folder / name).stat().st_size > 1000
-        assert f'src="{name}"' in github(markdown)
-    assert "Test accuracy per epoch: baseline" in page
-
-
-def test_no_paper_figures_without_the_papers_numbers(result, tmp_path):
-    folder = reports.write_report(result, tmp_path)
-    assert not (folder / "per_class_beside_paper.png").exists()
-    assert not (folder / "paper_run_epochs.png").exists()
-
-
-# ---------------------------------------------------------------- files from strangers
-
-
-LINKS = [
-    "[click](javascript:alert(1))", "![pixel](https://tracker.example/p.png)", "<https://evil.example>",
-    "see https://evil.example/x and www.evil.example", "mail me@evil.example", "mailto:me@evil.example",
-    "[ref]: https://evil.example", "`code` *em* _em_ ~~gone~~ # heading", "a | b", "line\n# heading",
-]
-
-
-@pytest.fixture
-def linky(result):
-    """A results.json whose every text field from data carries Markdown link and image syntax."""
-    data = copy.deepcopy(result.to_dict())
-    for i, text in enumerate(LINKS):
-        data["dataset"]["class_names"][i] = text
-    data["title"] = LINKS[1]
-    data["spec"]["description"] = " ".join(LINKS)
-    data["spec"]["profile_description"] = LINKS[0]
-    data["spec"]["paper"]["notes"] = LINKS[2]
-    data["spec"]["paper"]["source"] = LINKS[3]
-    data["trials"][0]["hyperparameters"]["activation"] = LINKS[1]
-    data["spec"]["search"]["activation"] = [LINKS[1]]
-    data["dataset"]["source"] = LINKS[4]
-    data["command"] = LINKS[5]
-    return results.RunResult.from_dict(data)
-
-
-def test_links_and_images_in_data_are_inert_on_github(linky, tmp_path):
-    folder = reports.write_report(linky, tmp_path)
-    markdown = (folder / "README.md").read_text()
-    rendered = github(markdown)
-    targets = re.findall(r'<(?:a|img)\b[^>]*?(?:href|src)="([^"]*)"', rendered)
-    own = {p.name for p in folder.iterdir()} | {"../README.md"}
-    assert targets and set(targets) <= own, set(targets) - own
-    assert rendered.count("<h1>") == 1 and "<em>em</em>" not in rendered and "<del>" not in rendered
-    assert "<code>" not in rendered and "<h1>heading" not in rendered
-    seen = text_of(markdown)
-    for text in LINKS[:9]:
-        assert text in seen, text     # every character is still there for the reader
-    page = (folder / "index.html").read_text()
-    assert set(re.findall(r'(?:href|src)="([^"#][^"]*)"', page)) <= own | {"../index.html"} | {
-        t for t in re.findall(r'src="(data:image/png;base64,[^"]*)"', page)}
-
-
-@pytest.mark.parametrize("name", ["..", "../../x", "/tmp/abs", "javascript:alert(1)", ".hidden", "a/b", ""])
-def test_a_report_name_that_is_not_a_plain_name_writes_nothing(result, tmp_path, name):
-    data = copy.deepcopy(result.to_dict())
-    data["spec"]["report_name"] = name
-    with pytest.raises(ResultsError, match="cannot name a folder"):
-        results.RunResult.from_dict(data)
-    reports_dir = tmp_path / "deep" / "reports"
-    reports_dir.mkdir(parents=True)
-    forged = results.RunResult(**{**result.to_dict(), "spec": data["spec"]})   # built without the check
-    with pytest.raises(ResultsError, match="cannot name a folder"):
-        reports.write_report(forged, reports_dir)
-    assert [p for p in tmp_path.rglob("*") if p.is_file()] == []
-
-
-def test_a_foreign_summary_or_folder_is_skipped_by_the_index(result, tmp_path):
-    reports.write_report(result, tmp_path)
-    (tmp_path / "foreign").mkdir()
-    (tmp_path / "foreign" / "summary.json").write_text(json.dumps({"title": 5, "experiment": "javascript:x"}))
-    (tmp_path / "broken").mkdir()
-    (tmp_path / "broken" / "summary.json").write_text("{not json")
-    (tmp_path / "a b").mkdir()
-    shutil.copy(tmp_path / "ann" / "summary.json", tmp_path / "a b" / "summary.json")
-    index, skipped = reports.write_index(tmp_path)
-    assert len(skipped) == 3 and all("summary.json" in line for line in skipped)
-    page = index.read_text()
-    assert 'href="ann/index.html"' in page and "javascript" not in page and "a b/" not in page
-    reports.write_report(result, tmp_path)   # and later reports still work
 
 
 def test_a_dollar_in_a_class_name_is_drawn_as_text(result, tmp_path):
@@ -409,34 +125,6 @@ def test_any_results_document_reports_or_raises_a_results_error(fixture_results,
     assert outside == []
     folders = [p for p in reports_dir.iterdir() if p.is_dir()] if reports_dir.exists() else []
     assert len(folders) <= 1
-
-
-def test_a_grid_gets_main_effects_importance_parallel_coordinates_and_every_trials_curves(fixture_results, tmp_path):
-    from test_metrics import grid_result
-    scores = {(0.1, 16): 0.5, (0.1, 32): 0.6, (0.1, 64): 0.7, (0.2, 16): 0.7, (0.2, 32): 0.8, (0.2, 64): 0.9}
-    folder = reports.write_report(grid_result(fixture_results, scores), tmp_path)
-    for name in ("main_effects.png", "parallel_coordinates.png", "trials_val_accuracy.png", "main_effects.csv",
-                 "importance.csv", "curves_long.csv"):
-        assert (folder / name).stat().st_size > 100, name
-    page = (folder / "index.html").read_text()
-    assert 'id="hyperparameters"' in page and 'id="importance-table"' in page
-    assert "curves_long.csv" in page and 'id="curves-long-table"' not in page   # a file, not a table on the page
-    markdown = github((folder / "README.md").read_text())
-    assert 'src="main_effects.png"' in markdown and "<h2>Hyperparameters</h2>" in markdown
-
-
-def test_one_execution_per_trial_says_n_1_not_a_zero_spread(result, tmp_path):
-    page = (reports.write_report(result, tmp_path) / "index.html").read_text()
-    assert "± 0.0" not in page and "(n = 1)" in page
-
-
-def test_the_specs_notes_are_a_section_of_their_own(result, tmp_path):
-    data = copy.deepcopy(result.to_dict())
-    data["spec"]["notes"] = [{"title": "Identical numbers", "text": "Gradient flow: only rate x steps matters."}]
-    folder = reports.write_report(results.RunResult.from_dict(data), tmp_path)
-    page = (folder / "index.html").read_text()
-    assert 'id="differences"' in page and "Identical numbers. Gradient flow" in page
-    assert "<h2>Where we differ and why</h2>" in github((folder / "README.md").read_text())
 
 
 def test_a_spec_path_that_is_not_text_is_a_results_error_not_a_crash(fixture_results, tmp_path):

@@ -13,7 +13,8 @@ from pathlib import Path
 from ..files import write_text
 from ..results import RunResult
 from . import metrics
-from .pages import environments, hardware_text
+from .formatting import hardware_text
+from .rendering import environments
 
 CARD_FILE = "MODEL_CARD.md"
 FINAL_DIR = "final"   # where search.runner saves the final model

@@ -1,0 +1,149 @@
+"""Numbers and cells as the pages show them, and the Tables built from metrics' DataFrames.
+
+A missing number (None or NaN) is an empty cell, never "nan". Each Table
+keeps its unformatted frame for the CSV beside the pages.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+import numpy as np
+import pandas as pd
+
+from ..results import RunResult, Status
+from .page import Table
+
+
+def pct(value) -> str:
+    return "" if value is None or is_nan(value) else f"{100 * value:.1f}%"
+
+
+def num(value, digits: int = 3) -> str:
+    return "" if value is None or is_nan(value) else f"{value:.{digits}f}"
+
+
+def is_nan(value) -> bool:
+    return isinstance(value, float) and math.isnan(value)
+
+
+def mean_std(mean, std) -> str:
+    return "" if is_nan(mean) else f"{100 * mean:.1f}% ± {100 * std:.1f}"
+
+
+def _cell(value) -> str:
+    if isinstance(value, (bool, np.bool_)):
+        return "yes" if value else ""
+    if isinstance(value, (float, np.floating)):
+        return num(float(value), 4)
+    if isinstance(value, (list, tuple)):
+        return "/".join(map(str, value))
+    return "" if value is None else str(value)
+
+
+def subject(result: RunResult) -> str:
+    """Return what every figure's title names: the experiment and its data set."""
+    return f"{result.title}, {result.dataset['name']}"
+
+
+def hardware_text(hardware: dict) -> str:
+    """Return a machine in one line: processor, cores, memory, GPUs."""
+    gpus = ", ".join(hardware.get("gpus") or []) or "no GPU"
+    bfloat16 = {True: ", bfloat16 in hardware", False: ", bfloat16 emulated"}.get(hardware.get("bfloat16"), "")
+    return (f"{hardware.get('cpu', 'unknown CPU')}, {hardware.get('usable_cpus')} usable cores, "
+            f"{hardware.get('memory_gib')} GiB, {gpus}{bfloat16}")
+
+
+# ---------------------------------------------------------------- tables
+
+
+_NUMBER = re.compile(r"^[-+]?(\d[\d,]*\.?\d*|\.\d+)(%|e[-+]?\d+)?( ± [\d.]+)?( pts)?$")
+
+
+def table(name: str, frame: pd.DataFrame, shown: pd.DataFrame | None = None, highlight=None) -> Table:
+    """Return a Table that shows `shown` (default: `frame`) and writes `frame`, unformatted, as CSV.
+
+    Columns whose every cell is empty are left out of the page (the CSV
+    keeps them); columns of numbers are marked, for right alignment.
+    """
+    shown = frame if shown is None else shown
+    rows = [[_cell(value) for value in row] for row in shown.itertuples(index=False)]
+    columns = [str(c) for c in shown.columns]
+    keep = [i for i in range(len(columns)) if not rows or any(row[i] for row in rows)]
+    rows = [[row[i] for i in keep] for row in rows]
+    numeric = [bool(rows) and all(_NUMBER.match(row[j]) for row in rows if row[j]) for j in range(len(keep))]
+    return Table(name, [columns[i] for i in keep], rows, frame, list(highlight or []), numeric)
+
+
+def trials(frame: pd.DataFrame) -> Table:
+    """Return the trials' table (metrics.trials_table) as the page shows it: sortable, the best trial marked."""
+    if frame.empty:
+        return table("trials", frame)
+    first_metric = list(frame.columns).index("val_accuracy_mean")
+    # trial id and hyperparameters as written in the spec ("best" is shown by highlighting)
+    shown = frame.drop(columns="best").iloc[:, :first_metric - 1].astype(str)
+    for key in ("val_accuracy", "test_accuracy"):   # one execution has no spread: the paragraph says n = 1
+        shown[key] = [pct(m) if n == 1 else mean_std(m, s)
+                      for m, s, n in zip(frame[f"{key}_mean"], frame[f"{key}_std"], frame["executions"])]
+        if key == "val_accuracy" and "folds" in frame:   # cross-validated: how much the folds disagree
+            shown["val_accuracy_over_folds"] = [
+                "" if is_nan(s) else f"± {100 * s:.1f} ({int(k)} folds)" for s, k in
+                zip(frame["val_accuracy_fold_std"], frame["folds"].fillna(0))]
+    shown["val_loss"] = [num(v, 4) for v in frame["val_loss_mean"]]
+    shown["test_loss"] = [num(v, 4) for v in frame["test_loss_mean"]]
+    shown["executions"], shown["time_s"] = frame["executions"], [f"{v:.1f}" for v in frame["time_s"]]
+    if "worker" in frame:
+        shown["worker"] = frame["worker"].fillna("")
+    if (frame["status"] != Status.COMPLETED).any():
+        shown["status"], shown["message"] = frame["status"], frame["message"]
+    page_table = table("trials", frame, shown, highlight=frame["best"].tolist())
+    page_table.sortable = True
+    return page_table
+
+
+def paper_display(frame: pd.DataFrame) -> pd.DataFrame:
+    """Return the paper-and-us table with each number formatted by what it measures."""
+    rows = []
+    for row in frame.to_dict("records"):
+        measure, paper, mean, std, diff = (row["measure"], row["paper"], row["ours_mean"], row["ours_std"],
+                                           row["difference"])
+        if "configuration" in measure:
+            cells = (paper, row["ours"], "")
+        elif measure.startswith("epoch"):   # whole epochs: 9, not 9.0
+            single = is_nan(std) or not std
+            cells = ("" if paper is None or is_nan(paper) else f"{paper:.0f}",
+                     "" if is_nan(mean) else (f"{mean:.0f}" if single else f"{mean:.1f} ± {std:.1f}"),
+                     "" if is_nan(diff) else f"{diff:+.0f}")
+        elif "accuracy" in measure:
+            cells = (pct(paper), pct(mean) if is_nan(std) or row["executions"] == 1 else mean_std(mean, std),
+                     "" if is_nan(diff) else f"{100 * diff:+.1f} pts")
+        else:
+            spread = "" if is_nan(std) or row["executions"] == 1 else f" ± {std:.3f}"
+            cells = (num(paper), num(mean) + spread, "" if is_nan(diff) else f"{diff:+.3f}")
+        if row["executions"] == 1 and cells[1] and "spread" not in measure and "mean of" not in measure:
+            cells = (cells[0], f"{cells[1]} (n = 1)", cells[2])
+        rows.append({"setting": row["setting"], "measure": measure, "changes": row["changes"],
+                     "paper": cells[0], "ours": cells[1], "difference": cells[2], "verdict": row["verdict"],
+                     "paper's finding": row["paper_finding"], "our finding": row["our_finding"],
+                     "measured by": row["source"]})
+    return pd.DataFrame(rows)
+
+
+def paper(frame: pd.DataFrame) -> Table:
+    """Return the paper-and-us table (metrics.paper_table) as the page shows it."""
+    return table("paper_and_us", frame, paper_display(frame))
+
+
+def baselines(frame: pd.DataFrame) -> Table:
+    """Return aeon's classifiers' table (metrics.baselines_table) as the page shows it."""
+    shown = pd.DataFrame({
+        "classifier": frame["classifier"], "from": frame["from"],
+        "test accuracy": [pct(m) if n == 1 else mean_std(m, s)
+                          for m, s, n in zip(frame["test_accuracy_mean"], frame["test_accuracy_std"], frame["seeds"])],
+        "seeds": frame["seeds"],
+        "fit time per seed": ["" if is_nan(v) else f"{v:.1f} s" for v in frame["fit_s_mean"]],
+        "published": [pct(v) for v in frame["published"]],
+        "published in": frame["published_source"].fillna(""),
+    })
+    return table("baselines", frame, shown)

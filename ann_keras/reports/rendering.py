@@ -1,0 +1,133 @@
+"""A Report rendered as Markdown and a self-contained HTML page, and the index of every report.
+
+Jinja2 templates render the page model (HTML with autoescape on, Markdown
+with every value escaped), so text from data, such as a class folder's
+name, is never markup. Tables are also written as CSV and figures as PNG
+beside the pages. No TensorFlow: a report is rebuilt from results.json alone.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import jinja2
+import markupsafe
+
+from .. import names, results
+from ..errors import ResultsError, shorten
+from ..files import write_bytes, write_text
+from ..results import RunResult
+from . import headline
+from .formatting import num, pct
+from .sections import build_report
+
+# Each report sits in reports/<name>/; the index of all of them one folder up.
+INDEX_LINKS = ("../index.html", "../README.md")
+
+# Markdown's own punctuation: emphasis, code, links and images, headings, strike-through, table cells.
+_MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_\[\]#!~|])")
+# What GitHub links by itself: scheme://..., mailto: and xmpp:, www.
+_AUTOLINK_COLON = re.compile(r"(?i):(?=//)|(?<=mailto):|(?<=xmpp):")
+_WWW = re.compile(r"(?i)\b(www)\.")
+
+
+def _markdown_escape(value):
+    """Return a value from data as inert Markdown text: it reads the same and makes no markup, link or image.
+
+    HTML is escaped (GitHub renders raw HTML), Markdown's punctuation gets a
+    backslash, newlines become spaces (one table cell, one paragraph), and
+    what GitHub would turn into a link by itself is broken up invisibly: the
+    `:` of `scheme://` or `mailto:` becomes an entity, `www.` loses its dot
+    to one, and an e-mail address gets an empty comment after its `@`.
+    Markup (the output of a template's macro, already escaped, or a file
+    name the report made) passes through unchanged.
+    """
+    if isinstance(value, markupsafe.Markup):
+        return value
+    text = str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    text = _MARKDOWN_PUNCTUATION.sub(r"\\\1", text)
+    text = _WWW.sub(r"\1&#46;", _AUTOLINK_COLON.sub("&#58;", text)).replace("@", "@<!-- -->")
+    return markupsafe.Markup(text.replace("\r", " ").replace("\n", " "))
+
+
+def _link(target: str) -> markupsafe.Markup:
+    """Return a link target the report made, after checking it stays inside the reports folder.
+
+    Every href and image source in both pages goes through this filter: a
+    relative path of plain names (a figure, a CSV, another report's folder),
+    never a URL, an absolute path or `..`.
+    """
+    if target in INDEX_LINKS:
+        return markupsafe.Markup(target)   # a report's way back to reports/index.html
+    if not all(names.is_plain(part) for part in str(target).split("/")):
+        raise ResultsError(f"refusing to link {str(target)[:80]!r}: a report links only its own files")
+    return markupsafe.Markup(target)
+
+
+def environments() -> tuple[jinja2.Environment, jinja2.Environment]:
+    """Return the HTML and the Markdown template environments (the Markdown one makes data inert text)."""
+    loader = jinja2.PackageLoader("ann_keras.reports", "templates")
+    html_env = jinja2.Environment(loader=loader, autoescape=True, undefined=jinja2.StrictUndefined,
+                                  trim_blocks=True, lstrip_blocks=True)
+    markdown_env = jinja2.Environment(loader=loader, autoescape=True, finalize=_markdown_escape,
+                                      undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    for env in (html_env, markdown_env):
+        env.filters.update(pct=pct, num=num, link=_link)
+        # Our own style sheet, not text from data: autoescaping would turn its quotes into entities.
+        env.globals["style"] = markupsafe.Markup((Path(__file__).parent / "templates" / "style.css").read_text())
+        env.globals["script"] = markupsafe.Markup((Path(__file__).parent / "templates" / "tables.js").read_text())
+    return html_env, markdown_env
+
+
+def write_report(result: RunResult, reports_dir: Path) -> Path:
+    """Write reports/<experiment>/ (README.md, index.html, CSVs, PNGs); return the folder."""
+    folder = names.inside(reports_dir, result.spec.get("report_name", result.experiment), "report_name",
+                          ResultsError)
+    report = build_report(result)
+    html_env, markdown_env = environments()
+    for table in report.tables:
+        if table.csv:
+            write_text(folder / table.csv_file, table.frame.to_csv(index=False))
+    for figure in report.figures:
+        write_bytes(folder / figure.file, figure.png)
+    write_text(folder / "README.md", markdown_env.get_template("report.md.j2").render(r=report))
+    write_text(folder / "index.html", html_env.get_template("report.html.j2").render(r=report))
+    write_text(folder / headline.SUMMARY_FILE, json.dumps(report.headline, indent=1) + "\n")
+    # The report's own data: `ann-keras report reports/<name>` rebuilds it, and a reader can check any number.
+    results.save(result, folder)
+    return folder
+
+
+def write_index(reports_dir: Path) -> tuple[Path, list[str]]:
+    """Write reports/index.html and reports/README.md: one row per experiment's report.
+
+    Return the page and the summary files left out, each with why: a folder
+    that is not a plain name, or a summary.json that is not one of ours, is
+    skipped rather than allowed to break the index or link anywhere.
+    """
+    import jsonschema
+    reports_dir = Path(reports_dir)
+    rows, skipped = [], []
+    for path in sorted(reports_dir.glob(f"*/{headline.SUMMARY_FILE}")):
+        try:
+            row = json.loads(path.read_text(encoding="utf-8"))
+            jsonschema.validate(row, headline.SCHEMA)
+        except (OSError, ValueError, RecursionError, jsonschema.ValidationError) as error:
+            skipped.append(f"{path}: not an ann-keras summary ({_first_line(error)})")
+            continue
+        if not names.is_plain(path.parent.name):
+            skipped.append(f"{path}: folder name cannot be linked; use {names.RULE}")
+            continue
+        rows.append({**row, "experiment": path.parent.name})   # the link is the folder itself, never data
+    html_env, markdown_env = environments()
+    bench = (reports_dir / "bench" / "index.html").exists()
+    write_text(reports_dir / "index.html", html_env.get_template("index.html.j2").render(rows=rows, bench=bench))
+    write_text(reports_dir / "README.md", markdown_env.get_template("index.md.j2").render(rows=rows, bench=bench))
+    return reports_dir / "index.html", skipped
+
+
+def _first_line(error: Exception) -> str:
+    text = getattr(error, "message", None) or str(error)
+    return shorten(text.splitlines()[0] if text else type(error).__name__, 100)

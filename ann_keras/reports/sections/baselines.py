@@ -1,0 +1,21 @@
+"""The section beside aeon's time-series classifiers, for a run that trained them."""
+
+from __future__ import annotations
+
+from ...results import RunResult
+from .. import formatting, metrics
+from ..page import Section
+
+
+def beside_aeon(result: RunResult) -> Section | None:
+    """Return "Beside aeon's classifiers", or None for a run without baselines."""
+    frame = metrics.baselines_table(result)
+    if frame.empty:
+        return None
+    table = formatting.baselines(frame)
+    return Section("baselines", "Beside aeon's classifiers", tables=[table], files=[table.csv_file], paragraphs=[
+        "Time-series classifiers a practitioner would pick instead, from aeon, trained on the same training split "
+        "(without the validation split) with the same seeds and tested on the same test split. Fit time is training "
+        "only, data in memory, on this run's hardware; ours is one training of the trial (a cross-validated trial's "
+        "refit). Padded steps are zeros for them (they take no mask). The published figure is shown only where one "
+        "exists for this data set."] + [f"{b['label']}: {b.get('summary', '')}." for b in result.baselines])
