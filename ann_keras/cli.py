@@ -260,6 +260,8 @@ def _choices(options: dict, role=None) -> commands.Choices:
 def _print_event(event: events.Event) -> None:
     if isinstance(event, events.WorkerTrialEnded) and WORKER_OF in os.environ:
         return   # a worker of a local chief (--workers N): the chief prints every trial itself
+    if isinstance(event, events.EpochEnded):
+        return   # Keras prints epochs itself where asked; the estimates (progress.Estimate) summarise them
     click.echo(event.line())
 
 

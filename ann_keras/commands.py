@@ -93,12 +93,30 @@ def reproduce(names: tuple[str, ...], *, seed: int, runs_dir: Path, reports_dir:
         if profile is None and "cpu" in spec.profiles and not gpu:
             profile = "cpu"   # the paper's full protocol needs a GPU; this profile is sized for a CPU
         chosen.append((spec, profile or spec.profile))
+    # The time left after each experiment: the last reports' wall times, scaled by how this machine has
+    # compared with them so far in this command.
+    last = [_last_wall_time(reports_dir, spec) for spec, _ in chosen]
     outcomes = []
-    for spec, profile in chosen:
+    measured = reference = 0.0
+    for index, (spec, profile) in enumerate(chosen):
         on_start(spec, profile)
-        outcomes.append(_run("tune", spec.path, Choices(profile=profile, seed=seed, runs_dir=runs_dir,
-                                                        reports_dir=reports_dir), on_event))
+        later = last[index + 1:]
+        after_s = None if None in later else sum(later) * (measured / reference if reference else 1.0)
+        outcome = _run("tune", spec.path, Choices(profile=profile, seed=seed, runs_dir=runs_dir,
+                                                  reports_dir=reports_dir), on_event,
+                       after_s=after_s, label=f"{spec.name} {index + 1}/{len(chosen)}")
+        if last[index] is not None and outcome.result is not None:
+            measured, reference = measured + outcome.result.wall_time_s, reference + last[index]
+        outcomes.append(outcome)
     return outcomes
+
+
+def _last_wall_time(reports_dir: Path, spec) -> float | None:
+    """Return the wall time of the report `spec` writes, as it stands in `reports_dir`, or None."""
+    try:
+        return float(results.load(Path(reports_dir) / spec.report_name).wall_time_s)
+    except (AnnKerasError, OSError, ValueError, TypeError):
+        return None
 
 
 def report(run_dirs, reports_dir: Path) -> list[Path]:
@@ -142,8 +160,11 @@ def index(reports_dir: Path) -> tuple[Path, list[str]]:
 # ---------------------------------------------------------------- tune and train
 
 
-def _run(kind: str, experiment, choices: Choices, on_event) -> Outcome:
+def _run(kind: str, experiment, choices: Choices, on_event, *, after_s: float | None = None,
+         label: str = "") -> Outcome:
     spec = _load_spec(experiment, choices)
+    from .search import progress
+    on_event = progress.Tracker(spec, kind, on_event, after_s=after_s, label=label)
     _import_training_stack()
     from .search import devices, runner
     from .search.run import Run

@@ -250,9 +250,15 @@ def test_recomputed_statistics_are_used_and_the_moving_averages_kept_for_compari
     assert {"test_accuracy_running_bn", "test_loss_running_bn"} <= set(run.metrics)
     # The final metrics and the last epoch's test accuracy are both measured with recomputed statistics.
     assert run.history["test_accuracy"][-1] == pytest.approx(run.metrics["test_accuracy"])
+    # The paper's evaluation (the moving averages training left) is measured every epoch too, and the last
+    # epoch's equals the final number and the predictions kept for the per-class table.
+    assert len(run.history["test_accuracy_running_bn"]) == 2
+    assert run.history["test_accuracy_running_bn"][-1] == pytest.approx(run.metrics["test_accuracy_running_bn"])
+    assert np.mean(run.y_pred_running_bn == dataset.y_test) == pytest.approx(run.metrics["test_accuracy_running_bn"])
+    assert run.summary()["test_accuracy_by_epoch_running_bn"] == run.history["test_accuracy_running_bn"]
     plain = training.train("cnn", spec.with_params({"epochs": 2, "bn_recompute": 0}, "test"), dataset, seed=0,
                            augment=spec.augment)
-    assert "test_accuracy_running_bn" not in plain.metrics
+    assert "test_accuracy_running_bn" not in plain.metrics and plain.y_pred_running_bn is None
 
 
 def test_statistics_are_recomputed_for_the_moving_average_of_the_weights_training_ends_with():

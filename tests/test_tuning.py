@@ -28,12 +28,6 @@ def test_list_values_round_trip_through_keras_tuner():
     assert tuning.decode(tuning.encode(True)) is True and tuning.decode(tuning.encode(False)) is False
 
 
-def test_grid_size_and_planned_trials(spec):
-    assert tuning.grid_size(experiments.load("ann")) == 8
-    assert tuning.planned_trials(spec) == 4
-    assert tuning.planned_trials(experiments.load("ann", "smoke", ("tuner.max_trials=3",))) == 3
-
-
 class CountingTuner(kt.Tuner):
     """Scores a grid point without training; optionally interrupted like Ctrl-C."""
 
@@ -114,7 +108,14 @@ def test_search_records_every_execution(tmp_path):
     executions = trials[0]["executions"]
     assert [e["seed"] for e in executions] == [11, 12]
     assert {"val_accuracy", "test_accuracy", "duration_s"} <= set(executions[0])
-    assert events[0].number == 1 and events[0].total == 1
+    ended = [e for e in events if type(e).__name__ == "TrialEnded"]
+    assert len(ended) == 1 and ended[0].number == 1 and ended[0].total == 1
+    # Each seed says when it starts, with the trial's settings, before its epochs end.
+    started = [e for e in events if type(e).__name__ == "TrainingStarted"]
+    assert [e.stage for e in started] == [f"trial_{trials[0]['trial_id']}/seed{seed}" for seed in (11, 12)]
+    assert started[0].settings == {"learning_rate": 0.5, "iterations": 100, "hidden_units": 32}
+    assert "learning_rate=0.5" in started[0].line()
+    assert any(type(e).__name__ == "EpochEnded" for e in events)
     assert trials[0]["hyperparameters"] == {"learning_rate": 0.5, "iterations": 100, "hidden_units": 32}
 
 

@@ -192,3 +192,31 @@ class FinalStarted(Event):
 
 def ignore(event: Event) -> None:
     """The default listener: a run that nobody watches."""
+
+
+@dataclass(frozen=True)
+class TrainingStarted(Event):
+    """One seeded training began: a trial's seed (or fold), a paper setting, a refit or the final model."""
+
+    stage: str        # e.g. "trial_0003/seed42-fold1", "final", "paper_runs/0-seed42"
+    settings: dict    # the search axes' values it trains with ({} where there are none)
+    epochs: int       # logged points to train (epochs, or log_every iterations each)
+    examples: int     # training examples seen per logged point
+
+    def line(self) -> str:
+        shown = f" {values(self.settings)}" if self.settings else ""
+        return f"{self.stage}: starting{shown}, {self.epochs} x {self.examples:,} examples"
+
+
+@dataclass(frozen=True)
+class EpochEnded(Event):
+    """A logged point of a training ended (an epoch, or log_every iterations): the progress estimate's input."""
+
+    stage: str
+    epoch: int        # 1-based
+    epochs: int
+    examples: int     # training examples seen in it
+    seconds: float    # its wall time, validation included
+
+    def line(self) -> str:
+        return f"{self.stage}: epoch {self.epoch}/{self.epochs} ({self.seconds:.1f}s)"

@@ -232,6 +232,8 @@ def train_final(run: Run, dataset: data.Dataset, overrides: dict) -> dict:
             "history": execution.history, "y_true": dataset.y_test.tolist(), "y_pred": execution.y_pred.tolist(),
             "duration_s": round(execution.duration_s, 3), "model_file": f"{FINAL_DIR}/{MODEL_FILE}",
         }
+        if execution.y_pred_running_bn is not None:
+            record["y_pred_running_bn"] = execution.y_pred_running_bn.tolist()
     files.write_json(record_path, record)
     return record
 

@@ -23,7 +23,7 @@ from .. import data, models
 from ..models import normalization, whitening
 from ..data import Dataset
 from . import batches as pipeline
-from . import tensorboard_logs
+from . import events, tensorboard_logs
 
 HISTORY_FILE = "history.csv"
 TRAIN_EVALUATION = 10_000
@@ -40,6 +40,9 @@ class Execution:
     y_pred: np.ndarray       # predicted class of every test example
     duration_s: float        # fit and evaluation, model building excluded
     model: keras.Model = field(repr=False)
+    # Test predictions with the batch-norm moving averages training left (the paper's and the frameworks'
+    # evaluation), where bn_recompute measured the statistics afresh for `y_pred`; else None.
+    y_pred_running_bn: np.ndarray | None = None
 
     def summary(self) -> dict:
         """Return the JSON-able part kept for every execution of every trial."""
@@ -47,18 +50,21 @@ class Execution:
                    "history": self.history}   # every trial's curves, for the report's per-trial figures and CSV
         if "test_accuracy" in self.history:   # tracked per epoch (track_test): the paper's per-epoch figures
             summary["test_accuracy_by_epoch"] = self.history["test_accuracy"]
+        if "test_accuracy_running_bn" in self.history:   # the same under the paper's evaluation
+            summary["test_accuracy_by_epoch_running_bn"] = self.history["test_accuracy_running_bn"]
         return summary
 
 
 def train(model_name: str, params: dict, dataset: Dataset, *, seed: int, augment: dict | None = None,
           verbose: int = 0, budget: int | None = None, resume_dir: Path | None = None,
-          strategy: tf.distribute.Strategy | None = None, log_dir: Path | None = None) -> Execution:
+          strategy: tf.distribute.Strategy | None = None, log_dir: Path | None = None,
+          on_progress=None) -> Execution:
     """Build the model from `params` with `seed` fixed, train it and evaluate it (within `strategy`'s scope)."""
     keras.utils.set_random_seed(seed)
     with strategy.scope() if strategy is not None else contextlib.nullcontext():
         model = models.build(model_name, dataset.input_shape, dataset.num_classes, params, augment)
         return fit(model, params, dataset, seed=seed, verbose=verbose, budget=budget, resume_dir=resume_dir,
-                   log_dir=log_dir, augment=augment)
+                   log_dir=log_dir, augment=augment, on_progress=on_progress)
 
 
 @contextlib.contextmanager
@@ -72,10 +78,20 @@ def execution(run, params: dict, dataset: Dataset, seed: int, *, log: tuple[str,
     saved model). `log` names its TensorBoard folder inside the run folder
     (tensorboard_logs.log_dir), e.g. ("trial_0003", "seed42").
     """
+    stage = "/".join(log)
+    settings = {name: params[name] for name in run.spec.search if name in params}
+
+    def progress(epoch: int, epochs: int, examples: int, seconds: float) -> None:
+        if epoch == 0:
+            run.on_event(events.TrainingStarted(stage, settings, epochs, examples))
+        else:
+            run.on_event(events.EpochEnded(stage, epoch, epochs, examples, seconds))
+
     try:
         yield train(run.spec.model, params, dataset, seed=seed, augment=run.spec.augment, verbose=run.verbose,
                     budget=budget, resume_dir=resume_dir, strategy=run.strategy,
-                    log_dir=tensorboard_logs.log_dir(run.folder, *log) if run.tensorboard else None)
+                    log_dir=tensorboard_logs.log_dir(run.folder, *log) if run.tensorboard else None,
+                    on_progress=progress)
     finally:
         keras.backend.clear_session(free_memory=True)
 
@@ -219,7 +235,7 @@ def targets(labels: np.ndarray, params: dict, num_classes: int) -> np.ndarray:
 
 def fit(model: keras.Model, params: dict, dataset: Dataset, *, seed: int, verbose: int = 0,
         budget: int | None = None, resume_dir: Path | None = None, log_dir: Path | None = None,
-        augment: dict | None = None) -> Execution:
+        augment: dict | None = None, on_progress=None) -> Execution:
     """Compile and train `model`, then evaluate it on every split.
 
     `budget` caps the number of Keras epochs (logged points when counting
@@ -227,6 +243,8 @@ def fit(model: keras.Model, params: dict, dataset: Dataset, *, seed: int, verbos
     With `resume_dir`, a killed run continues from its last completed epoch
     (Keras's BackupAndRestore) and its history survives in a CSV file there.
     With `log_dir`, each logged point is also written for TensorBoard there.
+    `on_progress(epoch, epochs, examples, seconds)` hears of the start
+    (epoch 0) and of each logged point's end, for progress estimates.
     `augment` is the spec's [augment] table: with `in_pipeline`, the
     batches are augmented on uint8 before the model (search/batches.py).
     """
@@ -268,7 +286,7 @@ def fit(model: keras.Model, params: dict, dataset: Dataset, *, seed: int, verbos
     callbacks = [statistics] if statistics is not None else []
     has_test = len(dataset.y_test) > 0   # a cross-validation fold has none: the search never sees the test split
     if params["track_test"] and has_test:
-        callbacks.append(TestMetrics(dataset, params))
+        callbacks.append(TestMetrics(dataset, params, statistics))
     if params["patience"] and len(dataset.y_val) and not params.get("iterations"):
         # The weights at the stop are kept, not the best epoch's: with a moving average of the weights (ema)
         # those are the averaged ones, which the per-epoch validation never saw.
@@ -279,7 +297,12 @@ def fit(model: keras.Model, params: dict, dataset: Dataset, *, seed: int, verbos
         callbacks.append(whitening.FreezeBias(params["whitening_bias_epochs"]))
     if log_dir is not None:
         callbacks.append(tensorboard_logs.callback(log_dir))
-    callbacks.append(Clock(started))   # last: its time includes the other callbacks' work
+    callbacks.append(Clock(started))   # its time includes the other callbacks' work
+    if on_progress is not None:
+        # Examples seen per logged point: a full pass, or the steps of one compiled call.
+        examples = min(len(y_train), (steps_per_epoch or math.ceil(len(y_train) / batch_size)) * batch_size) \
+            if not params.get("iterations") else steps_per_epoch * batch_size
+        callbacks.append(Progress(on_progress, epochs, examples))   # last: after validation and test
     if resume_dir is not None:
         callbacks += [keras.callbacks.BackupAndRestore(str(Path(resume_dir) / "backup")),
                       keras.callbacks.CSVLogger(str(Path(resume_dir) / HISTORY_FILE), append=True)]
@@ -295,11 +318,12 @@ def fit(model: keras.Model, params: dict, dataset: Dataset, *, seed: int, verbos
         # Training may end on other weights than the last validation measured (a moving average's, which fit
         # puts in place at its end, or lookahead's): their statistics are recomputed once more.
         statistics.finish(model)
-    extra = statistics.compare_running(model, params) if statistics is not None and has_test else {}
+    extra, y_pred_running = statistics.compare_running(model, params) if statistics is not None and has_test \
+        else ({}, None)
     metrics, y_pred = evaluate(model, params, dataset)
     metrics.update(extra)
     duration = time.perf_counter() - started
-    return Execution(seed, metrics, _history(history, params), y_pred, duration, model)
+    return Execution(seed, metrics, _history(history, params), y_pred, duration, model, y_pred_running)
 
 
 class Clock(keras.callbacks.Callback):
@@ -312,6 +336,24 @@ class Clock(keras.callbacks.Callback):
     def on_epoch_end(self, epoch, logs=None):
         if logs is not None:
             logs["time_s"] = time.perf_counter() - self.started
+
+
+class Progress(keras.callbacks.Callback):
+    """Tells `report(epoch, epochs, examples, seconds)` when training starts (epoch 0) and as each epoch ends."""
+
+    def __init__(self, report, epochs: int, examples: int):
+        super().__init__()
+        self.report, self.epochs, self.examples = report, epochs, examples
+        self.begun = 0.0
+
+    def on_train_begin(self, logs=None):
+        self.report(0, self.epochs, self.examples, 0.0)
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.begun = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.report(epoch + 1, self.epochs, self.examples, time.perf_counter() - self.begun)
 
 
 class RecomputeStatistics(keras.callbacks.Callback):
@@ -344,34 +386,56 @@ class RecomputeStatistics(keras.callbacks.Callback):
             self.running = normalization.moving_statistics(model)
         normalization.recompute_statistics(model, self.images)
 
-    def compare_running(self, model: keras.Model, params: dict) -> dict:
-        """Return test accuracy and loss with the moving averages training left (the frameworks' default)."""
+    def compare_running(self, model: keras.Model, params: dict) -> tuple[dict, np.ndarray]:
+        """Return test accuracy and loss with the moving averages training left, and the test predictions.
+
+        The moving averages are what the paper's PyTorch network and Keras
+        evaluate with by default: the paper's evaluation.
+        """
         if self.running is None:   # a resumed, finished run: recompute now
             self.finish(model)
+        scores = self.running_scores(model, params)
+        y = self.dataset.y_test
+        return ({"test_accuracy_running_bn": float(np.mean(scores.argmax(axis=1) == y)),
+                 "test_loss_running_bn": float(loss_function(params, emits_logits(model))(
+                     targets(y, params, self.dataset.num_classes), scores))},
+                scores.argmax(axis=1))
+
+    def running_scores(self, model: keras.Model, params: dict) -> np.ndarray:
+        """Return test scores with the moving averages put back for the call, the recomputed ones kept after."""
         recomputed = normalization.moving_statistics(model)
         normalization.set_moving_statistics(model, self.running)
-        scores = predict(model, self.dataset.x_test, params)
-        normalization.set_moving_statistics(model, recomputed)
-        y = self.dataset.y_test
-        return {"test_accuracy_running_bn": float(np.mean(scores.argmax(axis=1) == y)),
-                "test_loss_running_bn": float(loss_function(params, emits_logits(model))(
-                    targets(y, params, self.dataset.num_classes), scores))}
+        try:
+            return predict(model, self.dataset.x_test, params)
+        finally:
+            normalization.set_moving_statistics(model, recomputed)
 
 
 class TestMetrics(keras.callbacks.Callback):
-    """Adds test accuracy and loss to each epoch's logs (the paper reports test accuracy per epoch)."""
+    """Adds test accuracy and loss to each epoch's logs (the paper reports test accuracy per epoch).
 
-    def __init__(self, dataset: Dataset, params: dict):
+    With recomputed batch-norm statistics (`statistics`), the same are also
+    measured with the moving averages this epoch's training left, as
+    `test_accuracy_running_bn`: the paper's evaluation, beside ours.
+    """
+
+    def __init__(self, dataset: Dataset, params: dict, statistics: RecomputeStatistics | None = None):
         super().__init__()
         # Not `self.params`: Keras sets that attribute on every callback.
-        self.dataset, self.spec_params = dataset, params
+        self.dataset, self.spec_params, self.statistics = dataset, params, statistics
 
     def on_epoch_end(self, epoch, logs=None):
-        scores = predict(self.model, self.dataset.x_test, self.spec_params)
-        if logs is not None:
-            logs["test_accuracy"] = float(np.mean(scores.argmax(axis=1) == self.dataset.y_test))
-            logs["test_loss"] = float(loss_function(self.spec_params, emits_logits(self.model))(
-                targets(self.dataset.y_test, self.spec_params, self.dataset.num_classes), scores))
+        if logs is None:
+            return
+        logs.update(self._scores(predict(self.model, self.dataset.x_test, self.spec_params), ""))
+        if self.statistics is not None and self.statistics.running is not None:
+            logs.update(self._scores(self.statistics.running_scores(self.model, self.spec_params), "_running_bn"))
+
+    def _scores(self, scores: np.ndarray, suffix: str) -> dict:
+        y = self.dataset.y_test
+        loss = loss_function(self.spec_params, emits_logits(self.model))
+        return {f"test_accuracy{suffix}": float(np.mean(scores.argmax(axis=1) == y)),
+                f"test_loss{suffix}": float(loss(targets(y, self.spec_params, self.dataset.num_classes), scores))}
 
 
 def read_history_csv(path: Path) -> dict:

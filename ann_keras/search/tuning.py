@@ -22,6 +22,7 @@ import numpy as np
 
 from .. import files, models, results
 from . import cross_validation, events, tensorboard_logs, training
+from .plan import grid_size, planned_trials  # noqa: F401 (tuners.py and tests read them here)
 from ..data import Dataset
 from ..errors import AnnKerasError
 from ..specs import Spec
@@ -67,18 +68,6 @@ class SpecHyperModel(kt.HyperModel):
     def build(self, hp):
         return models.build(self.spec.model, self.dataset.input_shape, self.dataset.num_classes,
                             self.params(hp), self.spec.augment)
-
-
-def grid_size(spec: Spec) -> int:
-    """Return the number of grid points: the product of the axis lengths."""
-    return math.prod(len(values) for values in spec.search.values())
-
-
-def planned_trials(spec: Spec) -> int | None:
-    """Return how many trials the search will run, where that is known in advance."""
-    if spec.tuner["name"] == "hyperband":
-        return None
-    return min(spec.tuner["max_trials"] or grid_size(spec), grid_size(spec))
 
 
 # ---------------------------------------------------------------- oracles
