@@ -11,8 +11,8 @@ class Clock:
 
 
 def loaded(train, validation=0):
-    return events.DataLoaded({"name": "x", "source": "y", "sizes": {"train": train, "validation": validation,
-                                                                     "test": 10}})
+    sizes = {"train": train, "validation": validation, "test": 10}
+    return events.DataLoaded({"name": "x", "source": "y", "sizes": sizes})
 
 
 def test_the_estimate_is_the_plan_left_at_the_rate_measured_so_far():

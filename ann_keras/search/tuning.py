@@ -13,7 +13,6 @@ import contextlib
 import functools
 import io
 import json
-import math
 import warnings
 from pathlib import Path
 
