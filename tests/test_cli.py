@@ -146,10 +146,10 @@ def test_tune_prints_trials_and_summary_and_writes_the_report(in_tmp):
     assert len(run_dirs) == 1 and (in_tmp / "runs" / "ann" / f".{run_dirs[0].name}.lock").is_file()
     stored = json.loads((run_dirs[0] / "results.json").read_text())
     assert len(stored["trials"]) == 2 and stored["command"].startswith("ann-keras")
-    assert (in_tmp / "reports" / "ann" / "index.html").exists()
+    assert (in_tmp / "reports" / "ann-smoke" / "index.html").exists()
 
     again = invoke("report", str(run_dirs[0]), "--reports-dir", "elsewhere")
-    assert again.exit_code == 0 and (in_tmp / "elsewhere" / "ann" / "README.md").exists()
+    assert again.exit_code == 0 and (in_tmp / "elsewhere" / "ann-smoke" / "README.md").exists()
     assert (in_tmp / "elsewhere" / "index.html").exists()
 
 
@@ -207,13 +207,13 @@ def cnn_spec(tmp_path):
 def test_cnn_smoke_tune_reports_augmentation_and_three_heatmaps(in_tmp):
     result = invoke("tune", "cnn", "--profile", "smoke")
     assert result.exit_code == 0, result.output
-    page = (in_tmp / "reports" / "cnn" / "index.html").read_text()
+    page = (in_tmp / "reports" / "cnn-smoke" / "index.html").read_text()
     # Table I drawn beside ours, three heatmaps, two curves, augmentation samples
-    figures = {p.name for p in (in_tmp / "reports" / "cnn").glob("*.png")}
+    figures = {p.name for p in (in_tmp / "reports" / "cnn-smoke").glob("*.png")}
     assert {"augmentation.png", "main_effects.png", "trials_val_accuracy.png"} <= figures
     assert 'id="augmentation"' in page and page.count('src="data:image/png;base64,') == len(figures)
     from test_reports import github
-    markdown = github((in_tmp / "reports" / "cnn" / "README.md").read_text())
+    markdown = github((in_tmp / "reports" / "cnn-smoke" / "README.md").read_text())
     # Synthetic classes are not CIFAR-10's: no Table I column, no figure beside it (test_reports has them)
     assert "paper_accuracy" not in markdown and "per_class_beside_paper" not in markdown
     assert "best configuration" in markdown and "76.3%" in markdown
@@ -225,7 +225,7 @@ def test_cnn_reads_an_image_tree_given_with_data(in_tmp, cnn_spec, monkeypatch):
     tree = make_tree(in_tmp / "tree", classes=("<img src=x onerror=alert(1)>", "dog", "ship"), per_class=12)
     result = invoke("train", str(cnn_spec), "--profile", "smoke", "--data", str(tree), "--executions", "1")
     assert result.exit_code == 0, result.output
-    page = (in_tmp / "reports" / "cnn" / "index.html").read_text()
+    page = (in_tmp / "reports" / "cnn-smoke" / "index.html").read_text()
     assert "&lt;img src=x onerror=alert(1)&gt;" in page and "<img src=x" not in page
 
 

@@ -10,7 +10,7 @@ def test_tune_returns_its_results_and_report_and_tells_its_listener(in_tmp):
     heard = []
     outcome = commands.tune("ann", commands.Choices(profile="smoke", seed=1, argv=()), on_event=heard.append)
     assert outcome.result.kind == "tune" and (outcome.run_dir / "results.json").exists()
-    assert outcome.report.resolve() == in_tmp / "reports" / "ann" / "index.html" and outcome.report.exists()
+    assert outcome.report.resolve() == in_tmp / "reports" / "ann-smoke" / "index.html" and outcome.report.exists()
     kinds = [type(event) for event in heard]
     assert kinds[0] is events.DataLoaded and events.TrialEnded in kinds and events.FinalStarted in kinds
     assert outcome.result.command == "ann-keras tune ann"
@@ -21,6 +21,6 @@ def test_data_for_a_data_set_that_reads_no_files_is_refused(in_tmp):
         commands.train("ann", commands.Choices(profile="smoke", data_path=in_tmp, argv=()))
 
 
-def test_workers_and_a_mirrored_strategy_exclude_each_other():
+def test_workers_and_a_mirrored_strategy_exclude_each_other(in_tmp):
     with pytest.raises(Exception, match="choose one"):
         commands.tune("ann", commands.Choices(workers=2, strategy="mirrored", argv=()))

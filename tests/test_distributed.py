@@ -155,8 +155,8 @@ def test_two_workers_run_the_same_trials_as_one_process_and_merge_into_one_repor
     assert result["best_trial_id"] and result["final"]["metrics"]["test_accuracy"] > 0
     assert set(result["environment"]["distribution"]["workers"]) <= {"worker-1", "worker-2"}
     assert output.count("on worker-") == len(by_id)        # one line per trial, from the chief
-    assert (tmp_path / "reports" / "ann" / "index.html").exists()
-    assert "worker" in (tmp_path / "reports" / "ann" / "trials.csv").read_text().splitlines()[0]
+    assert (tmp_path / "reports" / "ann-smoke" / "index.html").exists()
+    assert "worker" in (tmp_path / "reports" / "ann-smoke" / "trials.csv").read_text().splitlines()[0]
 
 
 @pytest.mark.slow

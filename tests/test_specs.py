@@ -1,4 +1,5 @@
 import re
+import tomllib
 
 import pytest
 
@@ -27,6 +28,22 @@ def test_profile_overrides_only_what_it_names():
     assert spec.params["hidden_units"] == 32          # untouched by the profile
     assert spec.search["hidden_units"] == [32]
     assert spec.tuner["executions"] == 1
+
+
+def test_smoke_profiles_never_write_a_shipped_report():
+    # A smoke run (the tests, a quick try) must not overwrite reports/<name>/, the reference reports
+    # `make reproduce` made, nor the page any other profile of any spec reports on.
+    from conftest import ROOT
+    shipped = {path.parent.name for path in (ROOT / "reports").glob("*/results.json")}
+    assert {"ann", "cnn", "cnn-fast"} <= shipped
+    smoke, other = {}, {}
+    for path in sorted((ROOT / "tuning").glob("*.toml")):
+        for profile in tomllib.loads(path.read_text())["profiles"]:
+            spec = experiments.load(str(path), profile)
+            (smoke if "smoke" in profile else other)[f"{path.name} [profiles.{profile}]"] = spec.report_name
+    assert len(smoke) >= 5   # the five shipped specs each have one
+    clashes = {where: name for where, name in smoke.items() if name in shipped or name in other.values()}
+    assert clashes == {}
 
 
 def test_set_overrides_values_and_parses_toml_literals():
@@ -79,9 +96,9 @@ def test_bad_spec_values_name_the_file_key_and_choices(spec_file, replacement, m
     (('name = "ann"', 'name = ".."'), "name: '..' cannot name a folder"),
     (('name = "ann"', 'name = "../../X"'), "name: '../../X' cannot name a folder"),
     (('name = "ann"', 'name = "/tmp/abs"'), "cannot name a folder"),
-    (("[profiles.smoke]\n", '[profiles.smoke]\nreport_name = "javascript:alert(1)"\n'),
+    (('report_name = "ann-smoke"', 'report_name = "javascript:alert(1)"'),
      "report_name: 'javascript:alert(1)' cannot name a folder"),
-    (("[profiles.smoke]\n", '[profiles.smoke]\nreport_name = "../up"\n'), "cannot name a folder"),
+    (('report_name = "ann-smoke"', 'report_name = "../up"'), "cannot name a folder"),
     (('default_profile = "paper"', 'default_profile = ["paper"]'), "default_profile must be a string"),
     (("[profiles.paper]\n", "[profiles]\nbroken = 5\n[profiles.paper]\n"),
      "[profiles.broken]: profile must be a table"),
