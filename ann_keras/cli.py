@@ -286,12 +286,17 @@ def _print_summary(result):
     paper = metrics.paper_table(result)
     if not paper.empty:
         from .reports import paper_display
-        click.echo("\nThe paper and us (ours = mean ± std over seeds)")
-        click.echo(_format(paper_display(paper)[["setting", "measure", "paper", "ours", "difference", "verdict",
-                                                 "our finding"]]))
+        for published, rows in paper.groupby("published", sort=False):
+            reference = "published" if published else "paper"
+            click.echo(f"\nThe {reference} numbers and ours (ours = mean ± std over seeds, measured the paper's way)")
+            columns = ["setting", "measure", reference, "ours", "difference", "noise (95%)", "verdict", "our finding"]
+            click.echo(_format(paper_display(rows, reference)[columns]))
     if result.final:
         m = result.final["metrics"]
-        click.echo(f"\nfinal model: test accuracy {m['test_accuracy']:.4f}, test loss {m['test_loss']:.4f} "
+        accuracy, recomputed = metrics.papers_way(m, "test_accuracy")
+        loss = metrics.papers_way(m, "test_loss")[0]
+        extension = f"; {recomputed:.4f} with recomputed batch-norm statistics" if recomputed is not None else ""
+        click.echo(f"\nfinal model: test accuracy {accuracy:.4f}, test loss {loss:.4f}{extension} "
                    f"({result.final['model_file']})")
 
 

@@ -3,7 +3,7 @@ import pandas as pd
 import pytest
 from sklearn.metrics import classification_report
 
-from ann_keras.reports import metrics
+from ann_keras.reports import formatting, metrics
 from ann_keras import results
 
 
@@ -53,14 +53,36 @@ def test_most_confused_pairs_are_sorted_by_count():
 
 
 @pytest.mark.parametrize("ours, std, paper, expected", [
-    (0.915, 0.002, 0.91, "reproduced"),
+    (0.915, 0.002, 0.91, "level with the paper"),
     (0.96, 0.002, 0.93, "above the paper"),
     (0.80, 0.002, 0.859, "below the paper"),
-    (0.88, 0.05, 0.91, "reproduced"),     # within one standard deviation
+    (0.88, 0.05, 0.91, "level with the paper"),     # within one standard deviation
     (float("nan"), float("nan"), 0.9, "not measured"),
 ])
-def test_verdict(ours, std, paper, expected):
+def test_verdict_without_a_known_interval(ours, std, paper, expected):
     assert metrics.verdict(ours, std, paper) == expected
+
+
+def test_a_difference_inside_the_noise_is_level():
+    # One sequence of JapaneseVowels' 370 is 0.27 points: 98.4% against a published 99.2% is inside the noise.
+    interval = metrics.noise(0.984, 0.992, examples=370)
+    assert interval == pytest.approx(1.96 * np.sqrt((0.984 * 0.016 + 0.992 * 0.008) / 370))
+    assert metrics.verdict(0.984, float("nan"), 0.992, interval=interval) == "level with the paper"
+    # On 10,000 test images the same difference is not.
+    interval = metrics.noise(0.984, 0.992, examples=10_000)
+    assert metrics.verdict(0.984, float("nan"), 0.992, interval=interval) == "below the paper"
+    # Seeds that disagree widen it: their standard error adds to the test split's.
+    assert metrics.noise(0.76, 0.763, examples=10_000, std=0.02, seeds=4) > metrics.noise(0.76, 0.763,
+                                                                                          examples=10_000)
+
+
+def test_papers_way_takes_the_moving_averages_and_keeps_the_recomputed_number_as_our_extension():
+    assert metrics.papers_way({"test_accuracy": 0.81, "test_accuracy_running_bn": 0.76}, "test_accuracy") \
+        == (0.76, 0.81)
+    assert metrics.papers_way({"test_accuracy": 0.98}, "test_accuracy") == (0.98, None)   # nothing recomputed
+    # A run that recomputed the statistics but kept the paper's way only at the end: its curve is not the paper's.
+    old = {"test_accuracy": 0.75, "test_accuracy_running_bn": 0.72, "test_accuracy_by_epoch": [0.5, 0.75]}
+    assert metrics.papers_way(old, "test_accuracy_by_epoch") == (None, [0.5, 0.75])
 
 
 def test_tables_from_a_saved_run(fixture_results):
@@ -99,13 +121,45 @@ def test_final_models_last_epochs_show_how_much_the_last_epoch_is_a_draw(fixture
     assert pd.isna(row["paper"]) and row["verdict"] == ""    # validation is not compared with the paper's test
 
 
-def test_final_model_with_the_moving_averages_is_shown_beside_the_paper(fixture_results):
+def test_the_final_model_is_compared_the_papers_way_with_recomputed_statistics_beside_it(fixture_results):
     data = results.load(fixture_results).to_dict()
-    data["spec"]["paper"]["final"] = {"test_accuracy": 0.763}
-    data["final"]["metrics"]["test_accuracy_running_bn"] = 0.70
+    data["spec"]["paper"]["final"] = {"test_accuracy": 0.763, "test_loss": 0.69}
+    data["final"]["metrics"].update(test_accuracy=0.81, test_accuracy_running_bn=0.70, test_loss=0.55,
+                                    test_loss_running_bn=0.80)
+    data["dataset"]["sizes"]["test"] = 10_000   # CIFAR-10's: 6.3 points is far outside its noise
     table = metrics.paper_table(results.RunResult.from_dict(data))
-    row = table[table["measure"] == "test accuracy, batch-norm moving averages"].iloc[0]
-    assert row["ours_mean"] == 0.70 and row["verdict"] == "below the paper"
+    row = table[(table["setting"] == "final model") & (table["measure"] == "test accuracy")].iloc[0]
+    assert row["ours_mean"] == 0.70 and row["extension_mean"] == 0.81 and row["verdict"] == "below the paper"
+    loss = table[table["measure"] == "test loss"].iloc[0]
+    assert loss["ours_mean"] == 0.80 and loss["extension_mean"] == 0.55
+    shown = formatting.paper_display(table)
+    cell = shown[shown["measure"] == "test accuracy"].iloc[-1]["ours with recomputed batch-norm statistics "
+                                                               "(our extension)"]
+    assert cell == "81.0% (+11.0 pts)"
+    assert not any("moving averages" in measure for measure in table["measure"])   # no separate row any more
+
+
+def test_a_baseline_curve_kept_only_with_recomputed_statistics_is_not_compared(fixture_results):
+    data = results.load(fixture_results).to_dict()
+    run = data["paper_runs"][0]
+    run["first_epoch_test_accuracy"] = 0.424
+    run["executions"] = [{"seed": 42, "duration_s": 1.0, "test_accuracy": 0.75, "test_accuracy_running_bn": 0.7,
+                          "test_accuracy_by_epoch": [0.56, 0.75]}]
+    row = metrics.paper_table(results.RunResult.from_dict(data)).query("measure == 'test accuracy after epoch 1'")
+    assert np.isnan(row.iloc[0]["ours_mean"]) and row.iloc[0]["extension_mean"] == pytest.approx(0.56)
+    assert row.iloc[0]["verdict"].startswith("not comparable")
+    for execution in run["executions"]:
+        execution["test_accuracy_by_epoch_running_bn"] = [0.45, 0.68]
+    row = metrics.paper_table(results.RunResult.from_dict(data)).query("measure == 'test accuracy after epoch 1'")
+    assert row.iloc[0]["ours_mean"] == pytest.approx(0.45)
+
+
+def test_a_loss_trained_with_label_smoothing_is_not_compared(fixture_results):
+    data = results.load(fixture_results).to_dict()
+    data["spec"]["paper"]["final"] = {"test_loss": 0.69}
+    data["final"].setdefault("params", {})["label_smoothing"] = 0.2
+    row = metrics.paper_table(results.RunResult.from_dict(data)).query("measure == 'test loss'").iloc[0]
+    assert row["verdict"].startswith("not comparable")
 
 
 def test_a_loss_verdict_says_worse_or_better():

@@ -50,9 +50,25 @@ def subject(result: RunResult) -> str:
 def hardware_text(hardware: dict) -> str:
     """Return a machine in one line: processor, cores, memory, GPUs."""
     gpus = ", ".join(hardware.get("gpus") or []) or "no GPU"
-    bfloat16 = {True: ", bfloat16 in hardware", False: ", bfloat16 emulated"}.get(hardware.get("bfloat16"), "")
     return (f"{hardware.get('cpu', 'unknown CPU')}, {hardware.get('usable_cpus')} usable cores, "
-            f"{hardware.get('memory_gib')} GiB, {gpus}{bfloat16}")
+            f"{hardware.get('memory_gib')} GiB, {gpus}")
+
+
+def arithmetic_text(precision: str | None, hardware: dict) -> str:
+    """Return the arithmetic a run computed in: `precision` as resolved on `hardware`, not what the processor could do.
+
+    `auto` meant mixed_bfloat16 where the processor (or a GPU) computes
+    bfloat16 in hardware, float32 elsewhere (models.bfloat16).
+    """
+    native = hardware.get("bfloat16")
+    if precision == "auto":
+        if native is None:
+            return "float32 or bfloat16 (precision auto; this run did not record which)"
+        precision = "mixed_bfloat16" if native else "float32"
+    if precision == "mixed_bfloat16":
+        how = {True: "computed in hardware", False: "emulated: the processor has no bfloat16 instructions"}
+        return f"bfloat16 with float32 weights (mixed_bfloat16, {how.get(native, 'hardware support not recorded')})"
+    return "float32"
 
 
 # ---------------------------------------------------------------- tables
@@ -102,37 +118,66 @@ def trials(frame: pd.DataFrame) -> Table:
     return page_table
 
 
-def paper_display(frame: pd.DataFrame) -> pd.DataFrame:
-    """Return the paper-and-us table with each number formatted by what it measures."""
+def paper_display(frame: pd.DataFrame, reference: str = "paper") -> pd.DataFrame:
+    """Return the paper-and-us table with each number formatted by what it measures.
+
+    `reference` heads the column of the numbers we are compared with: the
+    paper's, or published results'. Our extension (recomputed batch-norm
+    statistics) has a column of its own, with its gain over ours in points.
+    """
     rows = []
     for row in frame.to_dict("records"):
         measure, paper, mean, std, diff = (row["measure"], row["paper"], row["ours_mean"], row["ours_std"],
                                            row["difference"])
+        extension = row.get("extension_mean", float("nan"))
+        single = row["executions"] == 1
         if "configuration" in measure:
             cells = (paper, row["ours"], "")
         elif measure.startswith("epoch"):   # whole epochs: 9, not 9.0
-            single = is_nan(std) or not std
             cells = ("" if paper is None or is_nan(paper) else f"{paper:.0f}",
-                     "" if is_nan(mean) else (f"{mean:.0f}" if single else f"{mean:.1f} ± {std:.1f}"),
+                     "" if is_nan(mean) else (f"{mean:.0f}" if is_nan(std) or not std else f"{mean:.1f} ± {std:.1f}"),
                      "" if is_nan(diff) else f"{diff:+.0f}")
+            extension = float("nan")   # an epoch number has no gain in points
         elif "accuracy" in measure:
-            cells = (pct(paper), pct(mean) if is_nan(std) or row["executions"] == 1 else mean_std(mean, std),
+            cells = (pct(paper), pct(mean) if is_nan(std) or single else mean_std(mean, std),
                      "" if is_nan(diff) else f"{100 * diff:+.1f} pts")
         else:
-            spread = "" if is_nan(std) or row["executions"] == 1 else f" ± {std:.3f}"
+            spread = "" if is_nan(std) or single else f" ± {std:.3f}"
             cells = (num(paper), num(mean) + spread, "" if is_nan(diff) else f"{diff:+.3f}")
-        if row["executions"] == 1 and cells[1] and "spread" not in measure and "mean of" not in measure:
+        if single and cells[1] and "spread" not in measure and "mean of" not in measure:
             cells = (cells[0], f"{cells[1]} (n = 1)", cells[2])
+        if not cells[1] and not is_nan(extension):
+            cells = (cells[0], "not kept", cells[2])
+        gain = ""
+        if not is_nan(extension):
+            gain = pct(extension) if "accuracy" in measure else num(extension)
+            if not is_nan(mean):
+                gain += f" ({100 * (extension - mean):+.1f} pts)" if "accuracy" in measure \
+                    else f" ({extension - mean:+.3f})"
+        interval = row.get("noise", float("nan"))
         rows.append({"setting": row["setting"], "measure": measure, "changes": row["changes"],
-                     "paper": cells[0], "ours": cells[1], "difference": cells[2], "verdict": row["verdict"],
+                     reference: cells[0], "ours": cells[1], "difference": cells[2],
+                     "noise (95%)": "" if is_nan(interval) else f"± {100 * interval:.1f} pts",
+                     "verdict": row["verdict"],
+                     "ours with recomputed batch-norm statistics (our extension)": gain,
                      "paper's finding": row["paper_finding"], "our finding": row["our_finding"],
                      "measured by": row["source"]})
     return pd.DataFrame(rows)
 
 
-def paper(frame: pd.DataFrame) -> Table:
-    """Return the paper-and-us table (metrics.paper_table) as the page shows it."""
-    return table("paper_and_us", frame, paper_display(frame))
+def paper(frame: pd.DataFrame) -> list[Table]:
+    """Return the paper-and-us tables (metrics.paper_table) as the page shows them.
+
+    The paper's own numbers and published results on the same data set are
+    two tables, each headed by whose numbers they are.
+    """
+    published = frame["published"] if "published" in frame else pd.Series(False, index=frame.index)
+    tables = []
+    for name, rows, reference in (("paper_and_us", frame[~published], "paper"),
+                                  ("published_and_us", frame[published], "published")):
+        if not rows.empty:
+            tables.append(table(name, rows, paper_display(rows, reference)))
+    return tables
 
 
 def baselines(frame: pd.DataFrame) -> Table:

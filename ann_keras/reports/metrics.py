@@ -15,8 +15,8 @@ from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
 
 from ..results import RunResult, Status, mean_std
 
-# Differences within this many accuracy points (or within one standard
-# deviation over seeds, if larger) count as reproducing the paper.
+# Where a difference's noise is not known (no test-split size): within this many accuracy points (or one
+# standard deviation over seeds, if larger) counts as level with the paper.
 TOLERANCE = 0.01
 
 
@@ -203,27 +203,83 @@ def _mean_std_columns(executions: list) -> dict:
     return {"test_accuracy_mean": mean, "test_accuracy_std": std}
 
 
+def papers_way(record: dict, key: str) -> tuple[float | None, float | None]:
+    """Return `key` of one execution (or a final model's metrics) measured the paper's way, and our extension's.
+
+    The paper's network is PyTorch's, which, like Keras, evaluates with the
+    batch-norm moving averages that training leaves. Where a run recomputed
+    the statistics (bn_recompute), `key` holds the recomputed number and
+    `<key>_running_bn` the paper's; the first is our extension. A run that
+    recomputed them but did not keep the paper's number for `key` (the
+    per-epoch curves of runs before they were kept) returns None for it.
+    Where nothing was recomputed, `key` is the paper's way and there is no
+    extension. Works for numbers and for per-epoch lists alike.
+    """
+    running = record.get(f"{key}_running_bn")
+    if running is not None:
+        return running, record.get(key)
+    if record.get("test_accuracy_running_bn") is not None:
+        return None, record.get(key)
+    return record.get(key), None
+
+
+def _spread(values: list) -> tuple[float, float]:
+    """Return mean and population standard deviation, NaN where any value is missing (not measured that way)."""
+    if not values or any(v is None for v in values):
+        return float("nan"), float("nan")
+    return float(np.mean(values)), float(np.std(values))
+
+
+def noise(ours: float, paper: float, *, examples: int | None, std: float = float("nan"), seeds: int = 1) -> float:
+    """Return the half-width of a 95% interval for `ours - paper` from sampling alone, NaN where unknown.
+
+    Each accuracy is a share of `examples` test examples, a binomial
+    proportion (the paper's too: it tested on the same split); over several
+    seeds, the spread of ours adds its standard error. One seed has no
+    spread to add, so a single run's interval is the test split's alone.
+    """
+    variance = 0.0
+    if examples:
+        variance += (ours * (1 - ours) + paper * (1 - paper)) / examples
+    if seeds > 1 and not np.isnan(std):
+        variance += std ** 2 / seeds
+    return Z95 * float(np.sqrt(variance)) if variance > 0 else float("nan")
+
+
+Z95 = 1.96
+
+
 def paper_table(result: RunResult) -> pd.DataFrame:
-    """Every number the paper reports, ours beside it (mean and std over seeds), the difference, a verdict.
+    """Every number the paper reports, ours beside it measured the paper's way, the difference, a verdict.
 
     One row per (setting, measure): the paper's settings (test accuracy, and
     per-epoch figures where it gave them), its best configuration and its
-    final model. Settings the paper reports only a direction for get our
+    final model, then published results on the same data set. "ours" is
+    measured the way the paper measured (papers_way); where we also
+    recomputed batch-norm statistics, that number is `extension_mean`, our
+    extension, beside it. Verdicts count a difference inside `noise` as
+    level. Settings the paper reports only a direction for get our
     direction beside its.
     """
     runs = result.paper_runs
+    examples = int(result.dataset["sizes"].get("test") or 0) or None
     baseline = next((run for run in runs if run.get("baseline")), None)
-    base_mean = mean_std(baseline["executions"], "test_accuracy")[0] if baseline else float("nan")
+    base_mean = _spread([papers_way(e, "test_accuracy")[0] for e in baseline["executions"]])[0] \
+        if baseline else float("nan")
     rows = []
     for run in runs:
         changes = _values(run["params"])
         common = {"setting": run["name"], "changes": changes, "executions": len(run["executions"]),
                   "source": run.get("source", ""), "baseline": bool(run.get("baseline"))}
-        ours, std = mean_std(run["executions"], "test_accuracy")
+        measured = [papers_way(e, "test_accuracy") for e in run["executions"]]
+        ours, std = _spread([m[0] for m in measured])
+        extension = _spread([m[1] for m in measured])[0] if all(m[1] is not None for m in measured) else None
         if run.get("test_accuracy") is not None or run.get("expect"):
-            row = _row(common, "test accuracy", run.get("test_accuracy"), ours, std)
+            row = _row(common, "test accuracy", run.get("test_accuracy"), ours, std, extension=extension,
+                       examples=examples)
             if run.get("expect") and not np.isnan(ours) and not np.isnan(base_mean):
-                direction = _direction(ours - base_mean, std)
+                direction = _direction(ours - base_mean, noise(ours, base_mean, examples=examples, std=std,
+                                                               seeds=len(measured)))
                 row["paper_finding"] = f"{run['expect']} baseline"
                 # In points, as the difference column beside it.
                 row["our_finding"] = f"{direction} baseline ({100 * (ours - base_mean):+.1f} pts)"
@@ -232,15 +288,18 @@ def paper_table(result: RunResult) -> pd.DataFrame:
             elif run.get("expect"):
                 row["paper_finding"] = f"{run['expect']} baseline"
             rows.append(row)
-        curves = [e.get("test_accuracy_by_epoch") or [] for e in run["executions"]]
+        curves = [papers_way(e, "test_accuracy_by_epoch") for e in run["executions"]]
         for key, measure, pick in (
                 ("first_epoch_test_accuracy", "test accuracy after epoch 1", lambda c: c[0]),
                 ("best_epoch_test_accuracy", "best test accuracy over the epochs", max),
                 ("best_epoch", "epoch of the best test accuracy", lambda c: int(np.argmax(c)) + 1)):
             if run.get(key) is not None:
-                values = [pick(c) for c in curves if c]
-                mean, spread = (float(np.mean(values)), float(np.std(values))) if values else (float("nan"),) * 2
-                rows.append(_row(common, measure, run[key], mean, spread, exact=key == "best_epoch"))
+                picked = [pick(c) if c else None for c, _ in curves]
+                extended = [pick(c) for _, c in curves if c]
+                mean, spread = _spread(picked) if curves else (float("nan"),) * 2
+                extension = float(np.mean(extended)) if extended and len(extended) == len(curves) else None
+                rows.append(_row(common, measure, run[key], mean, spread, exact=key == "best_epoch",
+                                 extension=extension, examples=examples))
     paper = result.spec["paper"]
     best = next((t for t in result.trials if t["trial_id"] == result.best_trial_id), None)
     if paper.get("best") and best is not None:
@@ -249,78 +308,97 @@ def paper_table(result: RunResult) -> pd.DataFrame:
         rows.append({"setting": "grid search", "measure": "best configuration",
                      "paper": _values(paper["best"]), "ours": _values(ours_best),
                      "verdict": "same as the paper" if same else "differs", "source": f"trial {best['trial_id']}"})
-    # Published results are compared only with runs on the data set they were measured on.
-    references = [r for r in paper.get("references", []) if r.get("dataset") == result.dataset["name"]]
-    if references and best is not None:
-        ours, std = mean_std(best["executions"], "test_accuracy")
-        for reference in references:
-            rows.append(_row({"setting": reference["name"], "changes": "", "executions": len(best["executions"]),
-                              "source": f"ours: best trial {best['trial_id']}; theirs: {reference['source']}"},
-                             "test accuracy (published result)", reference["test_accuracy"], ours, std,
-                             versus="the published result"))
     final = result.final or {}
     # A `train` run's final model is one of its seeds: compare the mean over all of them.
     seeds = result.trials[0]["executions"] if result.kind == "train" and result.trials else []
+    smoothing = (final.get("params") or result.spec["params"]).get("label_smoothing") or 0
     for key, measure in (("test_accuracy", "test accuracy"), ("test_loss", "test loss")):
         if paper.get("final", {}).get(key) is not None and final:
-            ours, std = mean_std(seeds, key) if seeds else (final["metrics"][key], float("nan"))
+            measured = [papers_way(e, key) for e in seeds] or [papers_way(final["metrics"], key)]
+            ours, std = _spread([m[0] for m in measured])
+            extension = _spread([m[1] for m in measured])[0] if all(m[1] is not None for m in measured) else None
             source = f"mean of {len(seeds)} seeds" if seeds else f"final model, seed {final.get('seed')}"
-            rows.append(_row({"setting": "final model", "changes": _values(result.spec["final"]),
-                              "executions": len(seeds) or 1, "source": source},
-                             measure, paper["final"][key], ours, std, relative=key == "test_loss"))
+            row = _row({"setting": "final model", "changes": _values(result.spec["final"]),
+                        "executions": len(measured), "source": source},
+                       measure, paper["final"][key], ours, std, relative=key == "test_loss", extension=extension,
+                       examples=examples if key == "test_accuracy" else None)
+            if key == "test_loss" and smoothing:
+                # Label smoothing raises the loss of every prediction, right or wrong: not the paper's quantity.
+                row["verdict"] = f"not comparable: trained with label smoothing {smoothing}"
+            rows.append(row)
     if paper.get("final", {}).get("test_accuracy") is not None and final:
-        changes = _values(result.spec["final"])
-        rows += _last_epochs(final, paper["final"]["test_accuracy"], changes)
-        running = final["metrics"].get("test_accuracy_running_bn")
-        if running is not None and not seeds:
-            rows.append(_row({"setting": "final model", "changes": changes, "executions": 1,
-                              "source": "the same weights evaluated with the moving averages training left, as "
-                                        "PyTorch and Keras do by default (we recompute them: bn_recompute)"},
-                             "test accuracy, batch-norm moving averages", paper["final"]["test_accuracy"],
-                             running, float("nan")))
+        rows += _last_epochs(final, paper["final"]["test_accuracy"], _values(result.spec["final"]), examples)
+    # Published results are compared only with runs on the data set they were measured on.
+    references = [r for r in paper.get("references", []) if r.get("dataset") == result.dataset["name"]]
+    if references and best is not None:
+        measured = [papers_way(e, "test_accuracy") for e in best["executions"]]
+        ours, std = _spread([m[0] for m in measured])
+        for reference in references:
+            rows.append(_row({"setting": reference["name"], "changes": "", "executions": len(best["executions"]),
+                              "source": f"ours: best trial {best['trial_id']}; theirs: {reference['source']}",
+                              "published": True},
+                             "test accuracy", reference["test_accuracy"], ours, std,
+                             versus="the published result", examples=examples))
     columns = ["setting", "measure", "changes", "paper", "ours", "ours_mean", "ours_std", "executions",
-               "difference", "verdict", "paper_finding", "our_finding", "source", "baseline"]
+               "difference", "noise", "verdict", "extension_mean", "paper_finding", "our_finding", "source",
+               "baseline", "published"]
     table = pd.DataFrame(rows, columns=columns)
-    table["baseline"] = table["baseline"].fillna(False).astype(bool)
+    for flag in ("baseline", "published"):
+        table[flag] = table[flag].astype("boolean").fillna(False).astype(bool)
     return table.fillna({"paper_finding": "", "our_finding": "", "changes": "", "ours": ""})
 
 
 LAST_EPOCHS = 10
 
 
-def _last_epochs(final: dict, paper_accuracy: float, changes: str) -> list[dict]:
+def _last_epochs(final: dict, paper_accuracy: float, changes: str, examples: int | None) -> list[dict]:
     """Return the final model's accuracy over its last epochs: how much the last epoch's number is a draw.
 
-    Test accuracy where it was tracked per epoch, else validation accuracy;
-    only a test accuracy is set beside the paper's (which is a test accuracy).
+    Test accuracy where it was tracked per epoch (the paper's way where
+    kept), else validation accuracy; only a test accuracy is set beside the
+    paper's (which is a test accuracy).
     """
     history = final.get("history") or {}
-    key = "test_accuracy" if history.get("test_accuracy") else "val_accuracy"
+    if history.get("test_accuracy_running_bn"):
+        key, split = "test_accuracy_running_bn", "test"
+    elif history.get("test_accuracy") and "test_accuracy_running_bn" not in final.get("metrics", {}):
+        key, split = "test_accuracy", "test"
+    else:
+        key, split = "val_accuracy", "validation"
     values = history.get(key) or []
     if history.get("unit") != "epoch" or len(values) < LAST_EPOCHS:
         return []
     last = np.asarray(values[-LAST_EPOCHS:], dtype=float)
     first = len(values) - LAST_EPOCHS + 1
-    split = "test" if key == "test_accuracy" else "validation"
+    how = " (batch-norm statistics recomputed, as for every validation)" \
+        if split == "validation" and "test_accuracy_running_bn" in final.get("metrics", {}) else ""
     row = _row({"setting": "final model", "changes": changes, "executions": 1,
-                "source": f"{split} accuracy after each of epochs {first}-{len(values)}: "
+                "source": f"{split} accuracy{how} after each of epochs {first}-{len(values)}: "
                           f"{100 * last.min():.1f}% to {100 * last.max():.1f}%"},
                f"{split} accuracy, mean of the last {LAST_EPOCHS} epochs",
-               paper_accuracy if split == "test" else None, float(last.mean()), float(last.std()))
+               paper_accuracy if split == "test" else None, float(last.mean()), float(last.std()),
+               examples=examples)
     return [row]
 
 
 def _row(common: dict, measure: str, paper, ours: float, std: float, *, exact: bool = False,
-         relative: bool = False, versus: str = "the paper") -> dict:
-    row = {**common, "measure": measure, "paper": paper, "ours_mean": ours, "ours_std": std}
+         relative: bool = False, versus: str = "the paper", extension: float | None = None,
+         examples: int | None = None) -> dict:
+    row = {**common, "measure": measure, "paper": paper, "ours_mean": ours, "ours_std": std,
+           "extension_mean": float("nan") if extension is None else extension}
     if paper is None:
-        row.update(difference=float("nan"), verdict="")
+        row.update(difference=float("nan"), noise=float("nan"), verdict="")
         return row
     row["difference"] = ours - paper
+    seeds = common.get("executions") or 1
+    row["noise"] = float("nan") if exact or relative or np.isnan(ours) else \
+        noise(ours, paper, examples=examples, std=std, seeds=seeds)
     if exact:
         row["verdict"] = "not measured" if np.isnan(ours) else ("same as the paper" if ours == paper else "differs")
+    elif np.isnan(ours) and extension is not None:
+        row["verdict"] = "not comparable: this run kept only recomputed batch-norm statistics here"
     else:
-        row["verdict"] = verdict(ours, std, paper, relative=relative, versus=versus)
+        row["verdict"] = verdict(ours, std, paper, relative=relative, versus=versus, interval=row["noise"])
     return row
 
 
@@ -342,29 +420,34 @@ def _values(values: dict) -> str:
     return ", ".join(f"{k}={display_value(k, v)}" for k, v in values.items())
 
 
-def verdict(ours: float, std: float, paper: float, *, relative: bool = False, versus: str = "the paper") -> str:
-    """Return 'reproduced', 'above the paper' or 'below the paper', or 'not measured'.
+def verdict(ours: float, std: float, paper: float, *, relative: bool = False, versus: str = "the paper",
+            interval: float = float("nan")) -> str:
+    """Return 'level with the paper', 'above the paper' or 'below the paper', or 'not measured'.
 
-    Within TOLERANCE (relative to the paper's value when `relative`, as for a
-    loss) or one standard deviation, whichever is larger, counts as reproduced.
+    A difference inside `interval` (noise: the test split's binomial
+    interval and the seeds' spread) is level. Where no interval is known,
+    within TOLERANCE (relative to the paper's value when `relative`, as for
+    a loss) or one standard deviation, whichever is larger, is level.
     """
     if np.isnan(ours):
         return "not measured"
     spread = std if not np.isnan(std) else 0.0
-    tolerance = max(TOLERANCE * abs(paper) if relative else TOLERANCE, spread)
-    direction = _direction(ours - paper, tolerance)
+    if np.isnan(interval):
+        interval = max(TOLERANCE * abs(paper) if relative else TOLERANCE, spread)
+    direction = _direction(ours - paper, interval)
     if direction == "level with":
-        return "reproduced" if versus == "the paper" else f"level with {versus}"
+        return f"level with {versus}"
     if relative:   # a loss: lower is better, and the verdict says so
         return f"worse than {versus} (higher loss)" if direction == "above" else f"better than {versus} (lower loss)"
     return f"{direction} {versus}"
 
 
-def _direction(difference: float, spread: float) -> str:
-    tolerance = max(TOLERANCE, spread if not np.isnan(spread) else 0.0)
-    if difference > tolerance:
+def _direction(difference: float, interval: float) -> str:
+    """Return 'above', 'below' or 'level with': level where the difference lies inside `interval` (or TOLERANCE)."""
+    interval = TOLERANCE if np.isnan(interval) else interval
+    if difference > interval:
         return "above"
-    if difference < -tolerance:
+    if difference < -interval:
         return "below"
     return "level with"
 

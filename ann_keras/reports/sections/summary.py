@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shlex
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import pandas as pd
 from ... import results
 from ...results import RunResult
 from .. import formatting, metrics
-from ..formatting import hardware_text, num, pct
+from ..formatting import arithmetic_text, hardware_text, num, pct
 from ..headline import SUMMARY_FILE
 from ..page import Section
 
@@ -55,8 +56,15 @@ def _rows(result: RunResult) -> list[tuple[str, str]]:
     if final:
         m = final["metrics"]
         overrides = ", ".join(f"{k}={v}" for k, v in spec["final"].items())
-        rows.append(("Final model", f"test accuracy {pct(m['test_accuracy'])}, test loss {num(m['test_loss'], 4)}"
-                     f" (one run, seed {final['seed']}{'; retrained with ' + overrides if overrides else ''})"))
+        accuracy, recomputed = metrics.papers_way(m, "test_accuracy")
+        loss = metrics.papers_way(m, "test_loss")[0]
+        text = f"test accuracy {pct(accuracy)}, test loss {num(loss, 4)}"
+        if recomputed is not None:
+            text += (f" with batch normalisation's moving averages (the paper's evaluation); "
+                     f"{pct(recomputed)} ({100 * (recomputed - accuracy):+.1f} pts) with the statistics recomputed "
+                     "on clean training images (our extension)")
+        rows.append(("Final model", f"{text} (one run, seed {final['seed']}"
+                                    f"{'; retrained with ' + overrides if overrides else ''})"))
     for exported in result.exports:
         verdict = "passed" if exported["passed"] else "FAILED"
         rows.append((f"Exported ({exported['format']})",
@@ -68,6 +76,7 @@ def _rows(result: RunResult) -> list[tuple[str, str]]:
                           "the paper's extra settings, the final model), resumed invocations included"),
         ("Wall time", _wall_time(result)),
         ("Hardware", hardware_text(result.environment["hardware"])),
+        ("Arithmetic", arithmetic(result)),
         *_distribution(result.environment.get("distribution") or {}),
         ("Versions", ", ".join(f"{k} {v}" for k, v in versions.items())),
         ("Source", _source(result.environment.get("source") or {}, versions.get("ann-keras", ""))),
@@ -77,6 +86,12 @@ def _rows(result: RunResult) -> list[tuple[str, str]]:
         ("Finished", result.finished),
     ]
     return rows
+
+
+def arithmetic(result: RunResult) -> str:
+    """Return the arithmetic the final model (else the spec's [params]) trained in on this run's machine."""
+    params = (result.final or {}).get("params") or result.spec["params"]
+    return arithmetic_text(params.get("precision"), result.environment["hardware"])
 
 
 def _folds_text(tuner: dict) -> str:
@@ -116,8 +131,20 @@ def reproduce_command(result: RunResult) -> str:
     if spec.get("dataset_option"):
         parts += ["--dataset", spec["dataset_option"]]
     if spec.get("data_option"):
-        parts += ["--data", spec["data_option"]]
+        parts += ["--data", _relative(spec["data_option"], spec.get("path", ""))]
     return shlex.join(parts)
+
+
+def _relative(path: str, spec_path: str) -> str:
+    """Return an absolute data path relative to the project the spec came from (the folder above tuning/).
+
+    A reproduce line is typed in a checkout on another machine: a path from
+    this machine's root would name nothing there, while `../shared/data/x`
+    beside the checkout does.
+    """
+    if not Path(path).is_absolute() or not Path(spec_path).is_absolute():
+        return path
+    return os.path.relpath(path, Path(spec_path).parent.parent)
 
 
 def _distribution(distribution: dict) -> list[tuple[str, str]]:
