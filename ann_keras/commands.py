@@ -91,8 +91,9 @@ def reproduce(names: tuple[str, ...], *, seed: int, runs_dir: Path, reports_dir:
     for name, profile in entries:
         spec = experiments.load(name, profile)   # every name is checked before any training starts
         if profile is None and "cpu" in spec.profiles and not gpu:
-            profile = "cpu"   # the paper's full protocol needs a GPU; this profile is sized for a CPU
-        chosen.append((spec, profile or spec.profile))
+            # The paper's full protocol needs a GPU; this profile is sized for a CPU.
+            spec = experiments.load(name, "cpu")
+        chosen.append((spec, spec.profile))
     # The time left after each experiment: the last reports' wall times, scaled by how this machine has
     # compared with them so far in this command.
     last = [_last_wall_time(reports_dir, spec) for spec, _ in chosen]

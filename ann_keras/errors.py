@@ -21,6 +21,10 @@ class ResultsError(AnnKerasError):
     """A run folder or results.json is missing or unreadable."""
 
 
+class PathError(AnnKerasError):
+    """A path ann-keras would write leads out of the folder it owns, or through a symbolic link."""
+
+
 def choices(values):
     """Return `values` as a short, sorted, comma-separated list for messages."""
     return ", ".join(sorted(str(v) for v in values))

@@ -2,6 +2,10 @@
 
 A kill at any moment leaves either the old file or the new one, never half of
 one; run folders, caches, reports and Keras Tuner's state all go through here.
+
+A path written inside a folder the program owns (a run folder) is checked
+first with `inside`: a symbolic link planted in that folder would otherwise
+make a write, a rename or a removal land wherever the link points.
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from .errors import ResultsError
+from .errors import PathError, ResultsError
 
 _UMASK = os.umask(0o022)
 os.umask(_UMASK)
@@ -35,6 +39,42 @@ def write_bytes(path: Path, data: bytes) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def inside(owned: Path, relative: str | os.PathLike) -> Path:
+    """Return owned/relative, a path to write, once no part of it below `owned` is a link or leads out of `owned`.
+
+    `owned` is a folder the program made and writes (a run folder); it may
+    itself be reached through a link (runs/ on another disk), but below it
+    every part that exists must be a real folder or file: `exports` linked
+    to another folder would have an export delete and write that folder's
+    files. Parts that do not exist yet are fine; they are made as real ones.
+    Raises PathError naming the path.
+    """
+    owned, relative = Path(owned), Path(relative)
+    if not relative.parts or relative.is_absolute() or ".." in relative.parts:
+        raise PathError(f"{owned / relative}: not a path inside {owned}; valid: a relative path without '..'")
+    path = owned
+    for part in relative.parts:
+        path = path / part
+        if path.is_symlink():
+            raise PathError(f"{path}: a symbolic link; ann-keras writes in {owned} only through real folders and "
+                            "files, never through a link; valid: remove the link, then run again")
+    if not Path(os.path.realpath(path)).is_relative_to(os.path.realpath(owned)):
+        raise PathError(f"{path}: leads out of {owned}; valid: a path inside it")
+    return path
+
+
+def temporary_folder(path: Path) -> Path:
+    """Make and return a new, empty folder beside `path` (a hidden name ending .tmp), to fill and rename to `path`.
+
+    Made afresh, so never an existing folder or a link planted under its name,
+    with the permissions of a folder made the usual way (mkdtemp's are 0700).
+    """
+    path = Path(path)
+    made = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"))
+    os.chmod(made, 0o777 & ~_UMASK)
+    return made
 
 
 def write_json(path: Path, data) -> None:

@@ -29,9 +29,14 @@ def test_every_event_says_itself_in_one_line():
         events.PaperRunStarted("baseline", {}),
         events.FinalStarted("0003", {"epochs": 50}, {}),
         events.FinalStarted("0003", {"filters": [48, 96]}, {"filters": [48, 96]}),
+        events.TrainingStarted("trial_0003/seed42", {"filters": [48, 96]}, 2, 10_000),
+        events.TrainingStarted("final", {}, 20, 1_149, iterations=10_000),
+        events.EpochEnded("final", 3, 50, 45_000, 38.2),
     ]
     lines = [event.line() for event in said]
     assert all(line and "\n" not in line for line in lines)
     assert lines[1] == "data: digits (sklearn): 3 train, 1 validation, 2 test"
     assert "goes back to the queue" in lines[7] and lines[8] == "[worker-1] hello"
     assert "instead of best trial 0003" in lines[11]
+    assert lines[12] == "trial_0003/seed42: starting filters=[48, 96], 2 epoch(s) of 10,000 examples"
+    assert lines[13] == "final: starting, 10,000 iterations"

@@ -10,6 +10,7 @@ model; its classes are then named by number.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -92,6 +93,27 @@ def locate(target: Path) -> Trained:
         raise ModelError(f"{model_file}: {model_file.stat().st_size / 2**30:.1f} GiB, larger than any model "
                          f"ann-keras writes (at most {MAX_MODEL_BYTES >> 30} GiB read)")
     return Trained(model_file, run_dir, result)
+
+
+@contextlib.contextmanager
+def held(target: Path, needs: str):
+    """Yield the trained model of the run `target` names, found again while the run folder's lock is held.
+
+    tune and train hold the lock while they write a run folder; export (which
+    rewrites results.json) and evaluate hold it too, so an export never writes
+    its results.json over the one a `tune --overwrite` beside it just wrote,
+    and evaluate never reads a folder being replaced. Without a run folder,
+    ModelError says what the command `needs` it for.
+    """
+    from ..search import locks
+
+    def run() -> Trained:
+        trained = locate(Path(target))
+        if trained.run_dir is None or trained.result is None:
+            raise ModelError(f"{target}: {needs}")
+        return trained
+    with locks.hold(run().run_dir):
+        yield run()   # read again: results.json as the last holder left it
 
 
 def _run_around(model_file: Path) -> Path | None:

@@ -202,10 +202,13 @@ class TrainingStarted(Event):
     settings: dict    # the search axes' values it trains with ({} where there are none)
     epochs: int       # logged points to train (epochs, or log_every iterations each)
     examples: int     # training examples seen per logged point
+    iterations: int = 0   # where training counts gradient steps (the MLP's full batches) instead of epochs
 
     def line(self) -> str:
         shown = f" {values(self.settings)}" if self.settings else ""
-        return f"{self.stage}: starting{shown}, {self.epochs} x {self.examples:,} examples"
+        length = f"{self.iterations:,} iterations" if self.iterations else \
+            f"{self.epochs} epoch(s) of {self.examples:,} examples"
+        return f"{self.stage}: starting{shown}, {length}"
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ class RunFolderBusy(AnnKerasError):
 
 def lock_path(run_dir: Path) -> Path:
     """Return the lock file of a run folder: `.<folder>.lock` beside it."""
-    run_dir = Path(run_dir)
+    run_dir = Path(os.path.abspath(run_dir))   # `.` or `run/..` name the folder too (links are not followed)
     return run_dir.with_name(f".{run_dir.name}.lock")
 
 

@@ -83,7 +83,7 @@ def execution(run, params: dict, dataset: Dataset, seed: int, *, log: tuple[str,
 
     def progress(epoch: int, epochs: int, examples: int, seconds: float) -> None:
         if epoch == 0:
-            run.on_event(events.TrainingStarted(stage, settings, epochs, examples))
+            run.on_event(events.TrainingStarted(stage, settings, epochs, examples, params.get("iterations") or 0))
         else:
             run.on_event(events.EpochEnded(stage, epoch, epochs, examples, seconds))
 
