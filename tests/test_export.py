@@ -1,5 +1,9 @@
 """`ann-keras export`: the final model as .keras, SavedModel or TFLite, each checked on the run's test split."""
 
+import shutil
+import subprocess
+import sys
+
 import pytest
 from click.testing import CliRunner
 
@@ -76,3 +80,111 @@ def test_an_unknown_format_or_a_folder_without_a_run_is_one_line(tmp_path):
     assert result.exit_code == 2 and "'onnx' is not one of 'keras', 'savedmodel', 'tflite'" in result.stderr
     result = invoke("export", tmp_path)
     assert result.exit_code == 2 and "no results.json here" in result.stderr and "Traceback" not in result.stderr
+
+
+# ---------------------------------------------------------------- only inside the run folder
+
+
+@pytest.fixture
+def run_copy(trained_runs, tmp_path):
+    """A copy of the digits run (the quickest to export), for tests that plant things in its folder."""
+    run_dir = tmp_path / "runs" / "ann" / "run"
+    shutil.copytree(trained_runs["vectors"], run_dir)
+    return run_dir
+
+
+def refused(result, path, reason):
+    """Assert the command exited 2 with one line naming `path` and `reason`."""
+    assert result.exit_code == 2, result.output
+    assert result.stderr.strip().splitlines() == [result.stderr.strip()] and "Traceback" not in result.stderr
+    assert f"{path}: {reason}" in result.stderr
+
+
+def tree(folder):
+    return {p.relative_to(folder).as_posix(): p.read_text() if p.is_file() else None for p in folder.rglob("*")}
+
+
+@pytest.mark.parametrize("fmt", exporting.FORMATS)
+def test_a_linked_exports_folder_is_refused_and_what_it_points_to_is_left_alone(run_copy, tmp_path, fmt):
+    elsewhere = tmp_path / "elsewhere"
+    (elsewhere / "savedmodel").mkdir(parents=True)
+    for name in ("savedmodel/sentinel", "model.keras", "model.tflite"):
+        (elsewhere / name).write_text(f"mine: {name}")
+    before = tree(elsewhere)
+    (run_copy / "exports").symlink_to(elsewhere, target_is_directory=True)
+    refused(invoke("export", run_copy, "--format", fmt), run_copy / "exports", "a symbolic link")
+    assert tree(elsewhere) == before
+    assert results.load(run_copy).exports == []
+
+
+@pytest.mark.parametrize("planted", ["file", "link to a folder", "dangling link"])
+def test_something_else_at_exports_savedmodel_is_refused_and_leaves_no_temporary(run_copy, tmp_path, planted):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "sentinel").write_text("mine")
+    savedmodel = run_copy / "exports" / "savedmodel"
+    savedmodel.parent.mkdir()
+    if planted == "file":
+        savedmodel.write_text("not a model")
+    else:
+        savedmodel.symlink_to(elsewhere if planted == "link to a folder" else tmp_path / "nothing")
+    reason = "a file, where the savedmodel export's folder goes" if planted == "file" else "a symbolic link"
+    refused(invoke("export", run_copy, "--format", "savedmodel"), savedmodel, reason)
+    assert [p.name for p in savedmodel.parent.iterdir()] == ["savedmodel"]     # no .savedmodel.*.tmp
+    assert tree(elsewhere) == {"sentinel": "mine"}
+    if planted == "file":
+        assert savedmodel.read_text() == "not a model"
+
+
+def test_a_link_at_exports_model_keras_is_refused_and_its_target_untouched(run_copy, tmp_path):
+    outside = tmp_path / "model.keras"
+    outside.write_text("mine")
+    (run_copy / "exports").mkdir()
+    (run_copy / "exports" / "model.keras").symlink_to(outside)
+    refused(invoke("export", run_copy, "--format", "keras"), run_copy / "exports" / "model.keras", "a symbolic link")
+    assert outside.read_text() == "mine" and (run_copy / "exports" / "model.keras").is_symlink()
+
+
+def test_replacing_a_savedmodel_never_follows_a_link_inside_it_and_a_failed_one_leaves_no_temporary(
+        run_copy, tmp_path, monkeypatch):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "sentinel").write_text("mine")
+    earlier = exporting.export(run_copy, "savedmodel").path
+    (earlier / "assets").mkdir(exist_ok=True)
+    (earlier / "assets" / "link").symlink_to(elsewhere, target_is_directory=True)
+    write = exporting._write_savedmodel
+
+    def broken(model, folder, batch):
+        (folder / "half").write_text("half a model")
+        raise OSError("disk full")
+    monkeypatch.setattr(exporting, "_write_savedmodel", broken)
+    with pytest.raises(OSError, match="disk full"):
+        exporting.export(run_copy, "savedmodel")
+    assert [p.name for p in earlier.parent.iterdir()] == ["savedmodel"]        # no .savedmodel.*.tmp
+    assert (earlier / "saved_model.pb").is_file() and not (earlier / "half").exists()   # the earlier one, whole
+    monkeypatch.setattr(exporting, "_write_savedmodel", write)
+    assert exporting.export(run_copy, "savedmodel").agreement == 1.0
+    assert not (earlier / "assets" / "link").exists() and tree(elsewhere) == {"sentinel": "mine"}
+
+
+HOLDER = """
+import sys
+from ann_keras.search import locks
+with locks.hold(sys.argv[1]):
+    print("held", flush=True)
+    sys.stdin.read()
+"""
+
+
+def test_export_while_another_process_holds_the_run_folder_is_one_line(run_copy):
+    holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(run_copy)], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        refused(invoke("export", run_copy, "--format", "keras"), run_copy, f"is in use by process {holder.pid}")
+        assert not (run_copy / "exports").exists() and results.load(run_copy).exports == []
+    finally:
+        holder.kill()
+        holder.wait()
+    assert invoke("export", run_copy, "--format", "keras").exit_code == 0   # released: the export goes ahead

@@ -20,3 +20,14 @@ def test_a_table_leaves_out_empty_columns_and_marks_columns_of_numbers():
     assert table.rows == [["cat", "0.5000", "yes"], ["dog", "", ""]]
     assert table.numeric == [False, True, False]
     assert list(table.frame.columns) == ["class", "recall", "note", "best"]   # the CSV keeps every column
+
+
+def test_the_arithmetic_label_says_what_ran_not_what_the_processor_could_do():
+    from ann_keras.reports.formatting import arithmetic_text
+    assert arithmetic_text("float32", {"bfloat16": True}) == "float32"
+    assert arithmetic_text("float32", {"bfloat16": False}) == "float32"
+    assert arithmetic_text("auto", {"bfloat16": False}) == "float32"
+    assert arithmetic_text("auto", {"bfloat16": True}).startswith("bfloat16 with float32 weights")
+    assert "emulated" in arithmetic_text("mixed_bfloat16", {"bfloat16": False})
+    for precision in ("float32", "auto"):
+        assert "bfloat16" not in arithmetic_text(precision, {"bfloat16": False})

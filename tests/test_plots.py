@@ -50,3 +50,21 @@ def test_a_long_title_is_broken_into_lines_that_fit_the_figure():
     lines = plots._wrapped(title, figure).split("\n")
     plt.close(figure)
     assert len(lines) > 1 and all(len(line) <= 42 for line in lines) and " ".join(lines) == title
+
+
+def test_parallel_coordinates_keep_the_grids_order_whatever_order_the_trials_come_in():
+    import pandas as pd
+    # Sorted by score, as the trials table is: 1024 came first, 256 last.
+    trials = pd.DataFrame({"dense_units": ["1024", "512", "256"], "filters": ["64/128", "32/64", "48/96"]})
+    grid = {"dense_units": ["256", "512", "1024"], "filters": ["32/64", "48/96", "64/128"]}
+    levels = plots.coordinate_levels(trials, ["dense_units", "filters"], grid)
+    assert levels == grid
+    # Without the grid (an old caller), the trials' order is all there is.
+    assert plots.coordinate_levels(trials, ["dense_units"], {})["dense_units"] == ["1024", "512", "256"]
+
+
+def test_our_lines_never_take_the_papers_red():
+    import matplotlib.colors
+    red = matplotlib.colors.to_rgb(plots.PAPER)
+    assert red not in plots.OURS_PALETTE and red not in [matplotlib.colors.to_rgb(c) for c in plots.COLOURS.values()]
+    assert len(set(plots.OURS_PALETTE)) == len(plots.OURS_PALETTE) >= 9

@@ -43,6 +43,20 @@ def test_report_writes_pages_tables_and_figures(result, tmp_path):
     assert len(trials_csv) == 1 + len(result.trials)
 
 
+def test_a_report_rebuilt_leaves_no_file_the_second_write_does_not_write(result, tmp_path):
+    folder = reports.write_report(result, tmp_path)
+    first = {p.name for p in folder.iterdir()}
+    (folder / "notes-of-mine.txt").write_text("a reader's own file")   # not the writer's: left alone
+    fewer = copy.deepcopy(result.to_dict())
+    fewer["final"] = {}   # no final model: its per-class tables and heatmaps are not written again
+    reports.write_report(results.RunResult.from_dict(fewer), tmp_path)
+    second = {p.name for p in folder.iterdir()} - {"notes-of-mine.txt"}
+    assert "per_class.csv" in first and "confusion_counts.png" in first
+    assert second == set(json.loads((folder / "summary.json").read_text())["files"])
+    assert "per_class.csv" not in second and "confusion_counts.png" not in second
+    assert (folder / "notes-of-mine.txt").read_text() == "a reader's own file"
+
+
 def test_html_page_is_self_contained(result, tmp_path):
     folder = reports.write_report(result, tmp_path)
     page = (folder / "index.html").read_text()

@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from .export import test_split
-from .trained import ModelError, locate
+from .trained import Trained, held
 
 # The shift tried when the run itself did not translate: airbench's.
 DEFAULT_TRANSLATE = 2
@@ -81,12 +81,18 @@ def _name(flip: bool, translate: int) -> str:
 
 
 def evaluate(run_dir: Path, *, data_path: str | None = None) -> Evaluation:
-    """Test the final model of `run_dir` under each setting of settings(); return every measurement."""
+    """Test the final model of `run_dir` under each setting of settings(); return every measurement.
+
+    The run folder's lock is held throughout (trained.held): a `tune
+    --overwrite` never replaces the folder while this reads it.
+    """
+    with held(Path(run_dir), "evaluate needs the run folder (its test split and settings)") as trained:
+        return _evaluate(trained, data_path)
+
+
+def _evaluate(trained: Trained, data_path: str | None) -> Evaluation:
     from ..search import training
 
-    trained = locate(Path(run_dir))
-    if trained.run_dir is None or trained.result is None:
-        raise ModelError(f"{run_dir}: evaluate needs the run folder (its test split and settings)")
     result = trained.result
     params = dict(result.final.get("params") or result.spec["params"])
     x_test, y_test = test_split(result, data_path)

@@ -14,6 +14,14 @@ the last digit for keras and savedmodel, and within TFLITE_TOLERANCE for
 TFLite, whose converter fuses and reorders operations. Everything is
 written inside the run folder's `exports/`; the check is recorded in its
 results.json (`exports`), which the report and the model card read.
+
+The run folder's lock is held throughout (another export, or a tune or
+train in the same folder, waits its turn), and every path written is
+checked by files.inside: `exports/` or an export's name that is a link, or
+an earlier export of another kind (a file where the SavedModel folder goes)
+is refused before anything is written, so an export never deletes or writes
+outside the run folder. Each export is written under a fresh temporary
+name and renamed into place; one that fails removes its temporary.
 """
 
 from __future__ import annotations
@@ -27,11 +35,12 @@ from pathlib import Path
 import numpy as np
 
 from .. import data, files, results
-from ..errors import AnnKerasError
-from .trained import ModelError, locate
+from ..errors import AnnKerasError, PathError
+from .trained import Trained, held
 
 FORMATS = ("keras", "savedmodel", "tflite")
 EXPORTS_DIR = "exports"
+TARGETS = {"keras": "model.keras", "savedmodel": "savedmodel", "tflite": "model.tflite"}   # inside EXPORTS_DIR
 # TFLite may differ from the Keras model on a few borderline examples; at most this much accuracy (absolute).
 TFLITE_TOLERANCE = 0.001
 BATCH = 256
@@ -65,16 +74,18 @@ def export(run_dir: Path, fmt: str, *, data_path: str | None = None) -> Exported
     """Write the final model of `run_dir` in `fmt` under run_dir/exports/, check it, record it; return the check."""
     if fmt not in FORMATS:
         raise AnnKerasError(f"--format {fmt!r}; valid: {', '.join(FORMATS)}")
-    trained = locate(Path(run_dir))
-    if trained.run_dir is None or trained.result is None:
-        raise ModelError(f"{run_dir}: export needs the run folder (its test split is the check)")
+    with held(Path(run_dir), "export needs the run folder (its test split is the check)") as trained:
+        return _export(trained, fmt, data_path)
+
+
+def _export(trained: Trained, fmt: str, data_path: str | None) -> Exported:
     run_dir = trained.run_dir
+    path = target(run_dir, fmt)   # refused before the data and the model are read
     x_test, y_test = test_split(trained.result, data_path)
     model = trained.load_model()
     keras_pred = _classes(model.predict(x_test, batch_size=BATCH, verbose=0))
-    folder = run_dir / EXPORTS_DIR
-    folder.mkdir(exist_ok=True)
-    path = folder / {"keras": "model.keras", "savedmodel": "savedmodel", "tflite": "model.tflite"}[fmt]
+    path.parent.mkdir(exist_ok=True)
+    path = target(run_dir, fmt)   # again, now that exports/ exists
     exported_pred = _WRITERS[fmt](model, trained.model_file, path, x_test)
     tolerance = TFLITE_TOLERANCE if fmt == "tflite" else 0.0
     result = Exported(fmt, path, float(np.mean(keras_pred == y_test)), float(np.mean(exported_pred == y_test)),
@@ -87,6 +98,26 @@ def export(run_dir: Path, fmt: str, *, data_path: str | None = None) -> Exported
             f"{path}: the exported model's test accuracy {result.exported_accuracy:.4%} differs from the Keras "
             f"model's {result.keras_accuracy:.4%} by more than {tolerance:.2%} (recorded in results.json)")
     return result
+
+
+def target(run_dir: Path, fmt: str) -> Path:
+    """Return where `fmt` is exported in `run_dir`, or raise PathError if writing there could reach outside it.
+
+    Through files.inside: neither `exports` nor the export's own name may be
+    a link. An earlier export of the same format is replaced; anything else
+    under that name (a file where the SavedModel folder goes, a folder where
+    a .keras file goes) is not ann-keras's to delete.
+    """
+    path = files.inside(run_dir, f"{EXPORTS_DIR}/{TARGETS[fmt]}")
+    if path.parent.exists() and not path.parent.is_dir():
+        raise PathError(f"{path.parent}: a file, where the exports folder goes; valid: move or remove it, then "
+                        "export again")
+    folder = fmt == "savedmodel"
+    if path.exists() and path.is_dir() != folder:
+        found, wanted = ("a file", "folder") if folder else ("a folder", "file")
+        raise PathError(f"{path}: {found}, where the {fmt} export's {wanted} goes; ann-keras replaces only its own "
+                        "earlier export; valid: move or remove it, then export again")
+    return path
 
 
 def test_split(result, data_path: str | None) -> tuple[np.ndarray, np.ndarray]:
@@ -109,28 +140,32 @@ def _classes(outputs) -> np.ndarray:
     return np.asarray(outputs).argmax(axis=1)
 
 
-def _replace(temporary: Path, path: Path) -> None:
-    """Put a finished export in place, so a stopped export never leaves half a model under the final name."""
-    if path.is_dir():
-        shutil.rmtree(path)
-    os.replace(temporary, path)
-
-
 def _keras(model, model_file: Path, path: Path, x_test) -> np.ndarray:
     import keras
-    temporary = path.with_name(f".{path.name}.tmp.keras")
-    shutil.copyfile(model_file, temporary)
-    _replace(temporary, path)
+    files.write_bytes(path, Path(model_file).read_bytes())   # a fresh temporary, renamed over the link-free target
     reloaded = keras.saving.load_model(path, compile=False, safe_mode=True)
     return _classes(reloaded.predict(x_test, batch_size=BATCH, verbose=0))
 
 
 def _savedmodel(model, model_file: Path, path: Path, x_test) -> np.ndarray:
+    """Write the SavedModel in a fresh temporary folder, then put it in place of any earlier one.
+
+    The earlier one is removed just before the rename (a folder cannot be
+    renamed over a folder that has files), so a stopped export never leaves
+    half a model under the final name; it is a real folder (target() refused
+    a link), and rmtree unlinks any link inside it without following it.
+    """
     import tensorflow as tf
-    temporary = path.with_name(f".{path.name}.tmp")
-    shutil.rmtree(temporary, ignore_errors=True)
-    _write_savedmodel(model, temporary, batch=None)
-    _replace(temporary, path)
+    temporary = files.temporary_folder(path)
+    try:
+        _write_savedmodel(model, temporary, batch=None)
+        files.inside(path.parent, path.name)   # again: a link made since target() looked is refused, not followed
+        if path.is_dir():
+            shutil.rmtree(path)
+        os.replace(temporary, path)
+    except BaseException:
+        shutil.rmtree(temporary, ignore_errors=True)
+        raise
     loaded = tf.saved_model.load(str(path))   # kept: its signature refers to the loaded object's variables
     dtype = model.inputs[0].dtype   # raw pixel values arrive as uint8; the signature takes the model's input type
     return np.concatenate([_classes(loaded.serve(tf.constant(x_test[i:i + BATCH], dtype=dtype)))

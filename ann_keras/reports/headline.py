@@ -23,6 +23,7 @@ SCHEMA = {
         **{key: {"type": ["number", "null"]} for key in ("test_accuracy", "paper", "ours", "extension", "noise")},
         "compared": {"type": ["string", "null"]},
         "verdict": {"type": ["string", "null"]},
+        "files": {"type": "array", "items": {"type": "string"}, "maxItems": 1000},
     },
 }
 

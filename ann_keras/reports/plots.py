@@ -14,6 +14,7 @@ import matplotlib
 matplotlib.use("Agg")  # no display on servers and in CI
 
 import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.ticker  # noqa: E402
 import numpy as np  # noqa: E402
 
 # Labels come from data (class names, settings): a `$` must be drawn as a dollar sign, never start mathtext,
@@ -22,7 +23,19 @@ matplotlib.rcParams["text.parse_math"] = False
 
 DPI = 110
 # One colour per split in every figure, so the training curves and accuracy-against-time agree.
-COLOURS = {"training": "tab:blue", "validation": "tab:orange", "test": "tab:green"}
+COLOURS = {"training": "tab:blue", "validation": "tab:orange", "test": "tab:green",
+           "test, paper's evaluation": "tab:purple"}
+# Red marks the paper's numbers in every figure; our own lines never use it. Ours: tab10's strong colours
+# first, then tab20's light ones, the reds left out.
+PAPER = "tab:red"
+_TAB20 = matplotlib.colormaps["tab20"].colors
+OURS_PALETTE = [c for c in _TAB20[0::2] + _TAB20[1::2] if c not in (_TAB20[6], _TAB20[7])]
+
+
+def _whole_steps(axes, unit: str) -> None:
+    """Tick epochs and iterations at whole numbers only (matplotlib would put ticks at 2.5 epochs)."""
+    if unit in ("epoch", "iteration"):
+        axes.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
 
 
 def _wrapped(title: str, figure) -> str:
@@ -74,6 +87,7 @@ def training_curves(history: dict, *, title: str) -> bytes:
                 axes.plot(steps[:len(history[key])], history[key], style, marker="." if len(steps) < 60 else None,
                           label=label, color=COLOURS[label])
         axes.set_xlabel(history.get("unit", "epoch"))
+        _whole_steps(axes, history.get("unit", "epoch"))
         axes.set_ylabel(metric)
         axes.grid(alpha=0.3)
         axes.legend()
@@ -90,11 +104,15 @@ def accuracy_against_time(history: dict, *, target: float | None, title: str) ->
     scale, unit = (60, "minutes") if seconds and seconds[-1] >= 120 else (1, "seconds")
     times = [t / scale for t in seconds]
     figure, axes = plt.subplots(figsize=(7, 3.8))
-    for key, label in (("accuracy", "training"), ("val_accuracy", "validation"), ("test_accuracy", "test")):
+    # Where the run recomputed batch-norm statistics, "test" is that (our extension) and the paper's evaluation
+    # has a line of its own: the paper's number is set beside the latter.
+    for key, label in (("accuracy", "training"), ("val_accuracy", "validation"), ("test_accuracy", "test"),
+                       ("test_accuracy_running_bn", "test, paper's evaluation")):
         if history.get(key):
             axes.plot(times, history[key], marker=".", label=label, color=COLOURS[label])
     if target is not None:
-        axes.axhline(target, color="tab:red", linestyle=":", linewidth=1.5, label=f"paper: {100 * target:.1f}%")
+        axes.axhline(target, color=PAPER, linestyle=":", linewidth=1.5,
+                     label=f"paper's final test accuracy: {100 * target:.1f}%")
     axes.set_xlabel(f"{unit} since training started")
     axes.set_ylabel("accuracy")
     axes.grid(alpha=0.3)
@@ -142,10 +160,10 @@ def epochs_beside_paper(by_epoch: list[list[float]], *, paper_points: dict[int, 
     axes.plot(epochs, mean, marker=".", color="tab:blue",
               label="ours" + (f" (mean of {len(runs)} seeds)" if len(runs) > 1 else ""))
     for epoch, accuracy in sorted(paper_points.items()):
-        axes.plot([epoch], [accuracy], marker="*", markersize=13, color="tab:red", linestyle="none")
+        axes.plot([epoch], [accuracy], marker="*", markersize=13, color=PAPER, linestyle="none")
         axes.annotate(f"paper, epoch {epoch}: {100 * accuracy:.1f}%", (epoch, accuracy), textcoords="offset points",
-                      xytext=(9, 2), fontsize=8, color="tab:red")
-    axes.plot([], [], marker="*", markersize=10, color="tab:red", linestyle="none", label="paper")
+                      xytext=(9, 2), fontsize=8, color=PAPER)
+    axes.plot([], [], marker="*", markersize=10, color=PAPER, linestyle="none", label="paper")
     lowest = min([float(mean.min())] + list(paper_points.values()))
     axes.set_ylim(max(0.0, lowest - 0.05), None)   # room below the lowest point for its label
     axes.set_xticks(epochs)
@@ -164,7 +182,7 @@ def classes_beside_paper(class_names: list[str], ours: list[float], paper: list[
     figure, axes = plt.subplots(figsize=(max(6.0, 0.75 * len(class_names) + 1.5), 3.8))
     width = 0.4
     axes.bar(positions - width / 2, [np.nan if p is None else p for p in paper], width, label="paper (Table I)",
-             color="tab:red", alpha=0.75)
+             color=PAPER, alpha=0.75)
     axes.bar(positions + width / 2, ours, width, label="ours", color="tab:blue")
     axes.set_xticks(positions, labels=class_names, rotation=45, ha="right")
     axes.set_ylim(0, 1)
@@ -189,8 +207,10 @@ def main_effects(effects, *, objective: str, title: str) -> bytes:
         positions = np.arange(len(rows))
         panel.vlines(positions, rows["min"], rows["max"], color="tab:blue", alpha=0.35, linewidth=6,
                      label="range over trials")
-        panel.errorbar(positions, rows["mean"], yerr=rows["std"], fmt="o-", color="tab:blue", capsize=4,
-                       label="mean ± std")
+        # A line between two values says something lies between them: true of numbers, not of categories.
+        numeric = all(_is_number(value) for value in rows["value"])
+        panel.errorbar(positions, rows["mean"], yerr=rows["std"], fmt="o-" if numeric else "o", color="tab:blue",
+                       capsize=4, label="mean ± std")
         panel.set_xticks(positions, labels=list(rows["value"]))
         panel.set_xlabel(name)
         panel.grid(alpha=0.3)
@@ -200,17 +220,33 @@ def main_effects(effects, *, objective: str, title: str) -> bytes:
     return _png(figure)
 
 
-def parallel_coordinates(trials, *, axes_names: list[str], objective: str, title: str) -> bytes:
+def _is_number(text) -> bool:
+    try:
+        float(str(text))
+        return True
+    except ValueError:
+        return False
+
+
+def coordinate_levels(trials, axes_names: list[str], grid: dict[str, list[str]]) -> dict[str, list[str]]:
+    """Return each axis's values from bottom to top: the grid's order, then any value only the trials show."""
+    return {name: list(dict.fromkeys([*grid.get(name, []), *trials[name].astype(str)])) for name in axes_names}
+
+
+def parallel_coordinates(trials, *, axes_names: list[str], objective: str, title: str,
+                         grid: dict[str, list[str]] | None = None) -> bytes:
     """Return every trial as a line across its hyperparameters' values, coloured by the objective.
 
     Each hyperparameter's values sit evenly spaced in the order the grid
-    lists them; the last axis is the objective itself.
+    lists them (`grid`: each axis's values as the trials table shows them;
+    values no trial reached keep their place); the last axis is the
+    objective itself.
     """
     figure, axes = plt.subplots(figsize=(max(6.0, 2.2 * (len(axes_names) + 1)), 3.8))
     scores = trials[f"{objective}_mean"].astype(float)
     norm = matplotlib.colors.Normalize(scores.min(), scores.max() if scores.max() > scores.min() else scores.min() + 1)
     colours = matplotlib.colormaps["viridis_r" if objective.endswith("loss") else "viridis"]
-    levels = {name: list(dict.fromkeys(trials[name].astype(str))) for name in axes_names}
+    levels = coordinate_levels(trials, axes_names, grid or {})
     for _, trial in trials.iterrows():
         ys = [levels[n].index(str(trial[n])) / max(len(levels[n]) - 1, 1) for n in axes_names]
         ys.append(norm(trial[f"{objective}_mean"]))
@@ -239,16 +275,16 @@ def trial_curves(curves: list[dict], *, metric: str, unit: str, title: str) -> b
     """
     figure, axes = plt.subplots(figsize=(8, 4))
     labels = list(dict.fromkeys(c["label"] for c in curves))
-    palette = matplotlib.colormaps["tab10" if len(labels) <= 10 else "tab20"]
     seen = set()
     for curve in curves:
         index = labels.index(curve["label"])
-        axes.plot(curve["steps"], curve["values"], color=palette(index % palette.N),
+        axes.plot(curve["steps"], curve["values"], color=OURS_PALETTE[index % len(OURS_PALETTE)],
                   marker="o" if len(curve["steps"]) < 30 else None, markersize=3,
                   linewidth=2.6 if curve["best"] else 1.0, alpha=0.95 if curve["best"] else 0.7,
                   label=None if curve["label"] in seen else curve["label"] + (" (best)" if curve["best"] else ""))
         seen.add(curve["label"])
     axes.set_xlabel(unit)
+    _whole_steps(axes, unit)
     axes.set_ylabel(metric.replace("_", " "))
     axes.grid(alpha=0.3)
     axes.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5))

@@ -86,18 +86,38 @@ def write_report(result: RunResult, reports_dir: Path) -> Path:
     folder = names.inside(reports_dir, result.spec.get("report_name", result.experiment), "report_name",
                           ResultsError)
     report = build_report(result)
+    earlier = _written_before(folder)
     html_env, markdown_env = environments()
+    written = ["README.md", "index.html", headline.SUMMARY_FILE, results.RESULTS_FILE]
     for table in report.tables:
         if table.csv:
             write_text(folder / table.csv_file, table.frame.to_csv(index=False))
+            written.append(table.csv_file)
     for figure in report.figures:
         write_bytes(folder / figure.file, figure.png)
+        written.append(figure.file)
     write_text(folder / "README.md", markdown_env.get_template("report.md.j2").render(r=report))
     write_text(folder / "index.html", html_env.get_template("report.html.j2").render(r=report))
-    write_text(folder / headline.SUMMARY_FILE, json.dumps(report.headline, indent=1) + "\n")
+    row = {**report.headline, "files": sorted(set(written))}
+    write_text(folder / headline.SUMMARY_FILE, json.dumps(row, indent=1) + "\n")
     # The report's own data: `ann-keras report reports/<name>` rebuilds it, and a reader can check any number.
     results.save(result, folder)
+    # A figure or table the run no longer has (a section gone, a renamed CSV) would linger beside the new page
+    # and contradict it: what the last write listed and this one did not is removed. Nothing else is touched.
+    for name in earlier - set(written):
+        path = folder / name
+        if names.is_plain(name) and path.is_file() and not path.is_symlink():
+            path.unlink()
     return folder
+
+
+def _written_before(folder: Path) -> set[str]:
+    """Return the files the last report written in `folder` listed in its summary.json (none if not ours)."""
+    try:
+        listed = json.loads((folder / headline.SUMMARY_FILE).read_text(encoding="utf-8")).get("files")
+    except (OSError, ValueError, AttributeError, RecursionError):
+        return set()
+    return {name for name in listed if isinstance(name, str)} if isinstance(listed, list) else set()
 
 
 def write_index(reports_dir: Path) -> tuple[Path, list[str]]:

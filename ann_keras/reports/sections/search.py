@@ -67,5 +67,6 @@ def hyperparameters(result: RunResult) -> Section | None:
             "parallel_coordinates", "Parallel coordinates",
             "Every completed trial as a line through its hyperparameters' values (evenly spaced, in the grid's "
             f"order) to its {objective.replace('_', ' ')} on the right, coloured by it; the best trial is thick.",
-            plots.parallel_coordinates(done, axes_names=axes, objective=objective, title=subject)))
+            plots.parallel_coordinates(done, axes_names=axes, objective=objective, title=subject, grid={
+                axis: [metrics.display_value(axis, value) for value in result.spec["search"][axis]] for axis in axes})))
     return section
