@@ -56,3 +56,21 @@ def test_a_folder_that_is_not_a_run_is_one_line_and_exit_2(tmp_path):
     result = invoke("evaluate", tmp_path)
     assert result.exit_code == 2
     assert result.output.strip().count("\n") == 0 and "no results.json here; valid: a run folder" in result.output
+
+
+def test_evaluate_waits_its_turn_while_another_process_holds_the_run_folder(trained_runs):
+    import subprocess
+    import sys
+
+    from test_locks import HOLDER
+    run_dir = trained_runs["vectors"]
+    holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(run_dir)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        result = invoke("evaluate", run_dir)
+        assert result.exit_code == 2 and result.output.strip().count("\n") == 0
+        assert f"{run_dir} is in use by process {holder.pid} " in result.output
+    finally:
+        holder.kill()
+        holder.wait()
+    assert invoke("evaluate", run_dir).exit_code == 0

@@ -87,17 +87,20 @@ def test_an_unknown_format_or_a_folder_without_a_run_is_one_line(tmp_path):
 
 @pytest.fixture
 def run_copy(trained_runs, tmp_path):
-    """A copy of the digits run (the quickest to export), for tests that plant things in its folder."""
+    """A copy of the digits run (the quickest to export) without exports, for tests that plant things in its folder."""
     run_dir = tmp_path / "runs" / "ann" / "run"
-    shutil.copytree(trained_runs["vectors"], run_dir)
+    shutil.copytree(trained_runs["vectors"], run_dir, ignore=shutil.ignore_patterns("exports"))
+    stored = results.load(run_dir)
+    stored.exports = []
+    results.save(stored, run_dir)
     return run_dir
 
 
-def refused(result, path, reason):
-    """Assert the command exited 2 with one line naming `path` and `reason`."""
+def refused(result, message):
+    """Assert the command exited 2 with one line on stderr that says `message`."""
     assert result.exit_code == 2, result.output
     assert result.stderr.strip().splitlines() == [result.stderr.strip()] and "Traceback" not in result.stderr
-    assert f"{path}: {reason}" in result.stderr
+    assert message in result.stderr
 
 
 def tree(folder):
@@ -112,7 +115,7 @@ def test_a_linked_exports_folder_is_refused_and_what_it_points_to_is_left_alone(
         (elsewhere / name).write_text(f"mine: {name}")
     before = tree(elsewhere)
     (run_copy / "exports").symlink_to(elsewhere, target_is_directory=True)
-    refused(invoke("export", run_copy, "--format", fmt), run_copy / "exports", "a symbolic link")
+    refused(invoke("export", run_copy, "--format", fmt), f"{run_copy / 'exports'}: a symbolic link")
     assert tree(elsewhere) == before
     assert results.load(run_copy).exports == []
 
@@ -129,7 +132,7 @@ def test_something_else_at_exports_savedmodel_is_refused_and_leaves_no_temporary
     else:
         savedmodel.symlink_to(elsewhere if planted == "link to a folder" else tmp_path / "nothing")
     reason = "a file, where the savedmodel export's folder goes" if planted == "file" else "a symbolic link"
-    refused(invoke("export", run_copy, "--format", "savedmodel"), savedmodel, reason)
+    refused(invoke("export", run_copy, "--format", "savedmodel"), f"{savedmodel}: {reason}")
     assert [p.name for p in savedmodel.parent.iterdir()] == ["savedmodel"]     # no .savedmodel.*.tmp
     assert tree(elsewhere) == {"sentinel": "mine"}
     if planted == "file":
@@ -141,7 +144,7 @@ def test_a_link_at_exports_model_keras_is_refused_and_its_target_untouched(run_c
     outside.write_text("mine")
     (run_copy / "exports").mkdir()
     (run_copy / "exports" / "model.keras").symlink_to(outside)
-    refused(invoke("export", run_copy, "--format", "keras"), run_copy / "exports" / "model.keras", "a symbolic link")
+    refused(invoke("export", run_copy, "--format", "keras"), f"{run_copy / 'exports' / 'model.keras'}: a symbolic link")
     assert outside.read_text() == "mine" and (run_copy / "exports" / "model.keras").is_symlink()
 
 
@@ -168,21 +171,12 @@ def test_replacing_a_savedmodel_never_follows_a_link_inside_it_and_a_failed_one_
     assert not (earlier / "assets" / "link").exists() and tree(elsewhere) == {"sentinel": "mine"}
 
 
-HOLDER = """
-import sys
-from ann_keras.search import locks
-with locks.hold(sys.argv[1]):
-    print("held", flush=True)
-    sys.stdin.read()
-"""
-
-
 def test_export_while_another_process_holds_the_run_folder_is_one_line(run_copy):
-    holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(run_copy)], stdin=subprocess.PIPE,
-                              stdout=subprocess.PIPE, text=True)
+    from test_locks import HOLDER
+    holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(run_copy)], stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout.readline().strip() == "held"
-        refused(invoke("export", run_copy, "--format", "keras"), run_copy, f"is in use by process {holder.pid}")
+        refused(invoke("export", run_copy, "--format", "keras"), f"{run_copy} is in use by process {holder.pid} ")
         assert not (run_copy / "exports").exists() and results.load(run_copy).exports == []
     finally:
         holder.kill()
