@@ -132,8 +132,11 @@ def reproduce(experiments, seed, runs_dir, reports_dir):
 @click.argument("run_dirs", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option("--reports-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("reports"),
               show_default=True)
-def report(run_dirs, reports_dir):
-    for page in commands.report(run_dirs, reports_dir):
+@click.option("--notes-from-spec", is_flag=True,
+              help="Take the spec's prose (description, notes, the paper's reasons) from the shipped spec of the "
+                   "same experiment and profile as it reads now; every number stays the run's.")
+def report(run_dirs, reports_dir, notes_from_spec):
+    for page in commands.report(run_dirs, reports_dir, notes_from_spec=notes_from_spec):
         click.echo(f"report: {page}")
     _show_index(reports_dir)
 

@@ -22,9 +22,10 @@ from .search.events import ignore
 from .search.roles import DistributedError, Role
 
 # (experiment, profile): None means the spec's default, or its `cpu` profile on a machine without a GPU.
-# The paper's experiments and the recurrent networks its section V names; the LSTM grid (10 minutes on two
-# cores, beyond the paper) is `ann-keras reproduce lstm`, so that the whole fits in an hour on a CPU.
-EXPERIMENTS_TO_REPRODUCE = (("ann", None), ("cnn", None), ("rnn", None), ("rnn", "digits-seq"))
+# The paper's experiments and the recurrent networks its section V names, so that the whole fits in an hour on
+# two CPU cores; beyond it, `ann-keras tune rnn --profile digits-seq` (the cells on digits read as sequences) and
+# `ann-keras reproduce lstm` (the LSTM grid) are commands of their own.
+EXPERIMENTS_TO_REPRODUCE = (("ann", None), ("cnn", None), ("rnn", None))
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,8 @@ def train(experiment: str, choices: Choices, on_event=ignore) -> Outcome:
 def reproduce(names: tuple[str, ...], *, seed: int, runs_dir: Path, reports_dir: Path,
               on_event=ignore, on_start=lambda spec, profile: None) -> list[Outcome]:
     """Run the paper's experiments (or `names`) end to end, write every report and the index."""
+    from .search.run import Stopwatch
+    watch = Stopwatch()   # the whole command's time, TensorFlow's start included
     entries = [(name, None) for name in names] or EXPERIMENTS_TO_REPRODUCE
     _import_training_stack()
     from .search import devices
@@ -109,7 +112,24 @@ def reproduce(names: tuple[str, ...], *, seed: int, runs_dir: Path, reports_dir:
         if last[index] is not None and outcome.result is not None:
             measured, reference = measured + outcome.result.wall_time_s, reference + last[index]
         outcomes.append(outcome)
+    _record(reports_dir, watch, seed, outcomes)
     return outcomes
+
+
+def _record(reports_dir: Path, watch, seed: int, outcomes: list[Outcome]) -> None:
+    """Write reports/reproduce.json: the command, the machine and each report's time (the summary's compute)."""
+    from .reports import reproduction
+    from .reports.formatting import hardware_text
+    from .search.run import now
+    done = [outcome.result for outcome in outcomes if outcome.result is not None]
+    if not done:
+        return
+    reproduction.write_record(
+        reports_dir, command="ann-keras " + shlex.join(sys.argv[1:]) if sys.argv[1:] else "ann-keras reproduce",
+        seed=seed, started=watch.started, finished=now(), wall_time_s=watch.elapsed(),
+        hardware=hardware_text(done[-1].environment["hardware"]),
+        experiments=[{"report": r.spec.get("report_name") or r.experiment, "profile": r.profile,
+                      "wall_time_s": round(r.wall_time_s, 1)} for r in done])
 
 
 def _last_wall_time(reports_dir: Path, spec) -> float | None:
@@ -120,10 +140,42 @@ def _last_wall_time(reports_dir: Path, spec) -> float | None:
         return None
 
 
-def report(run_dirs, reports_dir: Path) -> list[Path]:
-    """Write reports/<name>/ from each run folder's results.json (no TensorFlow); return the pages."""
+def report(run_dirs, reports_dir: Path, *, notes_from_spec: bool = False) -> list[Path]:
+    """Write reports/<name>/ from each run folder's results.json (no TensorFlow); return the pages.
+
+    With `notes_from_spec`, the prose of each run's spec (description, notes, the paper's reasons and
+    sources) is taken from the shipped spec of the same experiment and profile as it reads now; every
+    number stays the run's.
+    """
     from . import reports
-    return [reports.write_report(results.load(run_dir), reports_dir) / "index.html" for run_dir in run_dirs]
+    pages = []
+    for run_dir in run_dirs:
+        result = results.load(run_dir)
+        if notes_from_spec:
+            result = _current_prose(result)
+        pages.append(reports.write_report(result, reports_dir) / "index.html")
+    return pages
+
+
+# Spec keys that are words about a run, not settings of it: a rebuilt report may take them from the spec as it
+# reads now (a note corrected, a measured cost added), while every setting and number stays the run's.
+PROSE = ("title", "description", "profile_description", "notes")
+PAPER_PROSE = ("source", "notes", "why", "easy", "hard", "extension")
+
+
+def _current_prose(result: results.RunResult) -> results.RunResult:
+    """Return `result` with its spec's prose from the shipped spec of its experiment and profile."""
+    data = result.to_dict()
+    spec = data["spec"]
+    try:
+        current = experiments.load(spec["name"], spec["profile"]).to_dict()
+    except AnnKerasError as error:
+        raise AnnKerasError(f"--notes-from-spec: {spec['name']} [profile {spec['profile']}] is no shipped spec "
+                            f"({str(error).splitlines()[0][:120]}); rebuild without --notes-from-spec") from None
+    spec.update({key: current[key] for key in PROSE if key in current})
+    spec["paper"].update({key: current["paper"][key] for key in PAPER_PROSE if key in current["paper"]})
+    data["title"] = current["title"]
+    return results.RunResult.from_dict(data)
 
 
 def predict(target: Path, paths: list[Path], top: int = 3):

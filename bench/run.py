@@ -363,7 +363,8 @@ SECTIONS = [ann_trainer_vs_plain_fit, ann_grid, ann_workers, report_rebuild, hos
 TEMPLATE = """# Benchmarks
 
 Written by `make bench` (`{{ command }}`) on {{ finished }}.
-Each figure sits beside a baseline measured in the same run on the same machine.
+Each ratio is against a baseline measured in the same run on the same machine. Sections are measured apart: the
+line of each below says when and on which machine, and rows kept from an earlier run say so in their note.
 {% if measured %}
 Sections and when each was last measured:
 {% for k, v in measured.items() %}
@@ -399,8 +400,9 @@ PAGE = """<!DOCTYPE html>
 <body>
 <p class="up"><a href="../index.html">All reports</a></p>
 <h1>Benchmarks</h1>
-<p>Written by <code>make bench</code> (<code>{{ command }}</code>) on {{ finished }}. Each figure sits beside a
-baseline measured in the same run on the same machine.</p>
+<p>Written by <code>make bench</code> (<code>{{ command }}</code>) on {{ finished }}. Each ratio is against a
+baseline measured in the same run on the same machine. Sections are measured apart: the line of each below says
+when and on which machine, and rows kept from an earlier run say so in their note.</p>
 {% if measured %}<p>Sections and when each was last measured:</p>
 <ul>{% for k, v in measured.items() %}<li>{{ k }}: {{ v }}</li>{% endfor %}</ul>{% endif %}
 <p>Versions: {% for k, v in versions.items() %}{{ k }} {{ v }}{% if not loop.last %}, {% endif %}{% endfor %}.</p>

@@ -15,19 +15,20 @@ def loaded(train, validation=0):
     return events.DataLoaded({"name": "x", "source": "y", "sizes": sizes})
 
 
-def test_the_estimate_is_the_plan_left_at_the_rate_measured_so_far():
+def test_the_estimate_is_the_plan_left_at_the_pace_measured_so_far():
     spec = experiments.load("rnn", "smoke")   # 3 cells x 2 branches, 1 seed, 2 epochs each; final 2 epochs
     heard, clock = [], Clock()
     tracker = progress.Tracker(spec, "tune", heard.append, clock=clock, every_s=0, after_s=600, label="rnn 3/4")
     tracker(loaded(240))
-    planned = tracker.planned
-    assert planned == 6 * 2 * 240 + 2 * 240
+    assert (tracker.planned, tracker.planned_trainings) == (6 * 2 * 240 + 2 * 240, 7)
+    tracker(events.TrainingStarted("trial_0000/seed42", {"cell": "simple"}, 2, 240))
     clock.now = 10.0
     tracker(events.EpochEnded("trial_0000/seed42", 1, 2, 240, 8.0))
     estimate = heard[-1]
     assert isinstance(estimate, progress.Estimate)
-    # 240 examples in 10 s; the plan's other 3,120 at that rate take 130 s.
-    assert estimate.run_left_s == 130.0
+    # 240 examples in 8 s of epochs: the plan's other 3,120 take 104 s; the 2 s outside the epochs, for each
+    # of the 6 trainings still to start, 12 s more.
+    assert estimate.run_left_s == 116.0
     assert estimate.stage_left_s == 8.0
     line = estimate.line()
     assert line.startswith("rnn 3/4: trial_0000/seed42 epoch 1/2")

@@ -161,8 +161,14 @@ def paper_display(frame: pd.DataFrame, reference: str = "paper") -> pd.DataFrame
                      "verdict": row["verdict"],
                      "ours with recomputed batch-norm statistics (our extension)": gain,
                      "paper's finding": row["paper_finding"], "our finding": row["our_finding"],
+                     "why they differ": row.get("why", "") if _differs(row["verdict"]) else "",
                      "measured by": row["source"]})
     return pd.DataFrame(rows)
+
+
+def _differs(verdict: str) -> bool:
+    """Whether a verdict says ours and the paper's differ (a reason is then worth showing)."""
+    return bool(verdict) and not verdict.startswith(("level with", "same as"))
 
 
 def paper(frame: pd.DataFrame) -> list[Table]:

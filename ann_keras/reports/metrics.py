@@ -340,12 +340,15 @@ def paper_table(result: RunResult) -> pd.DataFrame:
                              "test accuracy", reference["test_accuracy"], ours, std,
                              versus="the published result", examples=examples))
     columns = ["setting", "measure", "changes", "paper", "ours", "ours_mean", "ours_std", "executions",
-               "difference", "noise", "verdict", "extension_mean", "paper_finding", "our_finding", "source",
+               "difference", "noise", "verdict", "extension_mean", "paper_finding", "our_finding", "why", "source",
                "baseline", "published"]
+    why = paper.get("why") or {}
+    for row in rows:
+        row["why"] = why.get(row["setting"], "")
     table = pd.DataFrame(rows, columns=columns)
     for flag in ("baseline", "published"):
         table[flag] = table[flag].astype("boolean").fillna(False).astype(bool)
-    return table.fillna({"paper_finding": "", "our_finding": "", "changes": "", "ours": ""})
+    return table.fillna({"paper_finding": "", "our_finding": "", "changes": "", "ours": "", "why": ""})
 
 
 LAST_EPOCHS = 10

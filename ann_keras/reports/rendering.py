@@ -19,7 +19,7 @@ from .. import names, results
 from ..errors import ResultsError, shorten
 from ..files import write_bytes, write_text
 from ..results import RunResult
-from . import headline
+from . import headline, reproduction
 from .formatting import num, pct
 from .sections import build_report
 
@@ -141,10 +141,17 @@ def write_index(reports_dir: Path) -> tuple[Path, list[str]]:
             skipped.append(f"{path}: folder name cannot be linked; use {names.RULE}")
             continue
         rows.append({**row, "experiment": path.parent.name})   # the link is the folder itself, never data
+    # The reproduction summary opens the page: the reports' own results.json, and reproduce.json's times.
+    loaded, left_out = reproduction.load_reports(reports_dir, [row["experiment"] for row in rows])
+    record, bad_record = reproduction.read_record(reports_dir)
+    skipped += left_out + ([bad_record] if bad_record else [])
+    summary = reproduction.build(loaded, record)
+    reproduction.write_data(summary, reports_dir)
     html_env, markdown_env = environments()
     bench = (reports_dir / "bench" / "index.html").exists()
-    write_text(reports_dir / "index.html", html_env.get_template("index.html.j2").render(rows=rows, bench=bench))
-    write_text(reports_dir / "README.md", markdown_env.get_template("index.md.j2").render(rows=rows, bench=bench))
+    page = dict(rows=rows, bench=bench, sections=summary.sections)
+    write_text(reports_dir / "index.html", html_env.get_template("index.html.j2").render(**page))
+    write_text(reports_dir / "README.md", markdown_env.get_template("index.md.j2").render(**page))
     return reports_dir / "index.html", skipped
 
 

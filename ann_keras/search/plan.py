@@ -23,28 +23,41 @@ def planned_trials(spec) -> int | None:
 
 def planned_work(spec, kind: str, train_examples: int, validation_examples: int = 0) -> int | None:
     """Return the example-epochs a `tune` or `train` of `spec` will train, or None where unknown (Hyperband)."""
+    planned = plan(spec, kind, train_examples, validation_examples)
+    return None if planned is None else planned[0]
+
+
+def planned_trainings(spec, kind: str) -> int | None:
+    """Return how many seeded trainings (folds counted apart) a run of `spec` will start, or None where unknown."""
+    planned = plan(spec, kind, 1, 0)
+    return None if planned is None else planned[1]
+
+
+def plan(spec, kind: str, train_examples: int, validation_examples: int = 0) -> tuple[int, int] | None:
+    """Return (example-epochs, trainings) a run of `spec` will train: search, paper settings, refits, final model."""
     folds = spec.tuner["folds"]
     seeds = spec.tuner["executions"]
     # After cross-validation the final model and the refits train on the validation part too.
     whole = train_examples + validation_examples if folds > 1 else train_examples
     final = _work(spec.with_params(spec.final, "final"), whole)
     if kind != "tune":
-        return final * seeds
+        return final * seeds, seeds
     trials = planned_trials(spec)
     if trials is None:
         return None
     if folds > 1:
         per_fold = (train_examples + validation_examples) * (folds - 1) // folds
-        search = trials * seeds * folds * _work(spec.params, per_fold)
         refits = (trials if spec.tuner["refit"] == "all" else 1) * seeds - 1   # one refit is the final model
-        search += refits * _work(spec.params, whole)
+        search = trials * seeds * folds * _work(spec.params, per_fold) + refits * _work(spec.params, whole)
+        trainings = trials * seeds * folds + refits
     else:
-        search = trials * seeds * _work(spec.params, train_examples)
+        search, trainings = trials * seeds * _work(spec.params, train_examples), trials * seeds
     paper = 0
     if spec.tuner["paper_runs"]:
         for run in spec.paper.get("runs", []):
             paper += seeds * _work(spec.with_params(run["params"], "paper run"), train_examples)
-    return search + paper + final
+            trainings += seeds
+    return search + paper + final, trainings + 1
 
 
 def _work(params: dict, available: int) -> int:

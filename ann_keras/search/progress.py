@@ -1,13 +1,14 @@
 """Estimates of the time left, from the epoch times a run measures as it goes.
 
 A run's plan (search/plan.py) counts its training in example-epochs
-(training examples seen), from the spec alone. Each
-epoch that ends says how many examples it saw; the wall time since the data
-loaded, divided by the examples seen so far, is this machine's rate for
-this experiment (model building, validation and tracing included), and the
-plan's remaining examples at that rate are the estimate. It is rough where
-stages differ in cost per example (augmented against plain epochs), and it
-says so by being an estimate: printed as "about".
+(training examples seen) and trainings, from the spec alone. Each epoch
+that ends says how many examples it saw and how long it took (validation
+included): their ratio is this machine's pace for this experiment, and the
+wall time outside the epochs, per training started, is what each training
+costs besides (building, tracing, the final evaluation). The plan's
+remaining examples and trainings at those rates are the estimate. It is
+rough where stages differ in cost per example (augmented against plain
+epochs, wide against narrow networks), and says so by being "about".
 
 No TensorFlow here, and no printing: `Tracker` passes every event on and
 adds `Estimate` events, which the CLI prints.
@@ -20,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from . import events
-from .plan import planned_work
+from .plan import plan
 
 EVERY_S = 60.0   # at most one estimate a minute, besides one when the final model ends
 
@@ -66,19 +67,24 @@ class Tracker:
                  label: str = "", clock: Callable[[], float] = time.monotonic, every_s: float = EVERY_S):
         self.spec, self.kind, self.listener = spec, kind, listener
         self.after_s, self.label, self.clock, self.every_s = after_s, label, clock, every_s
-        self.planned = None
+        self.planned = self.planned_trainings = None
         self.started = None
-        self.done = 0
+        self.done = self.trainings = 0
+        self.epoch_seconds = 0.0
         self.last_shown = None
 
     def __call__(self, event: events.Event) -> None:
         self.listener(event)
         if isinstance(event, events.DataLoaded):
             sizes = event.description["sizes"]
-            self.planned = planned_work(self.spec, self.kind, sizes["train"], sizes.get("validation", 0))
+            planned = plan(self.spec, self.kind, sizes["train"], sizes.get("validation", 0))
+            self.planned, self.planned_trainings = planned if planned is not None else (None, None)
             self.started = self.last_shown = self.clock()
+        elif isinstance(event, events.TrainingStarted):
+            self.trainings += 1
         elif isinstance(event, events.EpochEnded) and self.started is not None:
             self.done += event.examples
+            self.epoch_seconds += event.seconds
             now = self.clock()
             last = event.stage.startswith("final") and event.epoch == event.epochs
             if now - self.last_shown >= self.every_s or last:
@@ -86,12 +92,20 @@ class Tracker:
                 self.listener(self.estimate(event, now))
 
     def estimate(self, event: events.EpochEnded, now: float) -> Estimate:
-        """Return the estimate after `event`: the stage's epochs left at its own pace, the plan's at the run's."""
+        """Return the estimate after `event`: the stage's epochs left at its own pace, the plan's at the run's.
+
+        The plan's examples left go at this run's seconds per example in its
+        epochs (validation included); each training still to start adds this
+        run's time per training outside its epochs (building, tracing, the
+        final evaluation).
+        """
         stage_left = (event.epochs - event.epoch) * event.seconds
         run_left = None
         if self.planned is not None and self.done:
-            rate = (now - self.started) / self.done
-            run_left = max(self.planned - self.done, 0) * rate
+            per_example = self.epoch_seconds / self.done
+            per_training = max(now - self.started - self.epoch_seconds, 0.0) / max(self.trainings, 1)
+            run_left = (max(self.planned - self.done, 0) * per_example
+                        + max(self.planned_trainings - self.trainings, 0) * per_training)
             run_left = max(run_left, stage_left)
         return Estimate(event.stage, event.epoch, event.epochs, stage_left, run_left, self.after_s, self.label)
 

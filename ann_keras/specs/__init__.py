@@ -427,9 +427,16 @@ def _check_notes(notes: list, profiles: dict, where: str) -> list[dict]:
 
 
 def _check_paper(paper: dict, fields: Mapping[str, Field], where: str) -> dict:
-    _check_keys(paper, ("source", "notes", "runs", "final", "best", "per_class_accuracy", "references"), where)
+    _check_keys(paper, ("source", "notes", "runs", "final", "best", "per_class_accuracy", "references", "why",
+                        "easy", "hard", "extension"), where)
     _check_types(paper, {"source": str, "notes": str, "runs": list, "final": dict, "best": dict,
-                         "per_class_accuracy": dict, "references": list}, where)
+                         "per_class_accuracy": dict, "references": list, "why": dict, "easy": str, "hard": str,
+                         "extension": bool}, where)
+    # Why a setting's number differs from the paper's, by the setting's name in the report's table.
+    why = paper.get("why", {})
+    for setting, text in why.items():
+        if not isinstance(text, str):
+            raise SpecError(f"{where} why.{setting}: {text!r} is not text; give the reason as a string")
     runs = []
     for index, run in enumerate(paper.get("runs", [])):
         run_where = f"{where} runs[{index}]"
@@ -454,4 +461,7 @@ def _check_paper(paper: dict, fields: Mapping[str, Field], where: str) -> dict:
         if missing:
             raise SpecError(f"{where} references[{i}]: missing keys: {', '.join(missing)}")
     return {"source": paper.get("source", ""), "notes": paper.get("notes", ""), "runs": runs, "final": final,
-            "best": best, "per_class_accuracy": per_class, "references": references}
+            "best": best, "per_class_accuracy": per_class, "references": references, "why": dict(why),
+            "easy": paper.get("easy", ""), "hard": paper.get("hard", ""),
+            # True: the paper's numbers stand beside another network of ours (cnn-fast), not a reproduction.
+            "extension": paper.get("extension", False)}
