@@ -297,3 +297,111 @@ def test_an_image_declaring_too_many_pixels_is_skipped_and_counted(tmp_path, wid
         splits = images.load(source, image_size=8, channels=3)
         assert len(splits.y_train) == 9
         assert len(splits.skipped) == 1 and message in splits.skipped[0]
+
+
+# ---------------------------------------------------------------- what Pillow's decoders do with damaged files
+
+
+def saved(image_format, mode="L", size=(6, 4)):
+    buffer = io.BytesIO()
+    Image.new(mode, size, 90).save(buffer, format=image_format)
+    return bytearray(buffer.getvalue())
+
+
+def dds_of_unknown_pixel_format():
+    """A DDS file whose pixel format flags are 0: Pillow raises NotImplementedError (found by fuzzing)."""
+    data = saved("DDS", "RGB")
+    data[80:84] = b"\0\0\0\0"
+    return bytes(data)
+
+
+def spider_inside_a_stack():
+    """A SPIDER file claiming to be image 1 of a stack: Pillow raises AttributeError (found by fuzzing)."""
+    import struct
+    data = saved("SPIDER")
+    data[104:108] = struct.pack("<f", 1.0)
+    return bytes(data)
+
+
+def tiff_with_damaged_deflate_data():
+    """A deflate-compressed TIFF with its strip damaged: libtiff writes "ZIPDecode: ..." to stderr itself."""
+    array = (np.arange(16 * 16 * 3) * 7 % 256).astype(np.uint8).reshape(16, 16, 3)
+    buffer = io.BytesIO()
+    Image.fromarray(array).save(buffer, format="TIFF", compression="tiff_deflate")
+    data = bytearray(buffer.getvalue())
+    data[10:20] = b"\xff" * 10
+    return bytes(data)
+
+
+@pytest.mark.parametrize("make, error", [(dds_of_unknown_pixel_format, NotImplementedError),
+                                         (spider_inside_a_stack, AttributeError)])
+def test_files_on_which_pillow_raises_unexpected_errors_are_unreadable_images(make, error):
+    data = make()
+    with pytest.raises(error):                    # what the red team found: Pillow's own error, not a ValueError
+        with Image.open(io.BytesIO(data)) as image:
+            image.load()
+    with pytest.raises(images.UnreadableImage, match=rf"^not a readable image \({error.__name__}\)$"):
+        images.decode(data, 8, 3)
+
+
+@pytest.mark.parametrize("error", [NotImplementedError("x"), AttributeError("x"), SyntaxError("x"),
+                                   __import__("struct").error("x"), EOFError(), IndexError("x"), TypeError("x"),
+                                   OSError("x"), RuntimeError("x"), ZeroDivisionError(), KeyError("x")])
+def test_any_error_a_decoder_raises_becomes_an_unreadable_image(monkeypatch, error):
+    def broken(*args, **kwargs):
+        raise error
+    monkeypatch.setattr(Image, "open", broken)
+    with pytest.raises(images.UnreadableImage, match=rf"not a readable image \({type(error).__name__}\)"):
+        images.decode(png((1, 2, 3)), 8, 3)
+
+
+def test_files_that_crash_pillow_are_skipped_and_counted_in_a_tree_and_a_tarball(tmp_path):
+    tree = make_tree(tmp_path / "t")
+    (tree / "train" / "cat" / "odd.dds").write_bytes(dds_of_unknown_pixel_format())
+    (tree / "test" / "dog" / "odd.spi").write_bytes(spider_inside_a_stack())
+    for source in (tree, make_tar(tree, tmp_path / "data.tar.gz")):
+        splits = images.load(source, image_size=8, channels=3)
+        assert len(splits.y_train) == len(splits.y_test) == 9
+        assert sorted(splits.skipped) == ["test/dog/odd.spi: not a readable image (AttributeError)",
+                                          "train/cat/odd.dds: not a readable image (NotImplementedError)"]
+
+
+def test_pillow_warnings_and_libtiff_messages_stay_off_stderr(capfd):
+    import warnings
+    truncated = bytes(saved("PNG", "RGB", (64, 64))[:-40])          # Pillow: "Truncated File Read" and friends
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for data in (tiff_with_damaged_deflate_data(), truncated, png_declaring(12000, 12000)):
+            with pytest.raises(images.UnreadableImage):
+                images.decode(data, 8, 3)
+    assert caught == []
+    assert capfd.readouterr().err == ""
+
+
+def sixteen_bit_ramp():
+    """A 16-bit grey ramp over the whole range, 0 to 65535."""
+    return np.linspace(0, 65535, 16 * 16).round().astype(np.uint16).reshape(16, 16)
+
+
+@pytest.mark.parametrize("image_format, array, mode", [
+    ("PNG", sixteen_bit_ramp(), "I;16"),
+    ("TIFF", sixteen_bit_ramp(), "I;16"),
+    ("TIFF", sixteen_bit_ramp().astype(">u2"), "I;16B"),
+    ("PPM", sixteen_bit_ramp(), "I"),                        # Pillow opens a 16-bit PGM as a 32-bit "I" image
+])
+def test_sixteen_bit_images_are_scaled_to_eight_bits_not_clipped(image_format, array, mode):
+    buffer = io.BytesIO()
+    Image.fromarray(array).save(buffer, format=image_format)
+    assert Image.open(io.BytesIO(buffer.getvalue())).mode == mode
+    expected = np.round(sixteen_bit_ramp() / 257).astype(np.uint8)
+    grey = images.decode(buffer.getvalue(), None, 1)
+    assert np.array_equal(grey[..., 0], expected)             # clipped, half the ramp would be 255
+    rgb = images.decode(buffer.getvalue(), None, 3)
+    assert all(np.array_equal(rgb[..., c], expected) for c in range(3))
+
+
+def test_a_32_bit_image_beyond_16_bits_is_scaled_by_the_modes_maximum():
+    array = np.array([[-5, 0, 2**30, 2**31 - 1]], dtype=np.int32)
+    buffer = io.BytesIO()
+    Image.fromarray(array).save(buffer, format="TIFF")
+    assert images.decode(buffer.getvalue(), None, 1)[0, :, 0].tolist() == [0, 0, 128, 255]

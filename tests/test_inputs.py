@@ -17,6 +17,19 @@ def test_images_are_converted_to_the_models_channels_and_size(tmp_path):
     assert read.x.shape == (1, 8, 8, 1) and read.x.dtype == np.uint8 and read.skipped == []
 
 
+def test_an_image_that_crashes_pillow_is_skipped_in_one_line_and_the_others_are_read(tmp_path):
+    good = tmp_path / "good.png"
+    Image.new("RGB", (4, 4), "red").save(good)
+    odd = tmp_path / "odd.dds"   # pixel format flags 0: Pillow raises NotImplementedError
+    Image.new("RGB", (6, 4), "blue").save(odd)
+    data = bytearray(odd.read_bytes())
+    data[80:84] = bytes(4)
+    odd.write_bytes(bytes(data))
+    read = inputs.read([odd, good, odd], "images", (8, 8, 3), None)
+    assert read.names == [str(good)] and read.x.shape == (1, 8, 8, 3)
+    assert read.skipped == [f"{odd}: not a readable image (NotImplementedError)"] * 2
+
+
 def test_a_csv_row_is_steps_with_their_channels_side_by_side_standardised_and_padded(tmp_path):
     path = tmp_path / "two.csv"
     path.write_text("1,2,3,6\n\n5,10\n")

@@ -5,7 +5,8 @@ labels; scaling to [0, 1] happens inside the model. Decoded arrays are cached
 under a key made of the source's content, so the second load skips decoding.
 
 Bad data policy: a file inside a class folder that cannot be decoded as an
-image (corrupt, or not an image at all) is skipped and counted, and the count
+image (corrupt, or not an image at all, whatever error Pillow's decoder
+raises on it) or cannot be read is skipped and counted, and the count
 and the first names appear in the report; everything else that is wrong (an
 empty class folder, a missing split, class folders that differ between the
 splits, an unreadable or damaged archive, a tar member that would land
@@ -23,13 +24,16 @@ rebuild arrays of CIFAR-10's own sizes.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import io
+import logging
 import math
 import os
 import pickle
 import tarfile
+import warnings
 import zlib
 from pathlib import Path, PurePosixPath
 
@@ -39,7 +43,8 @@ from ..errors import DataError
 from ..files import write_bytes
 from .splits import Splits
 
-CACHE_VERSION = 1
+# 2: 16-bit greys scaled to 8 bits instead of clipped (decode), so arrays cached before are stale.
+CACHE_VERSION = 2
 # Far above any photograph or CIFAR-10 batch (about 30 MB), far below what would strain memory.
 MAX_FILE_BYTES = 256 * 2**20
 # A 100-megapixel camera's picture is read; PIL's own bomb limit (about 179 megapixels) is never reached.
@@ -210,7 +215,7 @@ class _FolderTree:
     def files(self):
         for path in sorted(self.root.rglob("*")):
             if path.is_file():
-                yield path.relative_to(self.root).as_posix(), lambda path=path: _read_file(path)
+                yield path.relative_to(self.root).as_posix(), lambda path=path: _read_image_file(path)
 
     def folders(self):
         return {p.relative_to(self.root).as_posix() for p in self.root.rglob("*") if p.is_dir()}
@@ -279,6 +284,14 @@ def _read_file(path: Path) -> bytes:
     if size > MAX_FILE_BYTES:
         raise DataError(f"{path}: holds {size:,} bytes; at most {MAX_FILE_BYTES:,} are read per file")
     return path.read_bytes()
+
+
+def _read_image_file(path: Path) -> bytes:
+    """Return an image file's bytes; one that cannot be read (no permission) is unreadable like a corrupt one."""
+    try:
+        return _read_file(path)
+    except OSError as error:
+        raise UnreadableImage(f"cannot be read ({error.strerror or type(error).__name__})") from None
 
 
 def _is_tar(path: Path) -> bool:
@@ -367,23 +380,121 @@ def _split_root(folders: set[str], where: Path) -> str:
 
 
 def decode(data: bytes, image_size, channels) -> np.ndarray:
-    """Return one image as uint8 (height, width, channels), or raise ValueError saying why not."""
-    from PIL import Image, UnidentifiedImageError
+    """Return one image as uint8 (height, width, channels), or raise UnreadableImage (a ValueError) saying why not.
+
+    Whatever the bytes hold, this returns an image or raises UnreadableImage:
+    Pillow's decoders raise many kinds of error on a damaged file
+    (NotImplementedError, AttributeError, struct.error, IndexError,
+    SyntaxError, EOFError, OSError...), and callers skip and count an
+    unreadable image rather than stop. Pillow's Python warnings and
+    libtiff's messages on stderr are silenced: the one line the caller
+    prints is what a user sees. 16-bit greys are scaled to 8 bits, not
+    clipped (see _eight_bits).
+    """
+    from PIL import Image
+    _silence_libtiff()
     try:
-        with Image.open(io.BytesIO(data)) as image:
+        with _quiet(), Image.open(io.BytesIO(data), formats=_formats()) as image:
             width, height = image.size   # from the header, before any pixel is decoded
             if width * height > MAX_IMAGE_PIXELS:
-                raise ValueError(f"declares {width}x{height} pixels, more than the {MAX_IMAGE_PIXELS:,} read; "
-                                 "a decompression bomb?")
-            image = image.convert("L" if channels == 1 else "RGB")
+                raise UnreadableImage(f"declares {width}x{height} pixels, more than the {MAX_IMAGE_PIXELS:,} "
+                                      "read; a decompression bomb?")
+            image = _eight_bits(image).convert("L" if channels == 1 else "RGB")
             if image_size and image.size != (image_size, image_size):
                 image = image.resize((image_size, image_size), Image.BILINEAR)
             array = np.asarray(image, dtype=np.uint8)
+    except UnreadableImage:
+        raise
     except Image.DecompressionBombError as error:   # PIL's own limit, checked when the header is read
-        raise ValueError(f"declares too many pixels, a decompression bomb? ({error})") from None
-    except (UnidentifiedImageError, OSError, SyntaxError) as error:
-        raise ValueError(f"not a readable image ({type(error).__name__})") from None
+        raise UnreadableImage(f"declares too many pixels, a decompression bomb? ({error})") from None
+    except Exception as error:   # a damaged file: any decoder's error, never a traceback
+        raise UnreadableImage(f"not a readable image ({type(error).__name__})") from None
     return array[..., None] if array.ndim == 2 else array
+
+
+@functools.cache
+def _formats() -> tuple[str, ...]:
+    """The formats Pillow may try: every one it opens but EPS, which it renders by running Ghostscript on the file."""
+    from PIL import Image
+    Image.init()
+    return tuple(sorted(set(Image.OPEN) - {"EPS"}))
+
+
+@contextlib.contextmanager
+def _quiet():
+    """Keep Pillow's complaints about a damaged file off stderr while it is decoded.
+
+    Pillow says them as Python warnings ("Truncated File Read", "Tag data
+    larger than file") and as log records (TiffImagePlugin logs "More
+    samples per pixel than can be decoded" as an error, which Python's
+    last-resort handler prints when nothing configured logging).
+    """
+    pil = logging.getLogger("PIL")
+    level = pil.level
+    pil.setLevel(logging.CRITICAL + 1)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        pil.setLevel(level)
+
+
+class UnreadableImage(ValueError):
+    """An image file that cannot be decoded; the message says why (the caller names the file)."""
+
+
+# Modes whose values reach past 255: 16-bit greys (PNG, TIFF), and 32-bit integers (16-bit PGM/PPM open as "I").
+_SIXTEEN_BIT = ("I;16", "I;16L", "I;16B", "I;16N")
+
+
+def _eight_bits(image):
+    """Return `image` with 16-bit or 32-bit integer greys scaled to 8 bits; other modes unchanged.
+
+    Pillow's convert("L") clips such values at 255, so a 16-bit photograph
+    arrives almost white. A 16-bit value v becomes round(v / 257) (65535 ->
+    255). A mode "I" image holds 16-bit data (Pillow opens 16-bit PGM and
+    PPM so) when every value lies in 0..65535, and is scaled the same way;
+    otherwise by the mode's own maximum, 2**31 - 1, negatives as 0.
+    """
+    from PIL import Image
+    if image.mode not in _SIXTEEN_BIT and image.mode != "I":
+        return image
+    values = np.asarray(image)
+    if image.mode in _SIXTEEN_BIT or (values.size and 0 <= values.min() and values.max() <= 65535):
+        eight = (values.astype(np.uint32) + 128) // 257
+    else:
+        eight = np.clip(values, 0, None).astype(np.float64) * (255 / (2**31 - 1)) + 0.5
+    return Image.fromarray(eight.astype(np.uint8), "L")
+
+
+@functools.cache
+def _silence_libtiff() -> None:
+    """Stop libtiff printing its warnings and errors on stderr (once per process).
+
+    Pillow decodes compressed TIFFs with libtiff, whose default handlers
+    write each complaint about a damaged file ("ZIPDecode: Decoding error at
+    scanline 0...") straight to the process's stderr, below Python, where
+    no warnings filter reaches them. Pillow itself clears the warning
+    handler while it decodes but offers no way to clear the error handler,
+    so both are cleared here, in the libtiff that Pillow's own module is
+    linked to (found through that module, whichever libtiff it is). The
+    failure still reaches Python as Pillow's OSError, which `decode` turns
+    into its one line. Where the library cannot be reached (another
+    platform, a Pillow built without libtiff) nothing changes.
+    """
+    import ctypes
+
+    from PIL import _imaging
+    try:
+        library = ctypes.CDLL(_imaging.__file__)
+        for name in ("TIFFSetErrorHandler", "TIFFSetErrorHandlerExt", "TIFFSetWarningHandler",
+                     "TIFFSetWarningHandlerExt"):
+            setter = getattr(library, name)
+            setter.restype, setter.argtypes = ctypes.c_void_p, [ctypes.c_void_p]
+            setter(None)
+    except (OSError, AttributeError):
+        pass
 
 
 # ---------------------------------------------------------------- cache
