@@ -265,6 +265,18 @@ def test_a_gzip_archive_with_a_bad_checksum_is_refused(tmp_path):
         images.load(archive, image_size=8, channels=3)
 
 
+def test_a_truncated_tarball_is_named_not_a_traceback(tmp_path):
+    tree = make_tree(tmp_path / "t", size=(64, 64))
+    for i in range(4):   # incompressible images, so that the cut falls inside a member's data
+        noise = np.random.default_rng(i).integers(0, 256, (64, 64, 3), dtype=np.uint8)
+        Image.fromarray(noise).save(tree / "train" / "cat" / f"noise{i}.png")
+    data = make_tar(tree, tmp_path / "data.tar.gz").read_bytes()
+    cut = tmp_path / "cut.tar.gz"
+    cut.write_bytes(data[:len(data) * 2 // 3])
+    with pytest.raises(DataError, match=r"cut.tar.gz: unreadable or damaged archive \(Compressed file ended"):
+        images.load(cut, image_size=8, channels=3)
+
+
 def test_a_tar_member_larger_than_the_limit_is_refused_before_it_is_read(tmp_path, monkeypatch):
     monkeypatch.setattr(images, "MAX_FILE_BYTES", 10_000)
     tree = make_tree(tmp_path / "t")

@@ -275,7 +275,10 @@ def _read_member(archive: tarfile.TarFile, member: tarfile.TarInfo, path: Path) 
     if member.size > MAX_FILE_BYTES:
         raise DataError(f"{path}: member {member.name!r} holds {member.size:,} bytes; at most "
                         f"{MAX_FILE_BYTES:,} are read per file")
-    return archive.extractfile(member).read()
+    try:
+        return archive.extractfile(member).read()
+    except (tarfile.TarError, OSError, EOFError, zlib.error) as error:   # a truncated or damaged stream
+        raise DataError(f"{path}: unreadable or damaged archive ({error})") from None
 
 
 def _read_file(path: Path) -> bytes:
