@@ -57,6 +57,16 @@ def test_a_report_rebuilt_leaves_no_file_the_second_write_does_not_write(result,
     assert (folder / "notes-of-mine.txt").read_text() == "a reader's own file"
 
 
+def test_the_index_takes_a_summary_an_earlier_release_wrote(result, tmp_path):
+    folder = reports.write_report(result, tmp_path)
+    row = json.loads((folder / "summary.json").read_text())
+    for key in ("verdict", "arithmetic", "extension", "noise", "evaluation", "files"):   # keys added since
+        row.pop(key, None)
+    (folder / "summary.json").write_text(json.dumps(row))
+    page, skipped = reports.write_index(tmp_path)
+    assert skipped == [] and 'href="ann/index.html"' in page.read_text()
+
+
 def test_html_page_is_self_contained(result, tmp_path):
     folder = reports.write_report(result, tmp_path)
     page = (folder / "index.html").read_text()

@@ -140,7 +140,9 @@ def write_index(reports_dir: Path) -> tuple[Path, list[str]]:
         if not names.is_plain(path.parent.name):
             skipped.append(f"{path}: folder name cannot be linked; use {names.RULE}")
             continue
-        rows.append({**row, "experiment": path.parent.name})   # the link is the folder itself, never data
+        # A summary written by an earlier release lacks the keys added since: they show as empty, not as an error.
+        optional = dict.fromkeys(headline.SCHEMA["properties"])
+        rows.append({**optional, **row, "experiment": path.parent.name})   # the link is the folder, never data
     # The reproduction summary opens the page: the reports' own results.json, and reproduce.json's times.
     loaded, left_out = reproduction.load_reports(reports_dir, [row["experiment"] for row in rows])
     record, bad_record = reproduction.read_record(reports_dir)

@@ -115,7 +115,7 @@ def _wall_time(result: RunResult) -> str:
 
 def _source(source: dict, version: str) -> str:
     if not source.get("commit"):
-        return f"ann-keras {version} (not a git checkout)"
+        return f"ann-keras {version}; its commit was not recorded (the code did not run from a git checkout)"
     changes = ", with local changes to ann_keras/ or tuning/" if source.get("local_changes") else ""
     return f"ann-keras {version}, git commit {source['commit'][:12]}{changes}"
 
