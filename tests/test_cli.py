@@ -236,7 +236,7 @@ def test_any_experiment_runs_on_another_data_set_with_dataset(in_tmp, monkeypatc
     result = invoke("train", "cnn", "--profile", "smoke", "--dataset", "images", "--data", str(tree),
                     "--executions", "1", "--set", "data.image_size=8")
     assert result.exit_code == 0, result.output
-    report = in_tmp / "reports" / "cnn-images"
+    report = in_tmp / "reports" / "cnn-smoke-images"   # the smoke profile's page, on other data
     markdown = (report / "README.md").read_text()
     assert "on images instead of synthetic-images" in markdown and "--dataset images --data" in markdown
     assert "76.3%" not in markdown   # the paper's CIFAR-10 numbers stay on the CIFAR-10 page
