@@ -14,7 +14,7 @@ SEED ?= 42
 # folder ann-keras reads works: `make reproduce CIFAR10=~/cifar-10-python.tar.gz`.
 CIFAR10 ?= $(wildcard ../shared/data/cifar10-jpg.tar.gz)
 
-.PHONY: install reproduce test bench bench-short lint clean
+.PHONY: install reproduce test bench bench-short lint docs clean
 
 install: $(INSTALLED)
 
@@ -23,7 +23,7 @@ $(BIN)/python:
 
 $(INSTALLED): setup.cfg pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --upgrade pip
-	$(BIN)/python -m pip install -e ".[$(TF),test,dev]"
+	$(BIN)/python -m pip install -e ".[$(TF),test,dev,docs]"
 	rm -f $(VENV)/.installed-*
 	touch $@
 
@@ -39,9 +39,13 @@ bench: install
 bench-short: install
 	ANN_KERAS_CIFAR10="$(if $(CIFAR10),$(abspath $(CIFAR10)))" $(BIN)/python bench/run.py --mode short
 
+# The documentation site at http://127.0.0.1:8000, rebuilt as docs/ changes; `mkdocs build --strict` checks it.
+docs: install
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs serve
+
 lint: install
 	$(BIN)/python -m flake8 ann_keras tests bench
 
 clean:
-	rm -rf runs build *.egg-info .pytest_cache
+	rm -rf runs build site *.egg-info .pytest_cache
 	find . -name __pycache__ -prune -exec rm -rf {} +
