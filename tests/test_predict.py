@@ -114,7 +114,7 @@ def test_sequences_of_the_wrong_shape_or_file_type_are_skipped(trained_runs, tmp
     predictions, skipped = predicting.predict(run_dir, [wrong_channels, too_long, words, image])
     assert predictions == []
     assert "not a multiple of the model's 6 channels" in skipped[0]
-    assert "5000 time steps; the model reads 1 to 100" in skipped[1]
+    assert "row 1 has more than 100 time steps (600 values of 6 channel(s)); the model reads 1 to 100" in skipped[1]
     assert "not a number" in skipped[2] and "not a sequence file" in skipped[3]
 
 

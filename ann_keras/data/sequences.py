@@ -55,17 +55,20 @@ def describe(scaling: dict) -> str:
 
 def standardise(sequences: list, scaling: dict) -> np.ndarray:
     """Return `sequences` (each steps x channels) standardised with `scaling` and padded to its steps."""
-    if scaling.get("per_sequence", False):   # results.json written before it existed: per channel only
-        sequences = [_z_normalised(sequence) for sequence in sequences]
-    return _per_channel(sequences, scaling)
+    # results.json written before per_sequence existed: per channel only
+    return _per_channel(sequences, scaling, each=scaling.get("per_sequence", False))
 
 
-def _per_channel(sequences: list, scaling: dict) -> np.ndarray:
-    """Return `sequences` standardised with the scaling's per-channel mean and std, padded to its steps."""
+def _per_channel(sequences: list, scaling: dict, each: bool = False) -> np.ndarray:
+    """Return `sequences` standardised with the scaling's per-channel mean and std, padded to its steps.
+
+    With `each`, every sequence is first z-normalised on its own, one at a
+    time, so no second copy of them all is made.
+    """
     mean, std = np.asarray(scaling["mean"]), np.asarray(scaling["std"])
     out = np.full((len(sequences), scaling["steps"], len(mean)), MASK_VALUE, dtype=np.float32)
     for i, sequence in enumerate(sequences):
-        out[i, :len(sequence)] = (sequence - mean) / std
+        out[i, :len(sequence)] = ((_z_normalised(sequence) if each else sequence) - mean) / std
     return out
 
 
