@@ -199,6 +199,14 @@ def test_values_that_overflow_once_standardised_are_skipped_in_one_line(tmp_path
                             "float32"]
 
 
+def test_a_scaling_that_does_not_fit_the_model_sizes_nothing(tmp_path):
+    from ann_keras.errors import DataError
+    path = tmp_path / "one.csv"
+    path.write_text("1,2\n")
+    with pytest.raises(DataError, match="pads to 1000000000000 steps; the model reads 5"):
+        inputs.read([path], "sequences", (5, 2), {**SCALING, "steps": 10**12})
+
+
 def test_images_count_against_the_byte_budget_too(tmp_path, monkeypatch):
     monkeypatch.setattr(inputs, "MAX_ARRAY_BYTES", 3 * 8 * 8 * 3)
     paths = []

@@ -1,7 +1,9 @@
 """`ann-keras predict`: a trained model's top classes for a user's own files, prepared exactly as in training."""
 
 import json
+import shutil
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
 from PIL import Image
@@ -148,3 +150,69 @@ def test_a_broken_or_foreign_model_is_one_line(tmp_path, content, message):
         locate(path).load_model()
     result = invoke("predict", path, path)
     assert result.exit_code == 2 and message in result.stderr and "Traceback" not in result.stderr
+
+
+# ---------------------------------------------------------------- a results.json that is another model's
+
+
+def tampered(run_dir, tmp_path, change):
+    """A copy of the run folder whose results.json `change` rewrote."""
+    copy = tmp_path / "run"
+    shutil.copytree(run_dir, copy)
+    path = copy / "results.json"
+    document = json.loads(path.read_text())
+    change(document)
+    path.write_text(json.dumps(document))
+    return copy
+
+
+def sequence_csv(tmp_path):
+    path = tmp_path / "s.csv"
+    path.write_text(",".join(f"{v:.3f}" for v in np.sin(np.arange(6 * 40) / 7)) + "\n")
+    return path
+
+
+def scaling_of(document):
+    return document["dataset"]["scaling"]
+
+
+def two_classes(document):
+    """Two class names for a model of more, the test labels folded onto them so that the schema still holds."""
+    document["dataset"]["class_names"] = ["a", "b"]
+    for key in ("y_true", "y_pred", "y_pred_running_bn"):
+        if key in document["final"]:
+            document["final"][key] = [min(label, 1) for label in document["final"][key]]
+
+
+@pytest.mark.parametrize("kind, change, message", [
+    ("images", two_classes, "names 2 classes, but "),
+    ("sequences", lambda d: scaling_of(d).update(mean=[0.0]),
+     "dataset.scaling holds 1 mean(s) and 6 std(s); the model reads 6 channel(s)"),
+    ("sequences", lambda d: scaling_of(d).update(steps=10**12), "dataset.scaling pads to 1000000000000 steps; the "
+                                                                "model reads 100"),
+    ("sequences", lambda d: scaling_of(d).update(std=[float("nan")] * 6), "dataset.scaling std holds nan"),
+    ("sequences", lambda d: scaling_of(d).update(std=[-1.0] * 6), "dataset.scaling std holds -1.0"),
+    ("sequences", lambda d: d["dataset"].pop("scaling"), "holds no dataset.scaling, but "),
+    ("sequences", lambda d: d["spec"].update(model="cnn"), "its model family 'cnn' reads images (height, width, "
+                                                           "channels), but "),
+    ("images", lambda d: d["spec"].update(model="rnn"), "its model family 'rnn' reads sequences (time steps, "
+                                                        "channels), but "),
+])
+def test_a_results_json_that_does_not_describe_its_model_is_one_line(trained_runs, tmp_path, kind, change, message):
+    run_dir = tampered(trained_runs[kind], tmp_path, change)
+    image = tmp_path / "x.png"
+    Image.new("RGB", (4, 4)).save(image)
+    result = invoke("predict", run_dir, sequence_csv(tmp_path) if kind == "sequences" else image)
+    assert result.exit_code == 2 and message in result.stderr, result.stderr
+    assert str(run_dir / "results.json") in result.stderr
+    assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_a_zero_std_is_read_as_one_as_training_does_not_nan(trained_runs, tmp_path):
+    zero = tampered(trained_runs["sequences"], tmp_path / "zero", lambda d: scaling_of(d).update(std=[0.0] * 6))
+    one = tampered(trained_runs["sequences"], tmp_path / "one", lambda d: scaling_of(d).update(std=[1.0] * 6))
+    csv_file = sequence_csv(tmp_path)
+    [with_zero], skipped = predicting.predict(zero, [csv_file], top=4)
+    [with_one], _ = predicting.predict(one, [csv_file], top=4)
+    assert skipped == [] and with_zero.top == with_one.top
+    assert all(np.isfinite(p) for _, p in with_zero.top)

@@ -1,4 +1,6 @@
 import numpy as np
+import pytest
+
 from ann_keras.data import sequences
 
 
@@ -42,3 +44,25 @@ def test_auto_scaling_is_per_sequence_for_univariate_data_only():
 def test_scalings_written_before_per_sequence_existed_still_standardise_per_channel():
     scaling = {"mean": [1.0], "std": [2.0], "steps": 2}
     assert np.allclose(sequences.standardise([np.array([[3.0], [5.0]])], scaling)[0, :, 0], [1.0, 2.0])
+
+
+def test_a_zero_std_is_read_as_one_as_in_training():
+    scaling = {"mean": [1.0, 2.0], "std": [0.0, 2.0], "steps": 2}
+    x = sequences.standardise([np.array([[3.0, 6.0]])], scaling)
+    assert x[0, 0].tolist() == [2.0, 2.0] and (x[0, 1] == sequences.MASK_VALUE).all()
+    _, _, trained = sequences.prepare([np.array([[5.0, 1.0], [5.0, 3.0]])], [np.ones((1, 2))])
+    assert trained["std"][0] == 1.0          # the same rule when training wrote the scaling
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"mean": [0.0]}, "holds 1 mean(s) and 2 std(s); the model reads 2 channel(s), one of each per channel"),
+    ({"steps": 10**12}, "pads to 1000000000000 steps; the model reads 5"),
+    ({"std": [1.0, float("nan")]}, "std holds nan; valid: finite numbers >= 0 (0 is read as 1, as in training)"),
+    ({"std": [-1.0, 1.0]}, "std holds -1.0; valid: finite numbers >= 0"),
+    ({"mean": [float("inf"), 0.0]}, "mean holds inf; valid: finite numbers"),
+    ({"mean": [10**400, 0.0]}, "mean holds 1000"),
+])
+def test_a_scaling_that_does_not_fit_the_model_is_named(change, message):
+    scaling = {"mean": [0.0, 0.0], "std": [1.0, 1.0], "steps": 5, **change}
+    assert sequences.check_scaling(scaling, 5, 2).startswith(message)
+    assert sequences.check_scaling({"mean": [0.0, 0.0], "std": [0.0, 1.0], "steps": 5}, 5, 2) is None

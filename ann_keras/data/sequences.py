@@ -13,9 +13,11 @@ otherwise reach the network as one value for nearly every step.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
-from ..errors import DataError
+from ..errors import DataError, shorten
 
 # Far outside anything a standardised value reaches, so a real time step is never masked.
 MASK_VALUE = -1000.0
@@ -39,8 +41,7 @@ def prepare(x_train: list, x_test: list, scaling: str = "channel") -> tuple[np.n
     if each:   # once here; the per-channel statistics below are those of the z-normalised sequences
         x_train = [_z_normalised(sequence) for sequence in x_train]
     steps = np.concatenate(x_train, axis=0)
-    mean, std = steps.mean(axis=0), steps.std(axis=0)
-    std[std == 0] = 1.0
+    mean, std = steps.mean(axis=0), usable_std(steps.std(axis=0))
     length = max(len(s) for s in list(x_train) + list(x_test))
 
     scaling = {"mean": mean.tolist(), "std": std.tolist(), "steps": int(length), "per_sequence": each}
@@ -59,13 +60,48 @@ def standardise(sequences: list, scaling: dict) -> np.ndarray:
     return _per_channel(sequences, scaling, each=scaling.get("per_sequence", False))
 
 
+def usable_std(std: np.ndarray) -> np.ndarray:
+    """Return per-channel std with 0 (a constant channel) read as 1: training's rule, and predict's."""
+    return np.where(std == 0, 1.0, std)
+
+
+def check_scaling(scaling: dict, steps: int, channels: int) -> str | None:
+    """Return what is wrong with `scaling` for a model reading (steps, channels), or None when it fits.
+
+    results.json's schema says only that mean and std are lists of numbers
+    and steps a positive integer; before they size an array or divide, they
+    must match the model: one mean and one std per channel, the model's
+    steps, finite numbers, no negative std (0 is read as 1, as training does).
+    """
+    mean, std = scaling["mean"], scaling["std"]
+    if len(mean) != channels or len(std) != channels:
+        return (f"holds {len(mean)} mean(s) and {len(std)} std(s); the model reads {channels} channel(s), one of "
+                "each per channel")
+    if scaling["steps"] != steps:
+        return f"pads to {shorten(str(scaling['steps']))} steps; the model reads {steps}"
+    for name, values in (("mean", mean), ("std", std)):
+        bad = next((v for v in values if not _finite(v) or (name == "std" and v < 0)), None)
+        if bad is not None:
+            valid = "finite numbers >= 0 (0 is read as 1, as in training)" if name == "std" else "finite numbers"
+            return f"{name} holds {shorten(str(bad), 40)}; valid: {valid}"
+    return None
+
+
+def _finite(value) -> bool:
+    """Whether a number from JSON is finite as a float (an integer of 400 digits is not: it overflows)."""
+    try:
+        return math.isfinite(value)
+    except OverflowError:
+        return False
+
+
 def _per_channel(sequences: list, scaling: dict, each: bool = False) -> np.ndarray:
     """Return `sequences` standardised with the scaling's per-channel mean and std, padded to its steps.
 
     With `each`, every sequence is first z-normalised on its own, one at a
     time, so no second copy of them all is made.
     """
-    mean, std = np.asarray(scaling["mean"]), np.asarray(scaling["std"])
+    mean, std = np.asarray(scaling["mean"]), usable_std(np.asarray(scaling["std"]))
     out = np.full((len(sequences), scaling["steps"], len(mean)), MASK_VALUE, dtype=np.float32)
     for i, sequence in enumerate(sequences):
         out[i, :len(sequence)] = ((_z_normalised(sequence) if each else sequence) - mean) / std

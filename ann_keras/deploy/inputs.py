@@ -137,6 +137,9 @@ def _sequences(path: Path, input_shape: tuple, scaling: dict | None,
         raise Unreadable("the model's run folder (results.json) is needed to standardise sequences as in "
                          "training; give the run folder, not the model file alone")
     steps, channels = input_shape
+    problem = sequences.check_scaling(scaling, steps, channels)   # trained.Trained.reads checked it; it sizes arrays
+    if problem:
+        raise DataError(f"the run's dataset.scaling {problem}")
     if path.suffix.lower() == ".ts":
         cases, more = _ts_cases(path, steps, channels, room)
     elif path.suffix.lower() in (".csv", ".txt"):

@@ -7,9 +7,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..data import KINDS
 from . import inputs
-from .trained import ModelError, locate
+from .trained import locate
 
 
 @dataclass(frozen=True)
@@ -27,11 +26,7 @@ def predict(target: Path, paths: list[Path], top: int = 3) -> tuple[list[Predict
     """Classify each readable input with the model `target` names; return the predictions and the skipped lines."""
     trained = locate(target)
     model = trained.load_model()
-    input_shape = tuple(model.input_shape[1:])
-    kind = trained.kind or _kind_of(input_shape)
-    if None in input_shape or kind is None:
-        raise ModelError(f"{trained.model_file}: its input {input_shape} is none of the kinds ann-keras "
-                         f"prepares; valid: {', '.join(f'{k} ({m})' for k, (_, m) in KINDS.items())}")
+    kind, input_shape = trained.reads(model)   # results.json checked against the model before it sizes anything
     read = inputs.read(paths, kind, input_shape, trained.scaling)
     if not len(read.x):
         return [], read.skipped
@@ -42,11 +37,6 @@ def predict(target: Path, paths: list[Path], top: int = 3) -> tuple[list[Predict
         order = np.argsort(-row, kind="stable")[:top]
         predictions.append(Prediction(name, [(names[i], float(row[i])) for i in order]))
     return predictions, read.skipped
-
-
-def _kind_of(input_shape: tuple) -> str | None:
-    """The kind of example a model reads, from the rank of its input (a model file without its run)."""
-    return next((kind for kind, (rank, _) in KINDS.items() if rank == len(input_shape)), None)
 
 
 def _probabilities(model, x: np.ndarray) -> np.ndarray:

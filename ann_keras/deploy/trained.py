@@ -6,6 +6,11 @@ model's family reads, and, for sequences, how training standardised and
 padded them (data.sequences.prepare). A `.keras` file alone (no run around
 it) still classifies images and digits, whose preparation is inside the
 model; its classes are then named by number.
+
+results.json is checked against the model it describes (`Trained.reads`):
+as many class names as the model has outputs, the input its model family
+reads, and a scaling that fits the model's steps and channels, before any
+of them sizes an array or divides.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import results
-from ..errors import AnnKerasError
+from ..errors import AnnKerasError, shorten
 
 FINAL_DIR, MODEL_FILE = "final", "model.keras"   # as search.runner writes them (runner imports TensorFlow)
 
@@ -64,6 +69,53 @@ class Trained:
             return None
         from ..models import FAMILIES
         return getattr(FAMILIES.get(self.result.spec.get("model")), "INPUT", None)
+
+    def reads(self, model) -> tuple[str, tuple]:
+        """Return the kind of input `model` reads and its shape, once results.json is found to describe `model`.
+
+        ModelError, naming both files, when results.json is another model's:
+        class names not one per output, a model family that reads another
+        kind of input, a dataset.input_shape or a scaling (mean, std, steps)
+        that does not fit the model's input.
+        """
+        from ..data import KINDS, sequences
+        input_shape, output_shape = model.input_shape, model.output_shape
+        if not (isinstance(input_shape, tuple) and isinstance(output_shape, tuple) and len(output_shape) == 2):
+            raise ModelError(f"{self.model_file}: takes {shorten(str(input_shape))} and gives "
+                             f"{shorten(str(output_shape))}; valid: one input and one vector of class scores")
+        input_shape = tuple(input_shape[1:])
+        by_rank = next((kind for kind, (rank, _) in KINDS.items() if rank == len(input_shape)), None)
+        if self.kind is not None and self.kind != by_rank:
+            raise ModelError(f"{self.run_dir / results.RESULTS_FILE}: its model family "
+                             f"{self.result.spec.get('model')!r} reads {KINDS[self.kind][1]}, but {self.model_file} "
+                             f"reads inputs of shape {shorten(str(input_shape))}; valid: the results.json of the run "
+                             "that trained this model")
+        kind = self.kind or by_rank
+        if None in input_shape or kind is None:
+            raise ModelError(f"{self.model_file}: its input {shorten(str(input_shape))} is none of the kinds "
+                             f"ann-keras prepares; valid: {', '.join(f'{k} ({m})' for k, (_, m) in KINDS.items())}")
+        if self.result is None:
+            return kind, input_shape
+        where = self.run_dir / results.RESULTS_FILE
+        names = self.result.dataset["class_names"]
+        if len(names) != output_shape[1]:
+            raise ModelError(f"{where}: names {len(names)} classes, but {self.model_file} gives {output_shape[1]} "
+                             "class scores; valid: the results.json of the run that trained this model")
+        declared = self.result.dataset.get("input_shape")
+        if declared is not None and tuple(declared) != input_shape:
+            raise ModelError(f"{where}: dataset.input_shape is {shorten(str(tuple(declared)))}, but "
+                             f"{self.model_file} reads {input_shape}; valid: the results.json of the run that "
+                             "trained this model")
+        if kind == "sequences":
+            if self.scaling is None:
+                raise ModelError(f"{where}: holds no dataset.scaling, but {self.model_file} reads sequences "
+                                 f"{input_shape}, which are standardised as in training; valid: the results.json "
+                                 "of the run that trained this model")
+            problem = sequences.check_scaling(self.scaling, *input_shape)
+            if problem:
+                raise ModelError(f"{where}: dataset.scaling {problem}; valid: the scaling training wrote for "
+                                 f"{self.model_file}")
+        return kind, input_shape
 
 
 def locate(target: Path) -> Trained:
