@@ -2,6 +2,8 @@
 
 import json
 import shutil
+import struct
+import zipfile
 
 import numpy as np
 import pytest
@@ -11,6 +13,7 @@ from PIL import Image
 from ann_keras import data, results
 from ann_keras.cli import cli
 from ann_keras.deploy import predict as predicting
+from ann_keras.deploy import trained as trained_models
 from ann_keras.deploy.trained import ModelError, locate
 
 
@@ -150,6 +153,88 @@ def test_a_broken_or_foreign_model_is_one_line(tmp_path, content, message):
         locate(path).load_model()
     result = invoke("predict", path, path)
     assert result.exit_code == 2 and message in result.stderr and "Traceback" not in result.stderr
+
+
+# ---------------------------------------------------------------- a .keras file that inflates to gigabytes
+
+
+def zip_of(path, members):
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, content in members.items():
+            archive.writestr(name, content)
+    return path
+
+
+def declaring(path, member, size):
+    """Rewrite the zip's central directory so that `member` declares `size` inflated bytes, as a real bomb's does."""
+    raw = bytearray(path.read_bytes())
+    at = raw.index(b"PK\x01\x02")                                     # a central directory entry
+    while raw[at + 46:at + 46 + struct.unpack("<H", raw[at + 28:at + 30])[0]] != member.encode():
+        at = raw.index(b"PK\x01\x02", at + 4)
+    raw[at + 24:at + 28] = struct.pack("<I", size)                      # its uncompressed size
+    path.write_bytes(bytes(raw))
+    return path
+
+
+def test_a_keras_file_whose_config_inflates_to_gigabytes_is_refused_before_keras_opens_it(tmp_path, monkeypatch):
+    members = {"metadata.json": b"{}", "config.json": b" " * 1000, "model.weights.h5": bytes(100)}
+    # What the red team's 1.6 MB file declared: 1.5 GiB.
+    bomb = declaring(zip_of(tmp_path / "model.keras", members), "config.json", 1536 << 20)
+    # No member is read, by ann-keras or by Keras: the refusal comes from the declared sizes alone.
+    monkeypatch.setattr(zipfile.ZipFile, "open", lambda *a, **k: pytest.fail("a member was opened"))
+    with pytest.raises(ModelError, match=r"model.keras: member config.json inflates to 1.5 GiB; at most 16 MiB is "
+                                         r"read; a decompression bomb\? valid: a model.keras written by"):
+        locate(bomb)
+    image = tmp_path / "x.png"
+    Image.new("RGB", (4, 4)).save(image)
+    result = invoke("predict", bomb, image)
+    assert result.exit_code == 2 and "inflates to 1.5 GiB" in result.stderr
+    assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("limits, members, message", [
+    ({"RATIO_FLOOR_BYTES": 10_000}, {"model.weights.h5": bytes(200_000)},
+     r"member model.weights.h5 inflates \d+ bytes to 195 KiB, \d+ times; at most 100 times"),
+    ({"MAX_INFLATED_BYTES": 50_000}, {f"assets/{i}": np.random.default_rng(i).bytes(20_000) for i in range(3)},
+     "its members inflate to more than 48.8 KiB together"),
+    ({"MAX_DIRECTORY_BYTES": 1_000}, {f"assets/{i}": b"" for i in range(50)},
+     "its zip directory declares 51 members in 2.[0-9]+ KiB; at most 1000 bytes of directory is read"),
+])
+def test_a_keras_archive_over_any_cap_is_refused(tmp_path, monkeypatch, limits, members, message):
+    for name, value in limits.items():
+        monkeypatch.setattr(trained_models, name, value)
+    path = zip_of(tmp_path / "model.keras", {"config.json": b"{}", **members})
+    with pytest.raises(ModelError, match=message):
+        locate(path)
+
+
+def weights_declaring(path, shape, written=None):
+    """An HDF5 weights file with one dataset of `shape`: compressed and never written, it stores nearly nothing."""
+    import h5py
+    with h5py.File(path, "w") as h5:
+        if written is None:
+            h5.create_dataset("layers/dense/vars/0", shape=shape, dtype="float32", chunks=True, compression="gzip")
+        else:
+            h5.create_dataset("layers/dense/vars/0", data=written)
+    return path.read_bytes()
+
+
+def test_weights_that_declare_more_than_they_store_are_refused_before_keras_reads_them(tmp_path):
+    # 3.7 GiB declared in a few kilobytes: under Keras's own 4 GiB guard, and read in full before a shape check.
+    weights = weights_declaring(tmp_path / "w.h5", (1_000_000, 1_000))
+    bomb = tmp_path / "model.keras"
+    with zipfile.ZipFile(bomb, "w") as archive:   # stored, not deflated, as Keras writes it
+        archive.writestr("config.json", "{}")
+        archive.writestr("model.weights.h5", weights)
+    assert bomb.stat().st_size < 100_000
+    with pytest.raises(ModelError, match=r"member model.weights.h5 declares arrays of more than its own [0-9.]+ KiB"):
+        locate(bomb)
+    honest = tmp_path / "honest" / "model.keras"
+    honest.parent.mkdir()
+    with zipfile.ZipFile(honest, "w") as archive:
+        archive.writestr("config.json", "{}")
+        archive.writestr("model.weights.h5", weights_declaring(tmp_path / "v.h5", None, np.ones((100, 10), "f4")))
+    assert locate(honest).model_file == honest
 
 
 # ---------------------------------------------------------------- a results.json that is another model's

@@ -7,15 +7,23 @@ padded them (data.sequences.prepare). A `.keras` file alone (no run around
 it) still classifies images and digits, whose preparation is inside the
 model; its classes are then named by number.
 
-results.json is checked against the model it describes (`Trained.reads`):
-as many class names as the model has outputs, the input its model family
-reads, and a scaling that fits the model's steps and channels, before any
-of them sizes an array or divides.
+Neither file is trusted beyond what can be checked. A `.keras` file is a
+zip archive: before Keras opens it, its directory is read and every
+member's declared size (the bytes it inflates to), the total and each
+member's compression ratio are held to caps, and the arrays its weights
+file declares to the size of that file, so a small file cannot inflate to
+gigabytes (Keras's own guards start at 4 GiB). results.json is checked
+against the model it describes (`Trained.reads`): as many class names as
+the model has outputs, the input its model family reads, and a scaling that
+fits the model's steps and channels, before any of them sizes an array.
 """
 
 from __future__ import annotations
 
 import contextlib
+import math
+import struct
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +34,14 @@ FINAL_DIR, MODEL_FILE = "final", "model.keras"   # as search.runner writes them 
 
 # The largest model file loaded: a saved model here is tens of MB at most.
 MAX_MODEL_BYTES = 2 << 30
+# What a .keras archive may declare, checked before Keras opens it. Its JSON members (config.json, the
+# architecture; metadata.json) are kilobytes to a few MB; Keras reads each whole and parses it.
+MAX_JSON_MEMBER_BYTES = 16 << 20
+MAX_INFLATED_BYTES = MAX_MODEL_BYTES    # all members together, inflated
+MAX_RATIO = 100                         # inflated / stored, for a member over RATIO_FLOOR_BYTES (weights: ~1)
+RATIO_FLOOR_BYTES = 1 << 20
+MAX_DIRECTORY_BYTES = 1 << 20           # the zip's central directory: thousands of members, not millions
+WEIGHTS_MEMBER = "model.weights.h5"
 
 
 class ModelError(AnnKerasError):
@@ -144,7 +160,92 @@ def locate(target: Path) -> Trained:
     if model_file.stat().st_size > MAX_MODEL_BYTES:
         raise ModelError(f"{model_file}: {model_file.stat().st_size / 2**30:.1f} GiB, larger than any model "
                          f"ann-keras writes (at most {MAX_MODEL_BYTES >> 30} GiB read)")
+    check_archive(model_file)
     return Trained(model_file, run_dir, result)
+
+
+def check_archive(model_file: Path) -> None:
+    """Raise ModelError unless the zip archive `model_file` declares sizes a model could have.
+
+    A zip's central directory declares each member's inflated size, and
+    Python's zipfile (which Keras reads with) never yields more than that
+    from a member; so checking the declarations bounds what Keras can be
+    made to hold. The directory itself is measured first, from the end
+    record, since zipfile builds an object per member as it opens a file.
+    A file that is not a zip archive at all is left to Keras, whose error
+    says so.
+    """
+    def refuse(what: str) -> ModelError:
+        return ModelError(f"{model_file}: {what}; a decompression bomb? valid: a {MODEL_FILE} written by "
+                          "`ann-keras tune` or `train`")
+
+    try:
+        with open(model_file, "rb") as stream:
+            size = stream.seek(0, 2)
+            stream.seek(max(0, size - (22 + 65535)))   # the end record, after which a comment of up to 64 KiB
+            tail = stream.read()
+        at = tail.rfind(b"PK\x05\x06")
+        if at < 0 or len(tail) - at < 22:
+            return
+        members, directory = struct.unpack("<10xHI", tail[at:at + 16])
+        if directory > MAX_DIRECTORY_BYTES or members == 0xFFFF:
+            raise refuse(f"its zip directory declares {members:,} members in {_size(directory)}; at most "
+                         f"{_size(MAX_DIRECTORY_BYTES)} of directory is read")
+        with zipfile.ZipFile(model_file) as archive:
+            infos = archive.infolist()
+    except (OSError, zipfile.BadZipFile, struct.error, ValueError):
+        return   # not a readable zip: Keras says so, in one line (Trained.load_model)
+    total = 0
+    for info in infos:
+        cap = MAX_JSON_MEMBER_BYTES if info.filename.endswith(".json") else MAX_INFLATED_BYTES
+        name = ascii(info.filename)[1:-1][:80]
+        if info.file_size > cap:
+            raise refuse(f"member {name} inflates to {_size(info.file_size)}; at most {_size(cap)} is read")
+        if info.file_size > RATIO_FLOOR_BYTES and info.file_size > MAX_RATIO * max(info.compress_size, 1):
+            raise refuse(f"member {name} inflates {_size(info.compress_size)} to {_size(info.file_size)}, "
+                         f"{info.file_size / max(info.compress_size, 1):,.0f} times; at most {MAX_RATIO} times")
+        total += info.file_size
+        if total > MAX_INFLATED_BYTES:
+            raise refuse(f"its members inflate to more than {_size(MAX_INFLATED_BYTES)} together")
+    weights = next((info for info in infos if info.filename == WEIGHTS_MEMBER), None)
+    if weights is not None and _declared_weights(model_file, weights) > weights.file_size:
+        raise refuse(f"member {WEIGHTS_MEMBER} declares arrays of more than its own {_size(weights.file_size)}, "
+                     "where Keras stores every weight in full")
+
+
+def _declared_weights(model_file: Path, info: zipfile.ZipInfo) -> int:
+    """Return the bytes the arrays in the weights member declare, counted until they pass its size (0: unreadable).
+
+    An HDF5 dataset declares its shape apart from what it stores: a few
+    compressed bytes, or none (a fill value), can declare gigabytes, which
+    Keras reads in full before it compares the shape with the layer's (its
+    own guard starts at 4 GiB). Keras writes every weight uncompressed, so
+    a real weights file holds at least the bytes its arrays declare.
+    """
+    import h5py
+    total = 0
+
+    def count(name, node):
+        nonlocal total
+        if isinstance(node, h5py.Dataset):
+            total += math.prod(node.shape or ()) * node.dtype.itemsize
+            if total > info.file_size:
+                return True   # stops the visit
+        return None
+    try:
+        with zipfile.ZipFile(model_file) as archive, archive.open(info) as stream, h5py.File(stream, "r") as h5:
+            h5.visititems(count)
+    except Exception:   # not an HDF5 file, or a damaged one: Keras's error says so, in one line
+        return 0
+    return total
+
+
+def _size(count: int) -> str:
+    """A number of bytes for a message: 1.5 GiB, 16 MiB, 300 bytes."""
+    for unit, shift in (("GiB", 30), ("MiB", 20), ("KiB", 10)):
+        if count >= 1 << shift:
+            return f"{count / (1 << shift):.3g} {unit}"
+    return f"{count} bytes"
 
 
 @contextlib.contextmanager
