@@ -301,3 +301,16 @@ def test_a_zero_std_is_read_as_one_as_training_does_not_nan(trained_runs, tmp_pa
     [with_one], _ = predicting.predict(one, [csv_file], top=4)
     assert skipped == [] and with_zero.top == with_one.top
     assert all(np.isfinite(p) for _, p in with_zero.top)
+
+
+def test_an_image_that_crashes_pillow_is_skipped_and_the_others_are_predicted(trained_runs, tmp_path):
+    good = tmp_path / "good.png"
+    Image.new("RGB", (5, 9), "red").save(good)
+    odd = tmp_path / "odd.dds"   # pixel format flags 0: Pillow raises NotImplementedError
+    Image.new("RGB", (6, 4), "blue").save(odd)
+    odd.write_bytes(odd.read_bytes()[:80] + bytes(4) + odd.read_bytes()[84:])
+    result = invoke("predict", trained_runs["images"], odd, good, "--json")
+    assert result.exit_code == 0 and "Traceback" not in result.stderr
+    assert [p["input"] for p in json.loads(result.stdout)["predictions"]] == [str(good)]
+    assert result.stderr.strip().splitlines() == [f"ann-keras: skipped {odd}: not a readable image "
+                                                  "(NotImplementedError)"]
