@@ -78,3 +78,34 @@ def test_run_folder_depends_on_profile_seed_and_spec(tmp_path, kind):
     assert a == Run(spec, kind, 1, tmp_path).folder
     assert a != Run(spec, kind, 2, tmp_path).folder
     assert a != Run(experiments.load("ann", "smoke", ("learning_rate=0.3",)), kind, 1, tmp_path).folder
+
+
+def unloadable_tree(root):
+    """An image tree whose only images cannot be decoded: loading it stops with DataError."""
+    for split in ("train", "test"):
+        (root / split / "cat").mkdir(parents=True)
+        (root / split / "cat" / "x.png").write_bytes(b"not an image")
+    return root
+
+
+@pytest.mark.parametrize("entry", [runner.train, runner.tune])
+def test_data_that_cannot_be_loaded_leaves_no_run_folder(tmp_path, monkeypatch, entry):
+    from ann_keras.errors import DataError
+    monkeypatch.setenv("ANN_KERAS_CACHE", str(tmp_path / "cache"))
+    spec = experiments.load("cnn", "smoke", dataset=f"images:{unloadable_tree(tmp_path / 'tree')}")
+    run = Run(spec, "train" if entry is runner.train else "tune", 1, tmp_path / "runs")
+    with pytest.raises(DataError, match="no readable images in train/cat/"):
+        entry(run)
+    assert not run.folder.exists()
+
+
+def test_overwrite_keeps_the_old_run_when_the_new_data_cannot_be_loaded(tmp_path, monkeypatch):
+    from ann_keras.errors import DataError
+    monkeypatch.setenv("ANN_KERAS_CACHE", str(tmp_path / "cache"))
+    spec = experiments.load("cnn", "smoke", dataset=f"images:{unloadable_tree(tmp_path / 'tree')}")
+    run = Run(spec, "train", 1, tmp_path / "runs", overwrite=True)
+    (run.folder / "final").mkdir(parents=True)
+    (run.folder / "final" / "final.json").write_text("{}")
+    with pytest.raises(DataError):
+        runner.train(run)
+    assert (run.folder / "final" / "final.json").read_text() == "{}"

@@ -257,16 +257,23 @@ def _key(params: dict) -> str:
 
 
 def _start(run: Run) -> tuple[data.Dataset, Stopwatch]:
-    """Prepare the run folder (wiped with `overwrite`) and load the data; the first stage of tune and train."""
+    """Load the data, then prepare the run folder (wiped with `overwrite`); the first stage of tune and train.
+
+    The data first: data that cannot be loaded (a bad path, an image tree
+    without a class) stops the command before the run folder is made, or
+    wiped, so it leaves no empty folder behind and `--overwrite` destroys
+    nothing it cannot replace.
+    """
     folder = run.folder
-    if run.overwrite and not run.worker and folder.exists():
-        shutil.rmtree(folder)
-    if not run.worker and ((folder / "tuner").exists() or (folder / FINAL_DIR).exists()):
+    wipe = run.overwrite and not run.worker
+    if not run.worker and not wipe and ((folder / "tuner").exists() or (folder / FINAL_DIR).exists()):
         run.on_event(events.Resumed(str(folder)))
-    folder.mkdir(parents=True, exist_ok=True)
     watch = Stopwatch()
     with watch.stage("data"):
         dataset = load_dataset(run.spec, run.seed)
+    if wipe and folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True, exist_ok=True)
     run.on_event(events.DataLoaded(dataset.describe()))
     return dataset, watch
 
