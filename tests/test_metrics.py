@@ -235,3 +235,11 @@ def test_published_results_are_compared_only_on_their_own_data_set(fixture_resul
     data["dataset"]["name"] = "aeon:JapaneseVowels"
     on_vowels = metrics.paper_table(results.RunResult.from_dict(data))
     assert "FCN" in set(on_vowels["setting"])
+
+
+def test_a_setting_not_measured_is_not_called_incomparable(fixture_results):
+    # The smoke profile trains none of the paper's settings: they are "not measured", whatever the model.
+    table = metrics.paper_table(results.load(fixture_results))
+    unmeasured = table[table["ours_mean"].isna() & table["paper"].notna()]
+    assert not unmeasured.empty
+    assert not any(verdict.startswith("not comparable") for verdict in unmeasured["verdict"])

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import re
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -126,10 +127,14 @@ def paper_display(frame: pd.DataFrame, reference: str = "paper") -> pd.DataFrame
     statistics) has a column of its own, with its gain over ours in points.
     """
     rows = []
+    explained = set()   # a setting's reason is given once, on its first row that differs
     for row in frame.to_dict("records"):
         measure, paper, mean, std, diff = (row["measure"], row["paper"], row["ours_mean"], row["ours_std"],
                                            row["difference"])
         extension = row.get("extension_mean", float("nan"))
+        why = row.get("why", "") if _differs(row["verdict"]) and row["setting"] not in explained else ""
+        if why:
+            explained.add(row["setting"])
         single = row["executions"] == 1
         if "configuration" in measure:
             cells = (paper, row["ours"], "")
@@ -161,9 +166,21 @@ def paper_display(frame: pd.DataFrame, reference: str = "paper") -> pd.DataFrame
                      "verdict": row["verdict"],
                      "ours with recomputed batch-norm statistics (our extension)": gain,
                      "paper's finding": row["paper_finding"], "our finding": row["our_finding"],
-                     "why they differ": row.get("why", "") if _differs(row["verdict"]) else "",
+                     "why they differ": why,
                      "measured by": row["source"]})
     return pd.DataFrame(rows)
+
+
+def beside_project(text: str, spec_path: str) -> str:
+    """Return `text` with paths beside the project the spec came from written relative to it (../shared/...).
+
+    A path from the machine that ran the experiment names nothing on a reader's; one relative to the
+    checkout (the folder above tuning/) does.
+    """
+    if not spec_path.startswith("/"):
+        return text
+    beside = str(Path(spec_path).parent.parent.parent).rstrip("/") + "/"
+    return text.replace(beside, "../") if beside != "/" else text
 
 
 def _differs(verdict: str) -> bool:

@@ -223,6 +223,12 @@ def papers_way(record: dict, key: str) -> tuple[float | None, float | None]:
     return record.get(key), None
 
 
+def _extension(measured: list[tuple]) -> float | None:
+    """Return the mean of our extension's numbers (papers_way's second), or None where any is missing or none ran."""
+    values = [extension for _, extension in measured]
+    return None if not values or any(v is None for v in values) else float(np.mean(values))
+
+
 def _spread(values: list) -> tuple[float, float]:
     """Return mean and population standard deviation, NaN where any value is missing (not measured that way)."""
     if not values or any(v is None for v in values):
@@ -273,7 +279,7 @@ def paper_table(result: RunResult) -> pd.DataFrame:
                   "source": run.get("source", ""), "baseline": bool(run.get("baseline"))}
         measured = [papers_way(e, "test_accuracy") for e in run["executions"]]
         ours, std = _spread([m[0] for m in measured])
-        extension = _spread([m[1] for m in measured])[0] if all(m[1] is not None for m in measured) else None
+        extension = _extension(measured)
         if run.get("test_accuracy") is not None or run.get("expect"):
             row = _row(common, "test accuracy", run.get("test_accuracy"), ours, std, extension=extension,
                        examples=examples)
@@ -316,7 +322,7 @@ def paper_table(result: RunResult) -> pd.DataFrame:
         if paper.get("final", {}).get(key) is not None and final:
             measured = [papers_way(e, key) for e in seeds] or [papers_way(final["metrics"], key)]
             ours, std = _spread([m[0] for m in measured])
-            extension = _spread([m[1] for m in measured])[0] if all(m[1] is not None for m in measured) else None
+            extension = _extension(measured)
             source = f"mean of {len(seeds)} seeds" if seeds else f"final model, seed {final.get('seed')}"
             row = _row({"setting": "final model", "changes": _values(result.spec["final"]),
                         "executions": len(measured), "source": source},

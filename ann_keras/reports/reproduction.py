@@ -166,13 +166,23 @@ def _claim(name: str, result: RunResult, row: dict) -> dict:
 
 
 def _claims_section(claims: pd.DataFrame) -> Section:
+    said = set()
+
+    def why_once(row) -> str:
+        """A setting's reason once, on its first row that differs: the same words under each measure say nothing."""
+        text = row["shown"]["why they differ"]
+        if not text or (row["report"], row["setting"]) in said:
+            return ""
+        said.add((row["report"], row["setting"]))
+        return text
+
     shown = pd.DataFrame([{
         "report (profile)": f"{row['report']} ({row['profile']})", "claim": f"{row['setting']}: {row['measure']}",
         "paper": row["shown"]["paper"], "ours, the paper's evaluation": row["shown"]["ours"],
         "noise (95%)": row["shown"]["noise (95%)"], "verdict": row["verdict"],
         "ours with recomputed batch-norm statistics (our extension)":
             row["shown"]["ours with recomputed batch-norm statistics (our extension)"],
-        "why they differ": row["shown"]["why they differ"],
+        "why they differ": why_once(row),
     } for row in claims.to_dict("records")])
     table = formatting.table("claims", claims.drop(columns="shown"), shown if not shown.empty else None)
     table.csv = False   # reproduction.csv holds them
@@ -236,7 +246,8 @@ def _changes_section(reports: dict[str, RunResult]) -> Section:
         sizes = result.dataset["sizes"]
         titles = "; ".join(note["title"] for note in result.spec.get("notes") or [])
         paragraphs.append(f"{name} ({result.profile}): data {result.dataset['name']}, read from "
-                          f"{result.dataset['source']}; {sizes['train']:,} training, {sizes['validation']:,} "
+                          f"{formatting.beside_project(result.dataset['source'], result.spec.get('path', ''))}; "
+                          f"{sizes['train']:,} training, {sizes['validation']:,} "
                           f"validation and {sizes['test']:,} test examples. {titles}.")
     return Section("changes", "What we changed or could not know", paragraphs=paragraphs)
 
@@ -278,7 +289,7 @@ def _arithmetic(result: RunResult) -> str:
 
 def _opening(reports: dict[str, RunResult], record: dict | None) -> Section:
     paragraphs = [
-        "What `make reproduce` reproduces of the paper \"Training Artificial Neural Networks\" (the MLP of its "
+        "What make reproduce reproduces of the paper \"Training Artificial Neural Networks\" (the MLP of its "
         "section II and the CNN of its section IV; the recurrent networks of its section V, which it names without "
         "an experiment, are ours), in the form the ML Reproducibility Challenge uses. Every number was produced by "
         "the code and the run its report names."]
@@ -286,7 +297,7 @@ def _opening(reports: dict[str, RunResult], record: dict | None) -> Section:
         parts = ", ".join(f"{e['report']} ({e['profile']}) {e['wall_time_s'] / 60:.1f} min"
                           for e in record["experiments"])
         paragraphs.append(
-            f"The last `{record['command']}` took {record['wall_time_s'] / 60:.1f} minutes in all on "
+            f"The last \"{record['command']}\" took {record['wall_time_s'] / 60:.1f} minutes in all on "
             f"{record.get('hardware') or 'a machine it did not record'} (seed {record['seed']}, finished "
             f"{record['finished']}): {parts}, the rest TensorFlow's start and writing the reports.")
     return Section("reproduced", "Reproduction summary", paragraphs=paragraphs)

@@ -31,7 +31,7 @@ def _rows(result: RunResult) -> list[tuple[str, str]]:
     rows = [
         ("Experiment", f"{result.experiment}: {result.title}"),
         ("Profile", f"{spec['profile']}: {spec['profile_description']}"),
-        ("Data set", f"{data['name']}, read from {data['source']}" + (
+        ("Data set", f"{data['name']}, read from {formatting.beside_project(data['source'], spec.get('path', ''))}" + (
             f"; content digest {data['fingerprint']} (the run folder is named after it, not the path)"
             if data.get("fingerprint") else "")),
         ("Splits", f"{sizes['train']} train, {sizes['validation']} validation, {sizes['test']} test"),
