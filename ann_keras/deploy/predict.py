@@ -39,10 +39,15 @@ def predict(target: Path, paths: list[Path], top: int = 3) -> tuple[list[Predict
     return predictions, read.skipped
 
 
+# Inputs handed to Keras at a time: model.predict copies its whole input into a tensor first.
+CHUNK = 4096
+
+
 def _probabilities(model, x: np.ndarray) -> np.ndarray:
     """Return class probabilities (a model with a linear output gives logits: softmax them)."""
     from ..search.training import emits_logits
-    out = np.asarray(model.predict(x, batch_size=256, verbose=0), dtype=np.float64)
+    out = np.concatenate([np.asarray(model.predict(x[start:start + CHUNK], batch_size=256, verbose=0),
+                                     dtype=np.float64) for start in range(0, len(x), CHUNK)])
     if emits_logits(model):
         out = np.exp(out - out.max(axis=1, keepdims=True))
         out /= out.sum(axis=1, keepdims=True)
