@@ -49,3 +49,16 @@ def test_the_lock_lives_beside_the_folder_and_is_released_after_the_block(tmp_pa
         assert not run_dir.exists()               # --overwrite may delete the folder while holding the lock
     with locks.hold(run_dir):                     # released: the same process takes it again
         pass
+
+
+def test_a_link_at_the_locks_name_is_refused_and_its_target_left_alone(tmp_path):
+    from ann_keras.errors import PathError
+    target = tmp_path / "precious.txt"
+    target.write_text("keep me")
+    run_dir = tmp_path / "runs" / "ann" / "x"
+    run_dir.parent.mkdir(parents=True)
+    locks.lock_path(run_dir).symlink_to(target)
+    with pytest.raises(PathError, match="is a link"):
+        with locks.hold(run_dir):
+            pass
+    assert target.read_text() == "keep me"

@@ -19,7 +19,7 @@ import shlex
 import sys
 from pathlib import Path
 
-from ..errors import AnnKerasError
+from ..errors import AnnKerasError, PathError
 
 
 class RunFolderBusy(AnnKerasError):
@@ -37,7 +37,14 @@ def hold(run_dir: Path):
     """Hold the run folder's lock for the `with` block, or raise RunFolderBusy naming the holder."""
     path = lock_path(run_dir)
     path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        # O_NOFOLLOW: a link planted at the lock's name must not have its target truncated and rewritten.
+        descriptor = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)
+    except OSError as error:
+        if not path.is_symlink():
+            raise
+        raise PathError(f"{path}: the run folder's lock is a link ({error.strerror}); remove it and run again") \
+            from None
     try:
         try:
             fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
