@@ -23,8 +23,8 @@ from .search import events
 from .search.tuners import TUNERS
 from .search.roles import ROLES, WORKER_OF, role_from
 
-# Execution i uses seed + i, and NumPy's seeds stop at 2**32 - 1: this leaves room for any number of executions.
-MAX_SEED = 2**31 - 1
+MAX_SEED = commands.MAX_SEED
+ARGV = "ann_keras.argv"   # click's context meta: the arguments this command line was given, as results.json records
 STRATEGIES = ("default", "mirrored")   # devices.STRATEGIES, without importing TensorFlow for --help
 
 
@@ -45,6 +45,12 @@ class CLI(click.Group):
                        "(finished trials are kept)", err=True)
             sys.exit(130)
         sys.exit(code if isinstance(code, int) else 0)
+
+    def make_context(self, info_name, args, parent=None, **extra):
+        argv = tuple(args)   # before click consumes them
+        context = super().make_context(info_name, args, parent, **extra)
+        context.meta[ARGV] = argv
+        return context
 
 
 @click.group(cls=CLI, context_settings={"help_option_names": ["-h", "--help"]})
@@ -77,7 +83,7 @@ def _common_options(command):
                      show_default=True, help="Where reports go."),
         click.option("--no-report", is_flag=True, help="Do not write the report at the end."),
         click.option("--no-tensorboard", is_flag=True, help="Write no TensorBoard event files."),
-        click.option("--progress", type=click.Choice(["auto", "bar", "line", "none"]), default="auto",
+        click.option("--progress", type=click.Choice(commands.PROGRESS), default="auto",
                      show_default=True, help="Keras's progress output per training run."),
         click.option("--precision", type=click.Choice(["float32", "mixed_bfloat16", "auto"]),
                      help="Arithmetic of the layers (default: the spec's precision). mixed_bfloat16 computes in "
@@ -122,7 +128,7 @@ def train(experiment, **options):
               show_default=True)
 def reproduce(experiments, seed, runs_dir, reports_dir):
     for outcome in commands.reproduce(
-            experiments, seed=seed, runs_dir=runs_dir, reports_dir=reports_dir, on_event=_print_event,
+            experiments, seed=seed, runs_dir=runs_dir, reports_dir=reports_dir, argv=_argv(), on_event=_print_event,
             on_start=lambda spec, profile: click.echo(f"== {spec.title} [profile {profile}]")):
         _show(outcome)
     _show_index(reports_dir)
@@ -257,15 +263,19 @@ def _choices(options: dict, role=None) -> commands.Choices:
         tensorboard=not options["no_tensorboard"],
         progress=options["progress"], precision=options["precision"], strategy=options["strategy"],
         tuner=options.get("tuner"), max_trials=options.get("max_trials"), workers=options.get("workers"),
-        role=role)
+        role=role, argv=_argv())
+
+
+def _argv() -> tuple[str, ...]:
+    """Return the arguments after `ann-keras` as given (sys.argv, or CliRunner's), for the record of the run."""
+    return click.get_current_context().meta.get(ARGV, ())
 
 
 def _print_event(event: events.Event) -> None:
     if isinstance(event, events.WorkerTrialEnded) and WORKER_OF in os.environ:
         return   # a worker of a local chief (--workers N): the chief prints every trial itself
-    if isinstance(event, events.EpochEnded):
-        return   # Keras prints epochs itself where asked; the estimates (progress.Estimate) summarise them
-    click.echo(event.line())
+    if events.printed(event):
+        click.echo(event.line())
 
 
 def _show(outcome: commands.Outcome) -> None:

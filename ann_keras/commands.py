@@ -9,10 +9,12 @@ records. TensorFlow is imported only by the functions that train.
 
 from __future__ import annotations
 
+import functools
+import math
 import os
 import shlex
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from . import data, experiments, results
@@ -26,6 +28,19 @@ from .search.roles import DistributedError, Role
 # two CPU cores; beyond it, `ann-keras tune rnn --profile digits-seq` (the cells on digits read as sequences) and
 # `ann-keras reproduce lstm` (the LSTM grid) are commands of their own.
 EXPERIMENTS_TO_REPRODUCE = (("ann", None), ("cnn", None), ("rnn", None))
+
+# Execution i uses seed + i, and NumPy's seeds stop at 2**32 - 1: this leaves room for any number of executions.
+MAX_SEED = 2**31 - 1
+PROGRESS = ("auto", "bar", "line", "none")   # Keras's progress output per training run
+
+
+@dataclass(frozen=True)
+class Call:
+    """A call of the Python API (api.py), as results.json records it instead of a command line."""
+
+    function: str                                  # "tune" or "train"
+    experiment: str
+    keywords: tuple[tuple[str, object], ...] = ()  # the keyword arguments given, in the signature's order
 
 
 @dataclass(frozen=True)
@@ -50,7 +65,9 @@ class Choices:
     max_trials: int | None = None
     workers: int | None = None
     role: Role | None = None
-    argv: tuple[str, ...] = field(default_factory=lambda: tuple(sys.argv[1:]))
+    # How the person asked for it, recorded in results.json, the report and the model card (see _command):
+    argv: tuple[str, ...] = ()           # the command line's arguments after `ann-keras`, as the CLI got them
+    call: Call | None = None             # or the Python call of the API
 
 
 @dataclass(frozen=True)
@@ -60,6 +77,16 @@ class Outcome:
     result: results.RunResult | None
     run_dir: Path
     report: Path | None = None
+
+    @functools.cached_property
+    def model(self):
+        """The run's final model (a keras.Model, not compiled), loaded from final/model.keras on first use and kept.
+
+        Loaded in Keras's safe mode, as `ann-keras predict` loads it; ModelError where the run has none.
+        """
+        _import_training_stack()
+        from .deploy import trained
+        return trained.locate(self.run_dir).load_model()
 
 
 def tune(experiment: str, choices: Choices, on_event=ignore) -> Outcome:
@@ -81,9 +108,12 @@ def train(experiment: str, choices: Choices, on_event=ignore) -> Outcome:
     return _run("train", experiment, choices, on_event)
 
 
-def reproduce(names: tuple[str, ...], *, seed: int, runs_dir: Path, reports_dir: Path,
+def reproduce(names: tuple[str, ...], *, seed: int, runs_dir: Path, reports_dir: Path, argv: tuple[str, ...] = (),
               on_event=ignore, on_start=lambda spec, profile: None) -> list[Outcome]:
-    """Run the paper's experiments (or `names`) end to end, write every report and the index."""
+    """Run the paper's experiments (or `names`) end to end, write every report and the index.
+
+    `argv` is the command line that asked for it (after `ann-keras`), recorded with every run and the summary.
+    """
     from .search.run import Stopwatch
     watch = Stopwatch()   # the whole command's time, TensorFlow's start included
     entries = [(name, None) for name in names] or EXPERIMENTS_TO_REPRODUCE
@@ -107,16 +137,16 @@ def reproduce(names: tuple[str, ...], *, seed: int, runs_dir: Path, reports_dir:
         later = last[index + 1:]
         after_s = None if None in later else sum(later) * (measured / reference if reference else 1.0)
         outcome = _run("tune", spec.path, Choices(profile=profile, seed=seed, runs_dir=runs_dir,
-                                                  reports_dir=reports_dir), on_event,
+                                                  reports_dir=reports_dir, argv=argv), on_event,
                        after_s=after_s, label=f"{spec.name} {index + 1}/{len(chosen)}")
         if last[index] is not None and outcome.result is not None:
             measured, reference = measured + outcome.result.wall_time_s, reference + last[index]
         outcomes.append(outcome)
-    _record(reports_dir, watch, seed, outcomes)
+    _record(reports_dir, watch, seed, outcomes, _command("reproduce", "", Choices(argv=argv)))
     return outcomes
 
 
-def _record(reports_dir: Path, watch, seed: int, outcomes: list[Outcome]) -> None:
+def _record(reports_dir: Path, watch, seed: int, outcomes: list[Outcome], command: str) -> None:
     """Write reports/reproduce.json: the command, the machine and each report's time (the summary's compute)."""
     from .reports import reproduction
     from .reports.formatting import hardware_text
@@ -125,8 +155,7 @@ def _record(reports_dir: Path, watch, seed: int, outcomes: list[Outcome]) -> Non
     if not done:
         return
     reproduction.write_record(
-        reports_dir, command="ann-keras " + shlex.join(sys.argv[1:]) if sys.argv[1:] else "ann-keras reproduce",
-        seed=seed, started=watch.started, finished=now(), wall_time_s=watch.elapsed(),
+        reports_dir, command=command, seed=seed, started=watch.started, finished=now(), wall_time_s=watch.elapsed(),
         hardware=hardware_text(done[-1].environment["hardware"]),
         experiments=[{"report": r.spec.get("report_name") or r.experiment, "profile": r.profile,
                       "wall_time_s": round(r.wall_time_s, 1)} for r in done])
@@ -229,7 +258,7 @@ def _run(kind: str, experiment, choices: Choices, on_event, *, after_s: float | 
             devices.share_gpus()   # the chief builds a model too; it must not take the workers' GPU memory
         pool = WorkerPool(_worker_command(spec, choices), choices.workers, gpus=gpus, on_event=on_event)
         role = Role("chief", "127.0.0.1", 0, pool=pool)
-    run = Run(spec, kind, choices.seed, choices.runs_dir, command=_command(kind, spec, choices),
+    run = Run(spec, kind, choices.seed, choices.runs_dir, command=_command(kind, spec.name, choices),
               overwrite=choices.overwrite, verbose=_keras_verbose(choices.progress, spec), on_event=on_event,
               tensorboard=choices.tensorboard,
               strategy=devices.make_strategy(choices.strategy), role=role,
@@ -268,9 +297,36 @@ def _check_data_option(spec, data_path) -> None:
                         f"from --data; valid choices: {choices_text(readers)}")
 
 
-def _command(kind: str, spec, choices: Choices) -> str:
-    """The command line as typed, for the report (or what it amounts to, when called as a library)."""
-    return "ann-keras " + shlex.join(choices.argv) if choices.argv else f"ann-keras {kind} {spec.name}"
+def _command(kind: str, name: str, choices: Choices) -> str:
+    """The command as the person gave it, for results.json, the report and the model card.
+
+    The Python call where the API made it (`ann_keras.tune("ann", profile="smoke")`), else the command line as
+    typed; a library caller that said neither gets what its call amounts to (`ann-keras tune ann`).
+    """
+    if choices.call is not None:
+        arguments = [_python(choices.call.experiment)]
+        arguments += [f"{key}={_python(value)}" for key, value in choices.call.keywords]
+        return f"ann_keras.{choices.call.function}({', '.join(arguments)})"
+    if choices.argv:
+        return "ann-keras " + shlex.join(choices.argv)
+    return shlex.join(["ann-keras", kind, *([name] if name else [])])
+
+
+def _python(value) -> str:
+    """Return `value` as Python source that gives it back: strings in double quotes where that needs no escape."""
+    if isinstance(value, os.PathLike):
+        value = os.fspath(value)
+    if isinstance(value, str):
+        text = repr(value)   # escapes what cannot be printed
+        return f'"{text[1:-1]}"' if "'" not in value and '"' not in value else text
+    if isinstance(value, float) and not math.isfinite(value):
+        return f'float("{value}")'
+    if isinstance(value, (list, tuple)):
+        items = ", ".join(_python(item) for item in value)
+        return f"[{items}]" if isinstance(value, list) else f"({items}{',' if len(value) == 1 else ''})"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{_python(key)}: {_python(item)}" for key, item in value.items()) + "}"
+    return repr(value)
 
 
 def _worker_command(spec, choices: Choices) -> list[str]:

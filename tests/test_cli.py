@@ -145,12 +145,30 @@ def test_tune_prints_trials_and_summary_and_writes_the_report(in_tmp):
     run_dirs = [p for p in (in_tmp / "runs" / "ann").iterdir() if p.is_dir()]
     assert len(run_dirs) == 1 and (in_tmp / "runs" / "ann" / f".{run_dirs[0].name}.lock").is_file()
     stored = json.loads((run_dirs[0] / "results.json").read_text())
-    assert len(stored["trials"]) == 2 and stored["command"].startswith("ann-keras")
+    # The command as typed (CliRunner's arguments here), not the test runner's sys.argv
+    assert len(stored["trials"]) == 2
+    assert stored["command"] == "ann-keras tune ann --profile smoke --seed 1 --max-trials 2"
     assert (in_tmp / "reports" / "ann-smoke" / "index.html").exists()
 
     again = invoke("report", str(run_dirs[0]), "--reports-dir", "elsewhere")
     assert again.exit_code == 0 and (in_tmp / "elsewhere" / "ann-smoke" / "README.md").exists()
     assert (in_tmp / "elsewhere" / "index.html").exists()
+
+
+def test_reproduce_records_the_command_as_typed(in_tmp, monkeypatch, fixture_results):
+    from ann_keras import commands, results
+    result, given = results.load(fixture_results), []
+
+    def run(kind, experiment, choices, on_event, **_):   # the training itself is tested elsewhere
+        given.append(choices.argv)
+        return commands.Outcome(result, in_tmp / "run")
+
+    monkeypatch.setattr(commands, "_run", run)
+    outcome = invoke("reproduce", "ann", "--seed", "3")
+    assert outcome.exit_code == 0, outcome.output
+    assert given == [("reproduce", "ann", "--seed", "3")]
+    record = json.loads((in_tmp / "reports" / "reproduce.json").read_text())
+    assert record["command"] == "ann-keras reproduce ann --seed 3"
 
 
 def test_interrupted_tune_resumes_and_keeps_finished_trials(in_tmp, monkeypatch):

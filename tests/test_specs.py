@@ -267,3 +267,25 @@ def test_pipeline_augmentation_refuses_what_only_the_model_can_do():
         experiments.load("cnn-fast", "cpu", ("augment.in_pipeline=false",))
     in_model = ("augment.in_pipeline=false", "augment.alternating_flip=false", "augment.rotation=0.1")
     assert not experiments.load("cnn-fast", "cpu", in_model).augment["in_pipeline"]
+
+
+python_values = st.recursive(
+    st.booleans() | st.integers(-2**63, 2**63 - 1) | st.floats(allow_nan=False) | st.text(max_size=20),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=5), inner, max_size=3),
+    max_leaves=12)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(["learning_rate", "params.optimizer", "search.hidden_units", "data.path"]), python_values)
+def test_format_override_writes_what_parse_override_reads_back(key, value):
+    """The notebook API's dict of overrides goes through the same --set strings as the command line's."""
+    table, _, name = key.rpartition(".")
+    assert specs.parse_override(specs.format_override(key, value)) == (table or "params", name, value)
+
+
+def test_format_override_refuses_what_a_spec_cannot_hold():
+    assert specs.format_override("x", float("nan")) == "x=nan" and specs.format_override("x", "") == 'x=""'
+    with pytest.raises(SpecError, match=r"overrides: x = None \(NoneType\) cannot be written as a spec value"):
+        specs.format_override("x", None)
+    with pytest.raises(SpecError, match="key '' is not a setting name"):
+        specs.format_override("", 1)

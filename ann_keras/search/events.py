@@ -194,6 +194,15 @@ def ignore(event: Event) -> None:
     """The default listener: a run that nobody watches."""
 
 
+def printed(event: Event) -> bool:
+    """Whether a person watching the run (the command line, a notebook) is shown `event.line()`.
+
+    Not each epoch's end: Keras prints epochs itself where asked, and the estimates (progress.Estimate)
+    summarise them.
+    """
+    return not isinstance(event, EpochEnded)
+
+
 @dataclass(frozen=True)
 class TrainingStarted(Event):
     """One seeded training began: a trial's seed (or fold), a paper setting, a refit or the final model."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import numbers
 import sys
 import tomllib
 from collections.abc import Mapping
@@ -24,7 +25,8 @@ from .fields import (DATA_DEFAULTS, DATA_FIELDS, NOTE_FIELDS, PAPER_FINAL_FIELDS
                      PROFILE_TYPES, REFERENCE_FIELDS, SET_TABLES, TOP_LEVEL, TOP_LEVEL_TYPES, TUNER_DEFAULTS,
                      TUNER_FIELDS, Field, short_repr)
 
-__all__ = ["Catalog", "Field", "Spec", "available", "find", "load", "parse_override", "resolve"]
+__all__ = ["Catalog", "Field", "Spec", "available", "find", "format_override", "load", "parse_override",
+           "resolve"]
 
 # ---------------------------------------------------------------- what a spec may say
 
@@ -337,6 +339,51 @@ def parse_override(item: str) -> tuple[str, str, object]:
     except RecursionError:
         raise SpecError(f"--set {short_repr(item)}: value nested too deeply") from None
     return table, name, value
+
+
+def format_override(key: str, value) -> str:
+    """Return the `--set` string that parse_override reads back as `key` and `value`: `key=<value as TOML>`.
+
+    For callers that hold values rather than text (the notebook API's
+    `overrides={"learning_rate": 0.05}`): strings are always quoted, booleans
+    lower-case, lists and tables inline, so nothing depends on parse_override's
+    bare-word fallback. What the value means is checked where every --set is, in
+    `resolve`.
+    """
+    if not isinstance(key, str) or not key.strip() or "=" in key:
+        raise SpecError(f"overrides: key {short_repr(key)} is not a setting name; valid: `name` ([params]) or "
+                        f"`table.name` with table one of {choices(SET_TABLES)}, e.g. \"search.hidden_units\"")
+    return f"{key.strip()}={_toml_value(value, key)}"
+
+
+def _toml_value(value, key: str) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, numbers.Integral):
+        return str(int(value))
+    if isinstance(value, numbers.Real):
+        return repr(float(value))   # Python's spelling is TOML's, inf and nan included
+    if isinstance(value, str):
+        return _toml_string(value)
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_toml_value(item, key) for item in value) + "]"
+    if isinstance(value, Mapping):
+        return "{" + ", ".join(f"{_toml_string(str(k))} = {_toml_value(v, key)}" for k, v in value.items()) + "}"
+    raise SpecError(f"overrides: {key} = {short_repr(value)} ({type(value).__name__}) cannot be written as a spec "
+                    "value; valid: a number, a string, true/false, or a list or table of those")
+
+
+def _toml_string(text: str) -> str:
+    """Return `text` as a TOML basic string: quotes, backslashes and control characters escaped."""
+    escaped = []
+    for character in text:
+        if character in '"\\':
+            escaped.append("\\" + character)
+        elif ord(character) < 0x20 or ord(character) == 0x7F:
+            escaped.append(f"\\u{ord(character):04x}")
+        else:
+            escaped.append(character)
+    return '"' + "".join(escaped) + '"'
 
 
 # ---------------------------------------------------------------- validation
