@@ -98,6 +98,7 @@ def tune(experiment: str, choices: Choices, on_event=ignore) -> Outcome:
     if choices.role is not None and choices.role.name == "worker":
         if choices.overwrite:
             raise DistributedError("--overwrite is for the chief: a worker works in the chief's run folder")
+        _import_training_stack()   # before Keras Tuner's gRPC client imports TensorFlow unconfigured
         from .search.distributed import follow_chief
         follow_chief()
     return _run("tune", experiment, choices, on_event)
@@ -350,7 +351,9 @@ def _import_training_stack() -> None:
     os.environ.setdefault("KERAS_BACKEND", "tensorflow")
     os.environ.setdefault("GRPC_VERBOSITY", "NONE")   # Keras Tuner imports gRPC; see search/distributed.py
     try:
-        import tensorflow as tf
+        from .search import quiet
+        with quiet.filtered():   # absl's start-up lines, which TF_CPP_MIN_LOG_LEVEL does not reach
+            import tensorflow as tf
 
         from .search import devices
         devices.configure()

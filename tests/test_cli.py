@@ -19,6 +19,24 @@ def test_version_and_help():
         assert command in output
 
 
+HEAVY = ("sklearn", "tensorflow", "keras", "pandas", "matplotlib")
+
+
+@pytest.mark.parametrize("args", [["--help"], ["experiments"]])
+def test_help_and_experiments_import_no_heavy_library(args):
+    """They answer at once: scikit-learn, TensorFlow, Keras, pandas and matplotlib load only where used."""
+    import subprocess
+    import sys
+    code = ("import runpy, sys\n"
+            f"sys.argv = ['ann-keras', *{args!r}]\n"
+            "try:\n    runpy.run_module('ann_keras', run_name='__main__')\n"
+            "except SystemExit as done:\n    assert not done.code, done.code\n"
+            f"print(sorted({{m.split('.')[0] for m in sys.modules}} & set({HEAVY!r})), file=sys.stderr)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.strip().splitlines()[-1] == "[]", done.stderr
+
+
 def test_datasets_and_experiments_list_what_can_be_run():
     assert "digits" in invoke("datasets").output
     listing = invoke("experiments").output

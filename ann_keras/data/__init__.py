@@ -15,7 +15,6 @@ import os
 from dataclasses import dataclass, replace
 
 import numpy as np
-from sklearn.model_selection import train_test_split
 
 from ..errors import DataError, choices
 from ..specs.fields import DATA_DEFAULTS
@@ -144,6 +143,7 @@ def load(name: str, *, seed: int, **options) -> Dataset:
     splits = source.read(seed, location, options)
     _check_classes(splits, name)
     limit, test_limit, validation_size = options["limit"], options["test_limit"], options["validation_size"]
+    from sklearn.model_selection import train_test_split   # here, not at the top: the CLI's --help lists SOURCES
     try:
         x_train, y_train = subset(splits.x_train, splits.y_train, limit, seed)
         x_test, y_test = subset(splits.x_test, splits.y_test, test_limit, seed)
@@ -231,6 +231,7 @@ def subset(x, y, limit: int, seed: int):
     """Return a stratified subset of `limit` examples (all of them when limit is 0)."""
     if not limit or limit >= len(y):
         return x, y
+    from sklearn.model_selection import train_test_split
     keep, _ = train_test_split(np.arange(len(y)), train_size=limit, random_state=seed, stratify=y)
     keep.sort()
     return x[keep], y[keep]

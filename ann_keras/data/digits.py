@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-from sklearn.model_selection import train_test_split
 
 from . import sequences
 from .source import Source
@@ -12,6 +11,7 @@ from .splits import Splits
 
 def _read(seed: int, argument: str, options: dict) -> Splits:
     from sklearn.datasets import load_digits
+    from sklearn.model_selection import train_test_split
 
     bunch = load_digits()
     # float32 from the start: Keras computes in float32, and the raw 0..16

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import ctypes
 import os
-import re
 import signal
 import subprocess
 import sys
@@ -38,15 +37,12 @@ from keras_tuner.src.engine import trial as trial_module  # noqa: E402
 
 from . import events  # noqa: E402
 from .machine import usable_cpus  # noqa: E402
+from .quiet import is_noise  # noqa: E402
 from .roles import VARIABLES, WORKER_OF, DistributedError, Role  # noqa: E402
 
 IDLE_WAIT_S = 0.5      # a worker's pause before asking again when every remaining trial is running elsewhere
 POLL_S = 0.2           # how often the chief checks whether the search has ended and its workers live
 STOP_GRACE_S = 5.0     # how long a worker may take to exit after SIGTERM before it is killed
-
-# TensorFlow's C++ start-up lines (absl INFO records such as "oneDNN custom operations are on"),
-# which TF_CPP_MIN_LOG_LEVEL does not silence: the chief prints its own once, not once per worker.
-TENSORFLOW_STARTUP_NOISE = re.compile(r"I\d{4} |WARNING: All log messages before absl::InitializeLog")
 
 
 # ---------------------------------------------------------------- the worker's side
@@ -157,7 +153,7 @@ class WorkerPool:
     def _pump(self, worker_id: str, process: subprocess.Popen) -> None:
         for line in process.stdout:
             line = line.rstrip()
-            if line and not TENSORFLOW_STARTUP_NOISE.match(line):
+            if line and not is_noise(line):   # TensorFlow's start-up lines, once per worker
                 self._last[worker_id] = line
                 self.on_event(events.WorkerOutput(worker_id, line))
 
