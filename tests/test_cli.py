@@ -159,7 +159,7 @@ def test_tune_prints_trials_and_summary_and_writes_the_report(in_tmp):
     assert result.exit_code == 0, result.output
     assert "trial 1/2" in result.output and "trial 2/2" in result.output
     assert "best so far" in result.output
-    assert "The paper and us" in result.output and "final model: test accuracy" in result.output
+    assert "The paper numbers and ours" in result.output and "final model: test accuracy" in result.output
     run_dirs = [p for p in (in_tmp / "runs" / "ann").iterdir() if p.is_dir()]
     assert len(run_dirs) == 1 and (in_tmp / "runs" / "ann" / f".{run_dirs[0].name}.lock").is_file()
     stored = json.loads((run_dirs[0] / "results.json").read_text())

@@ -10,12 +10,11 @@ import io
 import textwrap
 
 import matplotlib
-
-matplotlib.use("Agg")  # no display on servers and in CI
-
-import matplotlib.pyplot as plt  # noqa: E402
-import matplotlib.ticker  # noqa: E402
-import numpy as np  # noqa: E402
+import matplotlib.cm
+import matplotlib.colors
+import matplotlib.ticker
+import numpy as np
+from matplotlib.figure import Figure
 
 # Labels come from data (class names, settings): a `$` must be drawn as a dollar sign, never start mathtext,
 # whose parser would fail on an unmatched one and break the whole report.
@@ -48,8 +47,18 @@ def _png(figure) -> bytes:
     buffer = io.BytesIO()
     # No timestamp in the PNG, so the same results give the same bytes.
     figure.savefig(buffer, format="png", dpi=DPI, bbox_inches="tight", metadata={"Software": None})
-    plt.close(figure)
     return buffer.getvalue()
+
+
+def _subplots(*grid, figsize, **options):
+    """Return a figure and its axes, drawn without pyplot.
+
+    A Figure of its own renders to PNG with Agg whatever backend the process
+    uses: no display is needed on a server, and a notebook that writes a
+    report keeps its own inline figures (matplotlib.use would switch them off).
+    """
+    figure = Figure(figsize=figsize)
+    return figure, figure.subplots(*grid, **options)
 
 
 def heatmap(matrix, *, row_labels, column_labels, title: str, xlabel: str, ylabel: str, colorbar: str,
@@ -58,7 +67,7 @@ def heatmap(matrix, *, row_labels, column_labels, title: str, xlabel: str, ylabe
     matrix = np.asarray(matrix, dtype=float)
     rows, columns = matrix.shape
     size = (max(5.0, 0.6 * columns + 2.5), max(3.0, 0.5 * rows + 1.8))
-    figure, axes = plt.subplots(figsize=size)
+    figure, axes = _subplots(figsize=size)
     image = axes.imshow(matrix, cmap="Blues", vmin=vmin,
                         vmax=vmax if vmax is not None else max(matrix.max(), vmin + 1e-9))
     figure.colorbar(image, ax=axes, fraction=0.046, pad=0.04, label=colorbar)
@@ -80,7 +89,7 @@ def heatmap(matrix, *, row_labels, column_labels, title: str, xlabel: str, ylabe
 def training_curves(history: dict, *, title: str) -> bytes:
     """Return loss and accuracy against the logged step, training and validation."""
     steps = history.get("step", [])
-    figure, (loss_axes, accuracy_axes) = plt.subplots(1, 2, figsize=(10, 3.8))
+    figure, (loss_axes, accuracy_axes) = _subplots(1, 2, figsize=(10, 3.8))
     for axes, metric in ((loss_axes, "loss"), (accuracy_axes, "accuracy")):
         for key, label, style in ((metric, "training", "-"), (f"val_{metric}", "validation", "--")):
             if history.get(key):
@@ -103,7 +112,7 @@ def accuracy_against_time(history: dict, *, target: float | None, title: str) ->
     seconds = list(history["time_s"])
     scale, unit = (60, "minutes") if seconds and seconds[-1] >= 120 else (1, "seconds")
     times = [t / scale for t in seconds]
-    figure, axes = plt.subplots(figsize=(7, 3.8))
+    figure, axes = _subplots(figsize=(7, 3.8))
     # Where the run recomputed batch-norm statistics, "test" is that (our extension) and the paper's evaluation
     # has a line of its own: the paper's number is set beside the latter.
     for key, label in (("accuracy", "training"), ("val_accuracy", "validation"), ("test_accuracy", "test"),
@@ -125,8 +134,8 @@ def image_grid(rows: list[list[np.ndarray]], *, row_titles: list[str], column_ti
                title: str) -> bytes:
     """Return a grid of images (uint8 or [0, 1] floats), one list per row."""
     count_rows, count_columns = len(rows), max(len(r) for r in rows)
-    figure, axes = plt.subplots(count_rows, count_columns, figsize=(1.3 * count_columns, 1.4 * count_rows),
-                                squeeze=False)
+    figure, axes = _subplots(count_rows, count_columns, figsize=(1.3 * count_columns, 1.4 * count_rows),
+                             squeeze=False)
     for i, row in enumerate(rows):
         for j in range(count_columns):
             cell = axes[i][j]
@@ -149,7 +158,7 @@ def epochs_beside_paper(by_epoch: list[list[float]], *, paper_points: dict[int, 
     `by_epoch` holds one list per execution; `paper_points` maps an epoch
     (1-based) to the paper's accuracy there.
     """
-    figure, axes = plt.subplots(figsize=(7, 3.8))
+    figure, axes = _subplots(figsize=(7, 3.8))
     runs = [np.asarray(run, dtype=float) for run in by_epoch if run]
     length = min(len(run) for run in runs)
     epochs = np.arange(1, length + 1)
@@ -179,7 +188,7 @@ def classes_beside_paper(class_names: list[str], ours: list[float], paper: list[
                          title: str) -> bytes:
     """Return per-class accuracy as paired bars, ours beside the paper's (a missing paper value draws no bar)."""
     positions = np.arange(len(class_names))
-    figure, axes = plt.subplots(figsize=(max(6.0, 0.75 * len(class_names) + 1.5), 3.8))
+    figure, axes = _subplots(figsize=(max(6.0, 0.75 * len(class_names) + 1.5), 3.8))
     width = 0.4
     axes.bar(positions - width / 2, [np.nan if p is None else p for p in paper], width, label="paper (Table I)",
              color=PAPER, alpha=0.75)
@@ -200,8 +209,8 @@ def main_effects(effects, *, objective: str, title: str) -> bytes:
     std, min, max.
     """
     axes_names = list(dict.fromkeys(effects["hyperparameter"]))
-    figure, panels = plt.subplots(1, len(axes_names), figsize=(max(5.0, 3.2 * len(axes_names)), 3.4),
-                                  sharey=True, squeeze=False)
+    figure, panels = _subplots(1, len(axes_names), figsize=(max(5.0, 3.2 * len(axes_names)), 3.4),
+                               sharey=True, squeeze=False)
     for panel, name in zip(panels[0], axes_names):
         rows = effects[effects["hyperparameter"] == name]
         positions = np.arange(len(rows))
@@ -242,7 +251,7 @@ def parallel_coordinates(trials, *, axes_names: list[str], objective: str, title
     values no trial reached keep their place); the last axis is the
     objective itself.
     """
-    figure, axes = plt.subplots(figsize=(max(6.0, 2.2 * (len(axes_names) + 1)), 3.8))
+    figure, axes = _subplots(figsize=(max(6.0, 2.2 * (len(axes_names) + 1)), 3.8))
     scores = trials[f"{objective}_mean"].astype(float)
     norm = matplotlib.colors.Normalize(scores.min(), scores.max() if scores.max() > scores.min() else scores.min() + 1)
     colours = matplotlib.colormaps["viridis_r" if objective.endswith("loss") else "viridis"]
@@ -273,7 +282,7 @@ def trial_curves(curves: list[dict], *, metric: str, unit: str, title: str) -> b
     `curves` holds {"label", "best", "steps", "values"} per execution; the
     best trial's lines are drawn thick.
     """
-    figure, axes = plt.subplots(figsize=(8, 4))
+    figure, axes = _subplots(figsize=(8, 4))
     labels = list(dict.fromkeys(c["label"] for c in curves))
     seen = set()
     for curve in curves:
