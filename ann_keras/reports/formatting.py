@@ -72,6 +72,12 @@ def arithmetic_text(precision: str | None, hardware: dict) -> str:
     return "float32"
 
 
+def arithmetic(result: RunResult) -> str:
+    """Return the arithmetic the final model (else the spec's [params]) trained in on this run's machine."""
+    params = (result.final or {}).get("params") or result.spec["params"]
+    return arithmetic_text(params.get("precision"), result.environment["hardware"])
+
+
 # ---------------------------------------------------------------- tables
 
 

@@ -7,7 +7,7 @@ The index is rebuilt from these files alone, so their shape is checked
 from __future__ import annotations
 
 from ..results import RunResult
-from . import metrics
+from . import formatting, metrics
 from .formatting import hardware_text, is_nan
 
 SUMMARY_FILE = "summary.json"
@@ -36,7 +36,6 @@ def headline(result: RunResult) -> dict:
     (metrics.papers_way); `extension` is the same with recomputed batch-norm
     statistics, where the run recomputed them.
     """
-    from .sections.summary import arithmetic
     paper_frame = metrics.paper_table(result)
     final = result.final or {}
     chosen = paper_frame.iloc[:0]
@@ -64,7 +63,7 @@ def headline(result: RunResult) -> dict:
         "noise": None if row is None else _float(row["noise"]),
         "verdict": None if row is None else row["verdict"],
         "hardware": hardware_text(result.environment["hardware"]),
-        "arithmetic": arithmetic(result),
+        "arithmetic": formatting.arithmetic(result),
         "finished": result.finished,
     }
 

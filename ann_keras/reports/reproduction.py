@@ -274,17 +274,12 @@ def _compute(reports: dict[str, RunResult], record: dict | None) -> pd.DataFrame
                      "hardware": formatting.hardware_text(result.environment["hardware"]),
                      # In make reproduce: the command's own measure of the experiment (a later invocation that
                      # found every stage finished would otherwise stand in for it).
-                     "arithmetic": _arithmetic(result),
+                     "arithmetic": formatting.arithmetic(result),
                      "wall_time_min": in_record.get(name, {"wall_time_s": result.wall_time_s})["wall_time_s"] / 60,
                      "training_min": metrics.training_seconds(result) / 60,
                      "in make reproduce": "yes" if name in in_record else "", "finished": result.finished})
     return pd.DataFrame(rows, columns=["report", "profile", "hardware", "arithmetic", "wall_time_min",
                                        "training_min", "in make reproduce", "finished"])
-
-
-def _arithmetic(result: RunResult) -> str:
-    from .sections.summary import arithmetic
-    return arithmetic(result)
 
 
 def _opening(reports: dict[str, RunResult], record: dict | None) -> Section:

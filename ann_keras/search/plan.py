@@ -27,12 +27,6 @@ def planned_work(spec, kind: str, train_examples: int, validation_examples: int 
     return None if planned is None else planned[0]
 
 
-def planned_trainings(spec, kind: str) -> int | None:
-    """Return how many seeded trainings (folds counted apart) a run of `spec` will start, or None where unknown."""
-    planned = plan(spec, kind, 1, 0)
-    return None if planned is None else planned[1]
-
-
 def plan(spec, kind: str, train_examples: int, validation_examples: int = 0) -> tuple[int, int] | None:
     """Return (example-epochs, trainings) a run of `spec` will train: search, paper settings, refits, final model."""
     folds = spec.tuner["folds"]

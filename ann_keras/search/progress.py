@@ -108,7 +108,3 @@ class Tracker:
                         + max(self.planned_trainings - self.trainings, 0) * per_training)
             run_left = max(run_left, stage_left)
         return Estimate(event.stage, event.epoch, event.epochs, stage_left, run_left, self.after_s, self.label)
-
-    def elapsed(self) -> float:
-        """Seconds since the data loaded (0 before)."""
-        return 0.0 if self.started is None else self.clock() - self.started

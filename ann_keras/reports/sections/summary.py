@@ -11,7 +11,7 @@ import pandas as pd
 from ... import results
 from ...results import RunResult
 from .. import formatting, metrics
-from ..formatting import arithmetic_text, hardware_text, num, pct
+from ..formatting import hardware_text, num, pct
 from ..headline import SUMMARY_FILE
 from ..page import Section
 
@@ -76,7 +76,7 @@ def _rows(result: RunResult) -> list[tuple[str, str]]:
                           "the paper's extra settings, the final model), resumed invocations included"),
         ("Wall time", _wall_time(result)),
         ("Hardware", hardware_text(result.environment["hardware"])),
-        ("Arithmetic", arithmetic(result)),
+        ("Arithmetic", formatting.arithmetic(result)),
         *_distribution(result.environment.get("distribution") or {}),
         ("Versions", ", ".join(f"{k} {v}" for k, v in versions.items())),
         ("Source", _source(result.environment.get("source") or {}, versions.get("ann-keras", ""))),
@@ -86,12 +86,6 @@ def _rows(result: RunResult) -> list[tuple[str, str]]:
         ("Finished", result.finished),
     ]
     return rows
-
-
-def arithmetic(result: RunResult) -> str:
-    """Return the arithmetic the final model (else the spec's [params]) trained in on this run's machine."""
-    params = (result.final or {}).get("params") or result.spec["params"]
-    return arithmetic_text(params.get("precision"), result.environment["hardware"])
 
 
 def _folds_text(tuner: dict) -> str:
