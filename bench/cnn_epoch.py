@@ -22,17 +22,15 @@ parser.add_argument("--set", dest="overrides", action="append", default=[])
 parser.add_argument("--keras-batch-norm", action="store_true",
                     help="build with keras.layers.BatchNormalization (the code path before the fused layer)")
 parser.add_argument("--epochs", type=int, default=2, help="timed epochs; the fastest is reported")
-parser.add_argument("--augment-in-pipeline", action="store_true",
-                    help="augment in a parallel tf.data map before the model instead of inside it")
 parser.add_argument("--steps-per-execution", type=int, default=1)
 args = parser.parse_args()
 
 import keras  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
-from ann_keras.models import augment, normalization  # noqa: E402
+from ann_keras.models import normalization  # noqa: E402
 from ann_keras import data, experiments, models  # noqa: E402
-from ann_keras.search import runner, training  # noqa: E402
+from ann_keras.search import batches as batches_module, runner, training  # noqa: E402
 
 
 class EpochTimes(keras.callbacks.Callback):
@@ -52,17 +50,14 @@ params = spec.params
 if args.keras_batch_norm:
     normalization.FusedBatchNormalization = keras.layers.BatchNormalization   # the builders import it per call
 keras.utils.set_random_seed(42)
-model = models.build("cnn", dataset.input_shape, dataset.num_classes,
-                     dict(params, augment=params["augment"] and not args.augment_in_pipeline), spec.augment)
+model = models.build("cnn", dataset.input_shape, dataset.num_classes, params, spec.augment)
 training.compile_model(model, params, steps_per_execution=args.steps_per_execution)
 x, y = data.subset(dataset.x_train, dataset.y_train, args.images, 42)
-batches = training.epoch_batches(x, y, params["batch_size"], 42)
-if args.augment_in_pipeline and params["augment"]:
-    layer = augment.build_augmentation(spec.augment, dataset.input_shape)
-    batches = batches.map(lambda images, labels: (layer(tf.cast(images, "float32"), training=True), labels),
-                          num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)
+# As training feeds them: an endless stream in the tf.data pipeline (augmented where the spec says), cut into epochs.
+batches = batches_module.augmented_batches(x, y, params["batch_size"], 42, spec.augment if params["augment"] else {})
+steps = len(y) // params["batch_size"]
 times = EpochTimes()
-model.fit(batches, epochs=1 + args.epochs, verbose=0, callbacks=[times])
+model.fit(batches, epochs=1 + args.epochs, steps_per_epoch=steps, verbose=0, callbacks=[times])
 peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 print(json.dumps({"epoch_s_scaled": times.seconds * len(dataset.y_train) / len(y),
                   "images_per_s": len(y) / times.seconds, "peak_rss_gib": peak_kib / 2**20,

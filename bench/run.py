@@ -219,7 +219,6 @@ def cnn_speed(mode: str, data_path: str | None) -> list[dict]:
     bf16 = "--set=params.precision=mixed_bfloat16"
     variants = {"keras": ["--keras-batch-norm"], "fused": [], "bf16": [bf16],
                 "no_augmentation": [bf16, "--set=params.augment=false"],
-                "pipeline": [bf16, "--augment-in-pipeline"],
                 "steps8": [bf16, "--steps-per-execution", "8"]}
     speeds = {name: [] for name in variants}
     for _ in range(2):
@@ -241,8 +240,6 @@ def cnn_speed(mode: str, data_path: str | None) -> list[dict]:
                 "keras.layers.BatchNormalization in float32, the path before"),
             row("CNN step without augmentation (its share of the step; not a setting)", "no_augmentation", "bf16",
                 ours),
-            row("CNN step with augmentation in a parallel tf.data map instead of inside the model", "pipeline",
-                "bf16", ours),
             row("CNN step with 8 batches per compiled call (Keras's per-step overhead)", "steps8", "bf16", ours)]
     if mode == "full":
         rows.append(_precision_parity(str(Path(data_path).resolve())))

@@ -220,9 +220,10 @@ def spec_page() -> str:
         "## [final]\n",
         "[params] keys and values for retraining the best trial after the search; it may also fix a searched key.\n",
         "## [augment]\n",
-        "Transformations applied in training only; `0` or `false` switches one off. They run as Keras layers inside "
-        "the model, or, with `in_pipeline = true`, on uint8 batches before it (then only "
-        f"{', '.join(code(k) for k in specs.PIPELINE_AUGMENT if k != 'in_pipeline')}).\n",
+        "Transformations applied to the training batches only; `0` or `false` switches one off. They run in the "
+        "input pipeline, before the model, on every backend: flips and crops on uint8 batches, then rotation, zoom, "
+        "translation, brightness and hue as one vectorised transform per batch (`models/augment.py`). A saved model "
+        "holds no augmentation.\n",
         _fields_table(catalog.augment, absent="off"),
         "## [data]\n",
         _fields_table(fields.DATA_FIELDS),

@@ -27,13 +27,3 @@ def test_bn_scale_makes_the_batch_norm_scales_trainable():
     norms = [layer for layer in model.layers if layer.name.endswith("_bn")]
     assert all(layer.scale and layer.gamma.trainable for layer in norms)
 
-
-def test_augmentation_in_the_pipeline_leaves_it_out_of_the_model():
-    spec = experiments.load("cnn-fast")
-    params = spec.with_params({"precision": "float32"}, "test")
-    assert spec.augment["in_pipeline"]
-    model = models.build("airbench", (32, 32, 3), 10, params, spec.augment)
-    assert "augmentation" not in [layer.name for layer in model.layers]
-    in_model_augment = dict(spec.augment, in_pipeline=False, alternating_flip=False)
-    in_model = models.build("airbench", (32, 32, 3), 10, params, in_model_augment)
-    assert "augmentation" in [layer.name for layer in in_model.layers]

@@ -58,3 +58,24 @@ def test_crop_is_a_shift_of_the_mirror_padded_image():
         assert found
         shifts.update(found)
     assert len(shifts) > 3
+
+
+def test_geometric_and_colour_changes_run_in_the_pipeline_as_float32_fixed_by_the_seed():
+    x = np.random.default_rng(0).integers(0, 256, size=(16, 8, 8, 3)).astype("uint8")
+    y = np.arange(16)
+    augment = {"horizontal_flip": True, "rotation": 0.05, "zoom": 0.1, "brightness": 0.1, "hue": 0.05}
+    a, b = (_stream(x, y, augment, seed=3) for _ in range(2))
+    assert a[0][0].dtype == np.float32 and 0 <= a[0][0].min() and a[0][0].max() <= 255
+    assert all(np.array_equal(p[0], q[0]) for p, q in zip(a, b))
+    originals = x[a[0][1]].astype("float32")
+    assert not np.allclose(a[0][0], originals)
+
+
+def test_without_augmentation_the_stream_is_every_image_once_per_epoch_unchanged():
+    x = _distinct_images()
+    stream = _stream(x, np.arange(8), {}, count=4)
+    for epoch in range(2):
+        labels = np.concatenate([stream[2 * epoch][1], stream[2 * epoch + 1][1]])
+        images = np.concatenate([stream[2 * epoch][0], stream[2 * epoch + 1][0]])
+        assert sorted(labels) == list(range(8))
+        assert np.array_equal(images, x[labels])

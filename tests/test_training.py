@@ -278,3 +278,11 @@ def test_statistics_are_recomputed_for_the_moving_average_of_the_weights_trainin
     assert len(kept) == 3
     assert all(np.allclose(k[0], a[0], atol=1e-5) and np.allclose(k[1], a[1], atol=1e-5) for k, a in zip(kept, again))
     assert "test_accuracy_running_bn" in run.metrics
+
+
+def test_an_epoch_is_whole_compiled_calls_of_at_least_one_pass(images_case):
+    # 96 examples in batches of 32 are 3 steps; 2 steps per compiled call round the epoch up to 4, not to 2 x 2 + 2.
+    spec, dataset = images_case
+    params = spec.with_params({"epochs": 2, "train_examples": 96, "batch_size": 32, "steps_per_execution": 2}, "test")
+    run = training.train("cnn", params, dataset, seed=0, verbose=0)
+    assert run.model.optimizer.iterations.numpy() == 8

@@ -39,7 +39,7 @@ PARAMS = {
                       default=False),
     "logit_scale": Field(float, "factor on the logits before the softmax", minimum=0, exclusive_minimum=True,
                          maximum=1000.0, default=1 / 9),
-    "augment": Field(bool, "apply the [augment] layers in training"),
+    "augment": Field(bool, "augment the training batches as the [augment] table says (in the input pipeline)"),
 }
 
 # The kind of examples this family reads (a key of data.KINDS): `--dataset` is checked against it.
@@ -51,7 +51,6 @@ def build(input_shape, num_classes: int, params: dict, augment: dict | None = No
     import keras  # here, not above: PARAMS is read without TensorFlow (specs, --help, reports)
     from keras import layers
 
-    from .augment import build_augmentation
     from .gelu import FusedGELU
     from .normalization import FusedBatchNormalization
     from .whitening import PartialDirac, PatchWhitening
@@ -76,9 +75,6 @@ def build(input_shape, num_classes: int, params: dict, augment: dict | None = No
 
     inputs = keras.Input(shape=tuple(input_shape), name="pixels")
     x = inputs
-    augmentation = build_augmentation(augment or {}, input_shape) if params["augment"] else None
-    if augmentation is not None:
-        x = augmentation(x)
     x = layers.Rescaling(1 / 255, name="to_unit_range")(x)
     if params["whitening"]:
         x = PatchWhitening(params["whitening"], name="whitening")(x)

@@ -1,11 +1,29 @@
-"""Data augmentation as Keras preprocessing layers, switched and sized by the spec's [augment] table.
+"""Data augmentation as vectorised per-batch operations, switched and sized by the spec's [augment] table.
 
-The layers sit inside the model, so they run only in training (Keras's
-Random* layers pass inputs through unchanged at inference) and a saved
-model carries them. They work on the 0..255 pixel scale, before rescaling.
+Augmentation belongs to training's input, not to the model: a saved model
+holds no training-only layers, and every backend runs the same arithmetic.
+The input pipeline (search/batches.py on TensorFlow, search/feeding.py on
+the others) does the cheap part as index arithmetic on uint8 batches
+(flips, pad-and-crop) and hands the rest to `transform`, written with
+`keras.ops` so it runs on TensorFlow, JAX and PyTorch alike:
+
+- rotation, zoom and translation are composed into one affine map per image
+  and resampled once (Keras's Random* layers resample once per layer);
+- brightness is one offset per image;
+- hue is a rotation about the grey axis in YIQ colour space, a 3x3 matrix
+  per image (Keras's RandomHue converts every pixel to HSV and back).
+
+Every random number comes from `draws`, a batch x DRAWS array of uniform
+[0, 1) values the pipeline makes from (seed, position in the stream), so
+one seed gives the same augmented batches on every run and backend.
+All of it works on the 0..255 pixel scale, before the model rescales.
 """
 
 from __future__ import annotations
+
+import math
+
+import numpy as np
 
 from ..specs.fields import Field
 
@@ -18,60 +36,120 @@ FIELDS = {
     "crop": Field(int, "pad by this many pixels, then crop a random window of the original size", minimum=0,
                   maximum=64),
     "crop_padding": Field(str, "what `crop` pads with", choices=("zeros", "reflect"), default="zeros"),
-    "alternating_flip": Field(bool, "in the pipeline: mirror each image in every other epoch (a random half in the "
-                                    "first) instead of at random", default=False),
-    "in_pipeline": Field(bool, "augment uint8 batches in a parallel tf.data pipeline before the model, not inside "
-                               "it (horizontal_flip and crop only)", default=False),
+    "alternating_flip": Field(bool, "mirror each image in every other epoch (a random half in the first) instead "
+                                    "of at random", default=False),
+    "in_pipeline": Field(bool, "no longer read: augmentation always runs in the input pipeline (kept so that "
+                               "older specs load)", default=True),
     "translation": Field(float, "shift by up to this fraction of the height and width", minimum=0, maximum=0.5),
     "zoom": Field(float, "zoom in or out by up to this fraction", minimum=0, maximum=0.9),
     "brightness": Field(float, "shift brightness by up to this fraction of the value range", minimum=0, maximum=1),
     "hue": Field(float, "shift hue by up to this fraction of the hue circle", minimum=0, maximum=1),
 }
 
+# The keys `transform` does in float32; the others are uint8 index arithmetic in the pipeline.
+GEOMETRY = ("rotation", "zoom", "translation")
+COLOUR = ("brightness", "hue")
+# Uniform draws per image `transform` reads: angle, zoom, shift across, shift down, brightness, hue.
+DRAWS = 6
 
-def build_augmentation(augment: dict, image_shape):
-    """Return a Sequential of the Random* layers that `augment` switches on, or None if none is.
+# RGB to YIQ and back: a hue shift is a rotation of the (I, Q) plane, which keeps luma (Y).
+_YIQ = np.array([[0.299, 0.587, 0.114], [0.596, -0.274, -0.322], [0.211, -0.523, 0.312]])
+_RGB = np.linalg.inv(_YIQ)
+# The hue matrix for angle a is KEEP + cos(a) COS + sin(a) SIN (each RGB -> RGB).
+_KEEP = (_RGB @ np.diag([1.0, 0.0, 0.0]) @ _YIQ).astype("float32")
+_COS = (_RGB @ np.diag([0.0, 1.0, 1.0]) @ _YIQ).astype("float32")
+_SIN = (_RGB @ np.array([[0.0, 0.0, 0.0], [0.0, 0.0, -1.0], [0.0, 1.0, 0.0]]) @ _YIQ).astype("float32")
 
-    None as well when the augmentation runs in the input pipeline (search/batches.py) instead.
+
+def is_on(augment: dict) -> bool:
+    """Whether `augment` switches any transformation on."""
+    return any(augment.get(key) for key in ("horizontal_flip", "vertical_flip", "alternating_flip", "crop",
+                                            *GEOMETRY, *COLOUR))
+
+
+def needs_float(augment: dict, channels: int) -> bool:
+    """Whether `transform` has work to do: a geometric or colour change beyond flips and crops."""
+    return any(augment.get(key) for key in GEOMETRY) or bool(augment.get("brightness")) \
+        or bool(augment.get("hue") and channels == 3)
+
+
+def transform(images, draws, augment: dict):
+    """Rotate, zoom, shift, brighten and hue-shift a float32 batch (N x H x W x C, 0..255) as `augment` says.
+
+    `draws` is N x DRAWS uniform [0, 1) values. Any backend's tensors or
+    NumPy arrays; returns the backend's tensor, clipped to 0..255.
     """
-    if augment.get("in_pipeline"):
-        return None
-    import keras  # here, not above: FIELDS is read without TensorFlow
-    from keras import layers
+    from keras import ops
 
-    height, width = image_shape[0], image_shape[1]
-    steps = []
-    flips = [name for name in ("horizontal", "vertical") if augment.get(f"{name}_flip")]
-    if flips:
-        steps.append(layers.RandomFlip("_and_".join(flips)))
-    if augment.get("rotation"):
-        steps.append(layers.RandomRotation(augment["rotation"], fill_mode="reflect"))
-    if augment.get("crop"):
-        # Padding by p pixels and cropping a random window of the original size is a random shift by
-        # up to p pixels with zero fill; as a shift it is the identity at inference, as it must be.
-        fill = "reflect" if augment.get("crop_padding") == "reflect" else "constant"
-        steps.append(layers.RandomTranslation(augment["crop"] / height, augment["crop"] / width,
-                                              fill_mode=fill, fill_value=0.0, interpolation="nearest"))
-    if augment.get("translation"):
-        steps.append(layers.RandomTranslation(augment["translation"], augment["translation"], fill_mode="reflect"))
-    if augment.get("zoom"):
-        steps.append(layers.RandomZoom(augment["zoom"], fill_mode="reflect"))
+    height, width, channels = images.shape[1], images.shape[2], images.shape[3]
+    signed = 2.0 * ops.cast(draws, "float32") - 1.0     # uniform in [-1, 1)
+    zeros = ops.zeros_like(signed[:, 0])
+    x = images
+    if any(augment.get(key) for key in GEOMETRY):
+        angle = signed[:, 0] * (augment.get("rotation", 0.0) * 2 * math.pi)
+        scale = 1.0 + signed[:, 1] * augment.get("zoom", 0.0)      # > 1 zooms out (samples a wider window)
+        shift_x = signed[:, 2] * (augment.get("translation", 0.0) * width)
+        shift_y = signed[:, 3] * (augment.get("translation", 0.0) * height)
+        # The map from an output pixel p to where it samples the input: centre + scale R(angle) (p - centre - shift).
+        cos, sin = ops.cos(angle) * scale, ops.sin(angle) * scale
+        centre_x, centre_y = (width - 1) / 2.0, (height - 1) / 2.0
+        from_x, from_y = centre_x + shift_x, centre_y + shift_y
+        matrix = ops.stack([cos, -sin, centre_x - cos * from_x + sin * from_y,
+                            sin, cos, centre_y - sin * from_x - cos * from_y, zeros, zeros], axis=1)
+        x = ops.image.affine_transform(x, matrix, interpolation="bilinear", fill_mode="reflect",
+                                       data_format="channels_last")
     if augment.get("brightness"):
-        steps.append(layers.RandomBrightness(augment["brightness"], value_range=(0, 255)))
-    if augment.get("hue") and image_shape[-1] == 3:
-        steps.append(layers.RandomHue(augment["hue"], value_range=(0, 255)))
-    return keras.Sequential(steps, name="augmentation") if steps else None
+        x = x + ops.reshape(signed[:, 4] * (augment["brightness"] * 255.0), (-1, 1, 1, 1))
+    if augment.get("hue") and channels == 3:
+        angle = signed[:, 5] * (augment["hue"] * 2 * math.pi)
+        matrices = (ops.convert_to_tensor(_KEEP)[None] + ops.cos(angle)[:, None, None] * _COS[None]
+                    + ops.sin(angle)[:, None, None] * _SIN[None])
+        x = ops.einsum("nhwc,ndc->nhwd", x, matrices)
+    return ops.clip(x, 0.0, 255.0)
+
+
+def flip_and_crop(images: np.ndarray, rng: np.random.Generator, augment: dict,
+                  mirrored: np.ndarray | None = None) -> np.ndarray:
+    """Flip and pad-and-crop a uint8 batch with NumPy (the portable pipeline's and the samples' uint8 stage).
+
+    `mirrored` (one bool per image) replaces the coin flips: alternating flips.
+    """
+    images = np.asarray(images)
+    count = len(images)
+    if augment.get("crop"):
+        pad = augment["crop"]
+        mode = "reflect" if augment.get("crop_padding") == "reflect" else "constant"
+        padded = np.pad(images, ((0, 0), (pad, pad), (pad, pad), (0, 0)), mode=mode)
+        offsets = rng.integers(0, 2 * pad + 1, size=(count, 2))
+        rows = offsets[:, :1] + np.arange(images.shape[1])[None, :]
+        columns = offsets[:, 1:] + np.arange(images.shape[2])[None, :]
+        images = padded[np.arange(count)[:, None, None], rows[:, :, None], columns[:, None, :]]
+    if mirrored is None and augment.get("horizontal_flip"):
+        mirrored = rng.random(count) < 0.5
+    if mirrored is not None:
+        images = np.where(mirrored[:, None, None, None], images[:, :, ::-1], images)
+    if augment.get("vertical_flip"):
+        images = np.where((rng.random(count) < 0.5)[:, None, None, None], images[:, ::-1], images)
+    return images
+
+
+def augment_numpy(images: np.ndarray, rng: np.random.Generator, augment: dict,
+                  mirrored: np.ndarray | None = None) -> np.ndarray:
+    """Return a batch augmented as `augment` says: uint8 after flips and crops alone, else float32 0..255."""
+    images = flip_and_crop(images, rng, augment, mirrored)
+    if not needs_float(augment, images.shape[-1]):
+        return images
+    import keras
+
+    draws = rng.random((len(images), DRAWS), dtype=np.float32)
+    return keras.ops.convert_to_numpy(transform(images.astype("float32"), draws, augment))
 
 
 def samples(augment: dict, images, *, versions: int = 5, seed: int = 0):
     """Return `images` (uint8, N x H x W x C) with `versions` augmented copies each: N x (1 + versions) x H x W x C."""
-    import keras
-    import numpy as np
-
-    layer = build_augmentation(augment, images.shape[1:])
-    if layer is None:
+    if not is_on(augment):
         return None
-    keras.utils.set_random_seed(seed)
-    batch = np.asarray(images, dtype="float32")
-    copies = [batch] + [keras.ops.convert_to_numpy(layer(batch, training=True)) for _ in range(versions)]
-    return np.clip(np.stack(copies, axis=1), 0, 255).astype("uint8")
+    rng = np.random.default_rng(seed)
+    images = np.asarray(images, dtype=np.uint8)
+    copies = [images] + [augment_numpy(images, rng, augment) for _ in range(versions)]
+    return np.stack([np.rint(np.clip(copy, 0, 255)).astype("uint8") for copy in copies], axis=1)

@@ -25,7 +25,7 @@ PARAMS = {
                            maximum=0.95, default=0.0),
     "dense_units": Field(int, "nodes per fully-connected layer", minimum=1, maximum=8192),
     "dense_layers": Field(int, "fully-connected layers before the softmax", minimum=0, maximum=16),
-    "augment": Field(bool, "apply the [augment] layers in training"),
+    "augment": Field(bool, "augment the training batches as the [augment] table says (in the input pipeline)"),
 }
 
 # The kind of examples this family reads (a key of data.KINDS): `--dataset` is checked against it.
@@ -47,14 +47,10 @@ def build(input_shape, num_classes: int, params: dict, augment: dict | None = No
     import keras  # here, not above: PARAMS is read without TensorFlow (specs, --help, reports)
     from keras import layers
 
-    from .augment import build_augmentation
     from .normalization import FusedBatchNormalization
 
     inputs = keras.Input(shape=tuple(input_shape), name="pixels")   # uint8 arrays are cast on the way in
     x = inputs
-    augmentation = build_augmentation(augment or {}, input_shape) if params["augment"] else None
-    if augmentation is not None:
-        x = augmentation(x)
     x = layers.Rescaling(1 / 255, name="to_unit_range")(x)
     for pair, filters in enumerate(params["filters"], start=1):
         for conv in (1, 2):

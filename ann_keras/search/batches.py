@@ -1,10 +1,11 @@
-"""Training batches augmented on uint8 in a parallel tf.data pipeline, before the model.
+"""Training batches augmented in a parallel tf.data pipeline, before the model (the TensorFlow backend's path).
 
-Keras's Random* layers augment inside the model, in float32, on the same
-cores and in the same step as the training arithmetic. Here flips and
-crops are index arithmetic on uint8 batches (a gather, a select), prepared
-by tf.data while the previous step trains: what airbench's data loader does
-on a GPU. Two things only a pipeline can do:
+The model holds no augmentation layers: flips and crops are index
+arithmetic on uint8 batches (a gather, a select), and rotation, zoom,
+translation, brightness and hue are one vectorised float32 transform per
+batch (models/augment.py), prepared by tf.data while the previous step
+trains: what airbench's data loader does on a GPU. Two things only a
+pipeline can do:
 
 - alternating flips: each image is mirrored in every other epoch (a random
   half of the images in the first), so every two epochs see both versions
@@ -20,6 +21,8 @@ uint8 images: nothing here is needed at inference.
 from __future__ import annotations
 
 import tensorflow as tf
+
+from ..models import augment as augmentation
 
 
 def augmented_batches(x, y, batch_size: int, seed: int, augment: dict) -> tf.data.Dataset:
@@ -40,6 +43,18 @@ def augmented_batches(x, y, batch_size: int, seed: int, augment: dict) -> tf.dat
 def augment_batch(images, index, epoch, position, seed: int, augment: dict):
     """Flip and crop a uint8 batch as `augment` says; `index`/`epoch` per image, `position` for the random draws."""
     draws = tf.stack([tf.constant(seed, tf.int64), tf.cast(position, tf.int64)])
+    images = flip_and_crop(images, index, epoch, draws, seed, augment)
+    if augmentation.needs_float(augment, images.shape[-1]):
+        uniform = tf.random.stateless_uniform([tf.shape(images)[0], augmentation.DRAWS], draws + [0, 3])
+        images = augmentation.transform(tf.cast(images, tf.float32), uniform, augment)
+    return images
+
+
+def flip_and_crop(images, index, epoch, draws, seed: int, augment: dict):
+    """The uint8 stage: pad-and-crop, then a mirror left-right (alternating or at random) and top-bottom."""
+    if augment.get("vertical_flip"):
+        upside_down = tf.random.stateless_uniform(tf.shape(index), draws + [0, 2]) < 0.5
+        images = tf.where(upside_down[:, None, None, None], tf.reverse(images, axis=[1]), images)
     if augment.get("crop"):
         images = random_crop(images, augment["crop"], draws, augment.get("crop_padding") == "reflect")
     if augment.get("alternating_flip"):

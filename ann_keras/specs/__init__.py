@@ -261,7 +261,6 @@ def resolve(raw: dict, path: str, profile: str | None = None, overrides: tuple[s
     search = _check_search(tables["search"], fields, f"{where} [search]")
     final = _check_table(tables["final"], fields, f"{where} [final]")
     augment = _check_table(tables["augment"], catalog.augment, f"{where} [augment]")
-    _check_pipeline(augment, f"{where} [augment]")
     data = _check_table({**DATA_DEFAULTS, **tables["data"]}, DATA_FIELDS, f"{where} [data]")
     data_option = _data_option(data, dataset, data_path, data_fallbacks or {}, where)
     if data_option:
@@ -403,22 +402,6 @@ def _check_types(table: dict, types: dict, where: str) -> None:
         if key in table and not isinstance(table[key], kind):
             wanted = {str: "a string", dict: "a table", list: "a list"}[kind]
             raise SpecError(f"{where}: {key} must be {wanted}, got {short_repr(table[key])}")
-
-
-# What the uint8 input pipeline (search/batches.py) can do; the other [augment] keys are Keras layers in the model.
-PIPELINE_AUGMENT = ("horizontal_flip", "alternating_flip", "crop", "crop_padding", "in_pipeline")
-
-
-def _check_pipeline(augment: dict, where: str) -> None:
-    """Raise SpecError for [augment] keys that need the pipeline without it, or that the pipeline cannot do."""
-    if augment.get("in_pipeline"):
-        other = sorted(key for key, value in augment.items() if value and key not in PIPELINE_AUGMENT)
-        if other:
-            raise SpecError(f"{where} {other[0]}: the input pipeline (in_pipeline = true) does not do it; valid "
-                            f"there: {choices(PIPELINE_AUGMENT)}")
-    elif augment.get("alternating_flip"):
-        raise SpecError(f"{where} alternating_flip: needs in_pipeline = true (Keras's flip layer cannot tell epochs "
-                        "apart); valid: in_pipeline = true, or horizontal_flip alone")
 
 
 def _check_table(table: dict, fields: dict, where: str) -> dict:
