@@ -26,4 +26,3 @@ def test_bn_scale_makes_the_batch_norm_scales_trainable():
     model = models.build("airbench", (32, 32, 3), 10, params)
     norms = [layer for layer in model.layers if layer.name.endswith("_bn")]
     assert all(layer.scale and layer.gamma.trainable for layer in norms)
-
