@@ -15,7 +15,7 @@ from pathlib import Path
 
 import click
 
-from . import __version__, commands, data, experiments, specs
+from . import __version__, backend, commands, data, experiments, specs
 from .data import aeon_sets
 from .data.cifar10 import ENV as CIFAR10_ENV
 from .errors import AnnKerasError
@@ -26,6 +26,12 @@ from .search.roles import ROLES, WORKER_OF, role_from
 MAX_SEED = commands.MAX_SEED
 ARGV = "ann_keras.argv"   # click's context meta: the arguments this command line was given, as results.json records
 STRATEGIES = ("default", "mirrored")   # devices.STRATEGIES, without importing TensorFlow for --help
+BACKEND_HELP = ("Keras backend to train on: tensorflow, jax or torch (default: $KERAS_BACKEND, else the first of "
+                "those installed). Recorded in results.json; runs on two backends never share a run folder.")
+
+
+def _backend_option(command):
+    return click.option("--backend", type=click.Choice(backend.BACKENDS), help=BACKEND_HELP)(command)
 
 
 class CLI(click.Group):
@@ -89,6 +95,7 @@ def _common_options(command):
                      help="Arithmetic of the layers (default: the spec's precision). mixed_bfloat16 computes in "
                           "bfloat16 with float32 weights: faster on GPUs and on CPUs with AVX512-BF16 or AMX, slower "
                           "where bfloat16 is emulated; auto picks it where the hardware has it, else float32."),
+        click.option("--backend", type=click.Choice(backend.BACKENDS), help=BACKEND_HELP),
         click.option("--strategy", type=click.Choice(STRATEGIES), default="default", show_default=True,
                      help="mirrored: train each model across all GPUs at once (tf.distribute.MirroredStrategy); "
                           "without GPUs, across the CPU devices that $ANN_KERAS_CPU_REPLICAS makes."),
@@ -126,9 +133,11 @@ def train(experiment, **options):
 @click.option("--runs-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("runs"), show_default=True)
 @click.option("--reports-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("reports"),
               show_default=True)
-def reproduce(experiments, seed, runs_dir, reports_dir):
+@_backend_option
+def reproduce(experiments, seed, runs_dir, reports_dir, backend):
     for outcome in commands.reproduce(
             experiments, seed=seed, runs_dir=runs_dir, reports_dir=reports_dir, argv=_argv(), on_event=_print_event,
+            backend_name=backend,
             on_start=lambda spec, profile: click.echo(f"== {spec.title} [profile {profile}]")):
         _show(outcome)
     _show_index(reports_dir)
@@ -176,10 +185,11 @@ def tensorboard(run_dirs, port):
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--top", type=click.IntRange(1, 1000), default=3, show_default=True, help="Classes shown per input.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON document on stdout, for programs.")
-def predict(model, inputs, top, as_json):
+@_backend_option
+def predict(model, inputs, top, as_json, backend):
     import json
 
-    predictions, skipped = commands.predict(model, list(inputs), top)
+    predictions, skipped = commands.predict(model, list(inputs), top, backend)
     for line in skipped:
         click.echo(f"ann-keras: skipped {line}", err=True)
     if as_json:
@@ -212,10 +222,11 @@ def export(run_dir, fmt, data_path):
 @click.option("--data", "data_path", type=click.Path(exists=True, path_type=Path),
               help="Where the run's data is, when it has moved (CIFAR-10 or your image folders).")
 @click.option("--json", "as_json", is_flag=True, help="One JSON document on stdout, for programs.")
-def evaluate(run_dir, data_path, as_json):
+@_backend_option
+def evaluate(run_dir, data_path, as_json, backend):
     import json
 
-    done = commands.evaluate(run_dir, data_path)
+    done = commands.evaluate(run_dir, data_path, backend)
     if as_json:
         click.echo(json.dumps(done.to_dict(), indent=1))
         return
@@ -262,7 +273,7 @@ def _choices(options: dict, role=None) -> commands.Choices:
         runs_dir=options["runs_dir"], reports_dir=options["reports_dir"], report=not options["no_report"],
         tensorboard=not options["no_tensorboard"],
         progress=options["progress"], precision=options["precision"], strategy=options["strategy"],
-        tuner=options.get("tuner"), max_trials=options.get("max_trials"), workers=options.get("workers"),
+        backend=options["backend"], tuner=options.get("tuner"), max_trials=options.get("max_trials"), workers=options.get("workers"),
         role=role, argv=_argv())
 
 

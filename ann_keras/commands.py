@@ -17,7 +17,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import data, experiments, results
+from . import backend, data, experiments, results
 from .errors import AnnKerasError, DataError
 from .errors import choices as choices_text
 from .search.events import ignore
@@ -61,6 +61,7 @@ class Choices:
     progress: str = "auto"               # auto, bar, line or none
     precision: str | None = None
     strategy: str = "default"
+    backend: str | None = None           # tensorflow, jax or torch; None: KERAS_BACKEND, else the default
     tuner: str | None = None             # tune only
     max_trials: int | None = None
     workers: int | None = None
@@ -110,7 +111,7 @@ def train(experiment: str, choices: Choices, on_event=ignore) -> Outcome:
 
 
 def reproduce(names: tuple[str, ...], *, seed: int, runs_dir: Path, reports_dir: Path, argv: tuple[str, ...] = (),
-              on_event=ignore, on_start=lambda spec, profile: None) -> list[Outcome]:
+              on_event=ignore, on_start=lambda spec, profile: None, backend_name: str | None = None) -> list[Outcome]:
     """Run the paper's experiments (or `names`) end to end, write every report and the index.
 
     `argv` is the command line that asked for it (after `ann-keras`), recorded with every run and the summary.
@@ -118,6 +119,7 @@ def reproduce(names: tuple[str, ...], *, seed: int, runs_dir: Path, reports_dir:
     from .search.run import Stopwatch
     watch = Stopwatch()   # the whole command's time, TensorFlow's start included
     entries = [(name, None) for name in names] or EXPERIMENTS_TO_REPRODUCE
+    backend.choose(backend_name)
     _import_training_stack()
     from .search import devices
     gpu = bool(devices.gpus())
@@ -208,8 +210,9 @@ def _current_prose(result: results.RunResult) -> results.RunResult:
     return results.RunResult.from_dict(data)
 
 
-def predict(target: Path, paths: list[Path], top: int = 3):
+def predict(target: Path, paths: list[Path], top: int = 3, backend_name: str | None = None):
     """Classify a user's own files with a trained model; return (predictions, lines for the inputs skipped)."""
+    backend.choose(backend_name)
     _import_training_stack()
     from .deploy import predict as predicting
     return predicting.predict(target, paths, top)
@@ -227,8 +230,9 @@ def export(run_dir: Path, fmt: str, data_path: Path | None = None):
             model_card.write(results.load(run_dir), run_dir)
 
 
-def evaluate(run_dir: Path, data_path: Path | None = None):
+def evaluate(run_dir: Path, data_path: Path | None = None, backend_name: str | None = None):
     """Test the run's final model again on its test split under each test-time augmentation (deploy/evaluate.py)."""
+    backend.choose(backend_name)
     _import_training_stack()
     from .deploy import evaluate as evaluating
     return evaluating.evaluate(run_dir, data_path=str(data_path) if data_path else None)
@@ -248,6 +252,7 @@ def _run(kind: str, experiment, choices: Choices, on_event, *, after_s: float | 
     spec = _load_spec(experiment, choices)
     from .search import progress
     on_event = progress.Tracker(spec, kind, on_event, after_s=after_s, label=label)
+    backend.choose(choices.backend)
     _import_training_stack()
     from .search import devices, runner
     from .search.run import Run
@@ -263,7 +268,7 @@ def _run(kind: str, experiment, choices: Choices, on_event, *, after_s: float | 
               overwrite=choices.overwrite, verbose=_keras_verbose(choices.progress, spec), on_event=on_event,
               tensorboard=choices.tensorboard,
               strategy=devices.make_strategy(choices.strategy), role=role,
-              data_fingerprint=data.fingerprint(spec.dataset, spec.data))
+              data_fingerprint=data.fingerprint(spec.dataset, spec.data), backend=backend.name())
     result, run_dir = runner.tune(run) if kind == "tune" else runner.train(run)
     if result is None:
         return Outcome(result, run_dir)
@@ -347,21 +352,24 @@ def _worker_command(spec, choices: Choices) -> list[str]:
 
 
 def _import_training_stack() -> None:
+    """Start the backend the person chose (backend.choose), quietly, and configure its devices."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    os.environ.setdefault("KERAS_BACKEND", "tensorflow")
     os.environ.setdefault("GRPC_VERBOSITY", "NONE")   # Keras Tuner imports gRPC; see search/distributed.py
+    chosen = backend.choose()
     try:
         from .search import quiet
         with quiet.filtered():   # absl's start-up lines, which TF_CPP_MIN_LOG_LEVEL does not reach
-            import tensorflow as tf
-
-        from .search import devices
-        devices.configure()
-        # Each trial builds new models, so tf.function retracing is expected, not a bug.
-        tf.get_logger().setLevel("ERROR")
+            import keras  # noqa: F401  (starts the backend)
+            if chosen == "tensorflow":
+                import tensorflow as tf
+        if chosen == "tensorflow":
+            from .search import devices
+            devices.configure()
+            # Each trial builds new models, so tf.function retracing is expected, not a bug.
+            tf.get_logger().setLevel("ERROR")
     except ImportError as error:
-        raise AnnKerasError(f"cannot import the training stack ({error}); install it with "
-                            "`pip install 'ann-keras[cpu]'` or `pip install 'ann-keras[gpu]'`") from None
+        raise AnnKerasError(f"cannot import the training stack on the {chosen} backend ({error}); install it with "
+                            f"`pip install 'ann-keras[{backend.EXTRAS[chosen]}]'`") from None
 
 
 def _keras_verbose(progress: str, spec) -> int:

@@ -5,7 +5,9 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from ann_keras.models.gelu import FusedGELU, gelu
+from ann_keras.models.gelu import FusedGELU, compiled_gelu
+
+gelu = compiled_gelu()
 
 
 def _value_and_gradient(function, x):

@@ -34,7 +34,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .. import data, files, results
+from .. import backend, data, files, results
 from ..errors import AnnKerasError, PathError
 from .trained import Trained, held
 
@@ -74,6 +74,10 @@ def export(run_dir: Path, fmt: str, *, data_path: str | None = None) -> Exported
     """Write the final model of `run_dir` in `fmt` under run_dir/exports/, check it, record it; return the check."""
     if fmt not in FORMATS:
         raise AnnKerasError(f"--format {fmt!r}; valid: {', '.join(FORMATS)}")
+    if fmt != "keras" and not backend.is_tensorflow():
+        raise AnnKerasError(f"--format {fmt}: SavedModel and TFLite are TensorFlow's formats and this process runs "
+                            f"Keras on {backend.name()}; valid here: --format keras (or KERAS_BACKEND=tensorflow "
+                            "for the others)")
     with held(Path(run_dir), "export needs the run folder (its test split is the check)") as trained:
         return _export(trained, fmt, data_path)
 

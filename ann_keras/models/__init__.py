@@ -60,10 +60,9 @@ def resolve_precision(policy: str) -> str:
     """Return the Keras dtype policy `policy` names: `auto` becomes mixed_bfloat16 or float32 by the hardware."""
     if policy != "auto":
         return policy
-    import tensorflow as tf
-
+    from .. import backend
     from .bfloat16 import auto_precision
-    return auto_precision(gpu=bool(tf.config.list_physical_devices("GPU")))
+    return auto_precision(gpu=bool(backend.gpus()))
 
 
 @contextlib.contextmanager

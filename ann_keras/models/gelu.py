@@ -14,31 +14,39 @@ backward pass needs only the layer's input.
 
 from __future__ import annotations
 
+import functools
+
 import keras
-import tensorflow as tf
+
+from .. import backend
 
 SQRT_HALF = 0.7071067811865476             # 1 / sqrt(2)
 INVERSE_SQRT_TWO_PI = 0.3989422804014327   # the standard normal density at 0
 
 
-@tf.function(jit_compile=True)
-def _forward(x):
-    wide = tf.cast(x, tf.float32)
-    return tf.cast(wide * (0.5 + 0.5 * tf.math.erf(wide * SQRT_HALF)), x.dtype)
+@functools.cache
+def compiled_gelu():
+    """Return TensorFlow's exact GELU with both directions XLA-compiled (made once, when first needed)."""
+    import tensorflow as tf
 
+    @tf.function(jit_compile=True)
+    def forward(x):
+        wide = tf.cast(x, tf.float32)
+        return tf.cast(wide * (0.5 + 0.5 * tf.math.erf(wide * SQRT_HALF)), x.dtype)
 
-@tf.function(jit_compile=True)
-def _backward(x, upstream):
-    wide = tf.cast(x, tf.float32)
-    cumulative = 0.5 + 0.5 * tf.math.erf(wide * SQRT_HALF)
-    density = tf.exp(-0.5 * wide * wide) * INVERSE_SQRT_TWO_PI
-    return tf.cast(tf.cast(upstream, tf.float32) * (cumulative + wide * density), x.dtype)
+    @tf.function(jit_compile=True)
+    def backward(x, upstream):
+        wide = tf.cast(x, tf.float32)
+        cumulative = 0.5 + 0.5 * tf.math.erf(wide * SQRT_HALF)
+        density = tf.exp(-0.5 * wide * wide) * INVERSE_SQRT_TWO_PI
+        return tf.cast(tf.cast(upstream, tf.float32) * (cumulative + wide * density), x.dtype)
 
+    @tf.custom_gradient
+    def gelu(x):
+        """x Phi(x), Phi the standard normal distribution function: exact GELU, with its gradient compiled too."""
+        return forward(x), lambda upstream: backward(x, upstream)
 
-@tf.custom_gradient
-def gelu(x):
-    """x Phi(x), Phi the standard normal distribution function: exact GELU, with its gradient compiled too."""
-    return _forward(x), lambda upstream: _backward(x, upstream)
+    return gelu
 
 
 @keras.saving.register_keras_serializable(package="ann_keras")
@@ -46,9 +54,9 @@ class FusedGELU(keras.layers.Layer):
     """keras.layers.Activation("gelu") on one compiled kernel per direction (TensorFlow); Keras's gelu elsewhere."""
 
     def call(self, inputs):
-        if keras.backend.backend() != "tensorflow":
+        if not backend.fast_paths():
             return keras.activations.gelu(inputs, approximate=False)
-        return gelu(inputs)
+        return compiled_gelu()(inputs)
 
     def compute_output_shape(self, input_shape):
         return input_shape

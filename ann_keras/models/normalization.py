@@ -17,7 +17,9 @@ thousands, the two differ by under 0.1%.
 from __future__ import annotations
 
 import keras
-import tensorflow as tf
+import numpy as np
+
+from .. import backend
 
 
 @keras.saving.register_keras_serializable(package="ann_keras")
@@ -29,12 +31,13 @@ class FusedBatchNormalization(keras.layers.BatchNormalization):
     """
 
     def _fused(self, inputs, mask) -> bool:
-        return (keras.backend.backend() == "tensorflow" and mask is None and not self.renorm
+        return (backend.fast_paths() and mask is None and not self.renorm
                 and len(inputs.shape) == 4 and self.axis in (-1, 3) and not self.synchronized)
 
     def call(self, inputs, training=None, mask=None):
         if not self._fused(inputs, mask):
             return super().call(inputs, training=training, mask=mask)
+        import tensorflow as tf
         ones = tf.ones_like(self.moving_mean)
         gamma = self.gamma if self.scale else ones
         beta = self.beta if self.center else tf.zeros_like(self.moving_mean)
@@ -66,7 +69,8 @@ def batch_norms(model: keras.Model) -> list:
 
 def moving_statistics(model: keras.Model) -> list:
     """Return each batch-normalisation layer's moving mean and variance, as arrays."""
-    return [(layer.moving_mean.numpy(), layer.moving_variance.numpy()) for layer in batch_norms(model)]
+    return [(keras.ops.convert_to_numpy(layer.moving_mean), keras.ops.convert_to_numpy(layer.moving_variance))
+            for layer in batch_norms(model)]
 
 
 def set_moving_statistics(model: keras.Model, statistics: list) -> None:
@@ -106,13 +110,13 @@ def recompute_statistics(model: keras.Model, images, batch_size: int = 500) -> i
         probe = keras.Model(model.input, layer.input)
         total, total_squares, count = 0.0, 0.0, 0
         for start in range(0, len(images), batch_size):
-            values = tf.cast(probe(images[start:start + batch_size], training=False), tf.float32)
-            axes = list(range(len(values.shape) - 1))
-            total += tf.reduce_sum(values, axis=axes)
-            total_squares += tf.reduce_sum(tf.square(values), axis=axes)
-            count += int(values.shape[0]) * int(tf.reduce_prod(values.shape[1:-1]))
+            values = keras.ops.cast(probe(images[start:start + batch_size], training=False), "float32")
+            axes = tuple(range(len(values.shape) - 1))
+            total += keras.ops.convert_to_numpy(keras.ops.sum(values, axis=axes)).astype("float64")
+            total_squares += keras.ops.convert_to_numpy(keras.ops.sum(values * values, axis=axes)).astype("float64")
+            count += int(np.prod(values.shape[:-1]))
         mean = total / count
-        layer.moving_mean.assign(mean)
-        layer.moving_variance.assign(tf.maximum(total_squares / count - tf.square(mean), 0.0))
+        layer.moving_mean.assign(mean.astype("float32"))
+        layer.moving_variance.assign(np.maximum(total_squares / count - mean * mean, 0.0).astype("float32"))
         recomputed += 1
     return recomputed

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import keras
 import numpy as np
-import tensorflow as tf
 
 # Patches from this many training images set the whitening (airbench uses 5,000).
 ADAPT_IMAGES = 5000
@@ -55,10 +54,9 @@ class PatchWhitening(keras.layers.Layer):
     def set_from_patches(self, inputs: np.ndarray) -> None:
         """Set the kernel and bias from `inputs` (N x H x W x C, what this layer sees)."""
         k = self.kernel_size
-        patches = tf.image.extract_patches(tf.convert_to_tensor(inputs, tf.float32), sizes=[1, k, k, 1],
-                                           strides=[1, 1, 1, 1], rates=[1, 1, 1, 1], padding="VALID")
+        windows = np.lib.stride_tricks.sliding_window_view(np.asarray(inputs, np.float32), (k, k), axis=(1, 2))
         # Each patch flattened as (row, column, channel): the order of a Conv2D kernel's first three axes.
-        flat = patches.numpy().reshape(-1, patches.shape[-1]).astype(np.float64)
+        flat = windows.transpose(0, 1, 2, 4, 5, 3).reshape(-1, k * k * windows.shape[3]).astype(np.float64)
         mean = flat.mean(axis=0)
         covariance = np.cov(flat, rowvar=False)
         eigenvalues, eigenvectors = np.linalg.eigh(covariance)

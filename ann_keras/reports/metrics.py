@@ -189,6 +189,8 @@ def baselines_table(result: RunResult) -> pd.DataFrame:
                      "fit_s_mean": float(np.mean(times)) if times else float("nan")})
     for baseline in result.baselines:
         executions = baseline["executions"]
+        if not executions:   # skipped (baseline["skipped"] says why; the section names it)
+            continue
         reference = references.get(baseline["label"], {})
         rows.append({"classifier": baseline["label"], "from": "aeon " + ", ".join(
                          f"{k}={v}" for k, v in (baseline.get("options") or {}).items()),

@@ -25,6 +25,11 @@ import tensorflow as tf
 from ..models import augment as augmentation
 
 
+def whole(x, y) -> tf.data.Dataset:
+    """Full-batch training: the same tensors every step, no copies, no shuffling needed."""
+    return tf.data.Dataset.from_tensors((x, y)).repeat()
+
+
 def augmented_batches(x, y, batch_size: int, seed: int, augment: dict) -> tf.data.Dataset:
     """Return an endless stream of (images, targets) batches, reshuffled and re-augmented every epoch."""
     count = len(y)

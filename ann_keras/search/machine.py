@@ -15,7 +15,7 @@ from pathlib import Path
 
 from ..models.bfloat16 import native_bfloat16
 
-PACKAGES = ("ann-keras", "tensorflow", "tensorflow-cpu", "keras", "keras-tuner", "numpy",
+PACKAGES = ("ann-keras", "tensorflow", "tensorflow-cpu", "jax", "jaxlib", "torch", "keras", "keras-tuner", "numpy",
             "scikit-learn", "pandas", "matplotlib")
 
 
@@ -24,8 +24,8 @@ def usable_cpus() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
-def environment(gpus: list[str] | None = None) -> dict:
-    """Return package versions and the hardware, for the report's summary."""
+def environment(gpus: list[str] | None = None, backend: str = "tensorflow") -> dict:
+    """Return the Keras backend, package versions and the hardware, for the report's summary."""
     versions = {"python": platform.python_version()}
     for package in PACKAGES:
         try:
@@ -33,6 +33,7 @@ def environment(gpus: list[str] | None = None) -> dict:
         except metadata.PackageNotFoundError:
             pass
     return {
+        "backend": backend,
         "versions": versions,
         "hardware": {
             "machine": platform.machine(),

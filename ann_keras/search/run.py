@@ -35,6 +35,7 @@ class Run:
     strategy: object = field(default=None, compare=False)   # a tf.distribute.Strategy; None: the default placement
     role: Role | None = None                    # chief or worker of a distributed search; None: a single process
     data_fingerprint: str | None = None         # digest of the data files' content (data.fingerprint); None: no files
+    backend: str = "tensorflow"                 # the Keras backend that trains (ann_keras.backend)
 
     @property
     def folder(self) -> Path:
@@ -45,11 +46,14 @@ class Run:
         and a file changed in place starts a new one instead of mixing two
         data sets in one search. (The decode cache is keyed the same way.) A
         folder named by an earlier release after the data's path is still
-        found and resumed.
+        found and resumed. A backend other than TensorFlow is part of the name
+        (`paper-grid-seed42-jax-...`): two backends' numbers never mix in one
+        folder, and TensorFlow's runs keep the names they had.
         """
         tuner = self.spec.tuner["name"] if self.kind == "tune" else "train"
         parent = Path(self.runs_root) / self.spec.name
-        prefix = f"{self.spec.profile}-{tuner}-seed{self.seed}"
+        on = "" if self.backend == "tensorflow" else f"-{self.backend}"
+        prefix = f"{self.spec.profile}-{tuner}-seed{self.seed}{on}"
         folder = parent / f"{prefix}-{self.spec.digest(self.data_fingerprint)}"
         if self.data_fingerprint is not None and not folder.exists():
             by_location = parent / f"{prefix}-{self.spec.digest()}"

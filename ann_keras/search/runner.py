@@ -187,10 +187,18 @@ def measure_baselines(run: Run, dataset: data.Dataset) -> list[dict]:
     the same test split; their fit time is measured the same way as ours
     (training only, data already in memory).
     """
+    from .. import backend
     from ..models import aeon_classifiers
     measured = []
     for name, options in run.spec.baselines.items():
         classifier = aeon_classifiers.CLASSIFIERS[name]
+        if classifier.deep and not backend.is_tensorflow():
+            # aeon's deep classifiers build tf.keras networks: without TensorFlow as the backend they cannot run.
+            measured.append({"name": name, "label": classifier.label, "summary": classifier.summary,
+                             "options": options, "executions": [],
+                             "skipped": f"aeon's deep classifiers need TensorFlow, and this run trained on "
+                                        f"{backend.name()}"})
+            continue
         executions = []
         for seed in run.seeds:
             path = run.folder / "baselines" / f"{name}-{seed - run.seed}.json"
@@ -284,7 +292,7 @@ def _finish(run: Run, dataset, watch: Stopwatch, trials, best_id, final, paper_r
     result = results.RunResult(
         kind=run.kind, experiment=spec.name, title=spec.title, command=run.command, seed=run.seed,
         spec=spec.to_dict(), dataset=dataset.describe(),
-        environment={**machine.environment(devices.gpus()), "distribution": distribution},
+        environment={**machine.environment(devices.gpus(), run.backend), "distribution": distribution},
         started=watch.started, finished=now(), wall_time_s=round(watch.elapsed(), 3),
         timings={key: round(value, 3) for key, value in watch.timings.items()},
         trials=trials, best_trial_id=best_id, final=final or {}, paper_runs=paper_runs,

@@ -16,13 +16,12 @@ from pathlib import Path
 
 import keras
 import numpy as np
-import tensorflow as tf
 
-from .. import data, models
+from .. import backend, data, models
 from ..models import augment as augmentation
 from ..models import normalization, whitening
 from ..data import Dataset
-from . import batches as pipeline
+from . import feeding
 from . import events, tensorboard_logs
 
 HISTORY_FILE = "history.csv"
@@ -57,10 +56,10 @@ class Execution:
 
 def train(model_name: str, params: dict, dataset: Dataset, *, seed: int, augment: dict | None = None,
           verbose: int = 0, budget: int | None = None, resume_dir: Path | None = None,
-          strategy: tf.distribute.Strategy | None = None, log_dir: Path | None = None,
+          strategy=None, log_dir: Path | None = None,
           on_progress=None) -> Execution:
     """Build the model from `params` with `seed` fixed, train it and evaluate it (within `strategy`'s scope)."""
-    keras.utils.set_random_seed(seed)
+    backend.set_seed(seed)
     with strategy.scope() if strategy is not None else contextlib.nullcontext():
         model = models.build(model_name, dataset.input_shape, dataset.num_classes, params, augment)
         return fit(model, params, dataset, seed=seed, verbose=verbose, budget=budget, resume_dir=resume_dir,
@@ -109,7 +108,14 @@ def compile_model(model: keras.Model, params: dict, steps_per_execution: int = 1
     else:
         optimizer = keras.optimizers.Adam(**options)
     model.compile(optimizer=optimizer, loss=loss_function(params, emits_logits(model)), metrics=["accuracy"],
-                  steps_per_execution=steps_per_execution, jit_compile=params["jit_compile"])
+                  steps_per_execution=steps_per_execution, jit_compile=jit_compile(params))
+
+
+def jit_compile(params: dict) -> bool:
+    """Whether Keras compiles the training step: the spec's `jit_compile` (XLA) on TensorFlow, whose graph mode
+    runs compiled anyway; always on JAX, where an uncompiled step runs operation by operation in Python; never
+    on PyTorch, whose eager mode is its normal one (torch.compile is a minutes-long first step)."""
+    return {"tensorflow": params["jit_compile"], "jax": True}.get(backend.name(), False)
 
 
 def ema_momentum(ema: float, total_steps: int) -> float:
@@ -194,21 +200,29 @@ class Lookahead(keras.callbacks.Callback):
 
     def on_train_begin(self, logs=None):
         self.fast = [v for v in self.model.weights if "float" in str(v.dtype)]
-        self.slow = [tf.Variable(v.value, trainable=False) for v in self.fast]
-        self.update = tf.function(self._update)
+        # Copies, not views: JAX's trainer hands the model's buffers to each step and frees them afterwards.
+        self.slow = [keras.Variable(keras.ops.convert_to_numpy(v.value), dtype=v.dtype, trainable=False)
+                     for v in self.fast]
+        self.update = self._update
+        if backend.is_tensorflow():   # one graph for all the assignments instead of one eager call each
+            import tensorflow as tf
+            self.update = tf.function(self._update)
 
     def _update(self, decay):
         for slow, fast in zip(self.slow, self.fast):
-            slow.assign(slow + (1.0 - decay) * (fast.value - slow))
-            fast.assign(slow)
+            slow.assign(slow.value + (1.0 - decay) * (fast.value - slow.value))
+            fast.assign(keras.ops.copy(slow.value))
 
     def on_train_batch_end(self, batch, logs=None):
         self.step += 1
         if self.step % self.every == 0:
-            self.update(tf.constant(self.final * min(self.step / self.total_steps, 1.0) ** 3, tf.float32))
+            _ = self.model   # on JAX, reading the model puts the trainer's current weights back into the variables
+            self.update(keras.ops.convert_to_tensor(self.final * min(self.step / self.total_steps, 1.0) ** 3,
+                                                    "float32"))
 
     def on_train_end(self, logs=None):
-        self.update(tf.constant(1.0, tf.float32))
+        _ = self.model
+        self.update(keras.ops.convert_to_tensor(1.0, "float32"))
 
 
 def emits_logits(model: keras.Model) -> bool:
@@ -251,7 +265,7 @@ def fit(model: keras.Model, params: dict, dataset: Dataset, *, seed: int, verbos
     k = dataset.num_classes
     x_train, y_train = data.subset(dataset.x_train, dataset.y_train, params["train_examples"], seed)
     y_train, y_val = targets(y_train, params, k), targets(dataset.y_val, params, k)
-    batch_size = params["batch_size"] or len(y_train)
+    batch_size = min(params["batch_size"] or len(y_train), len(y_train))
     started = time.perf_counter()
     # A patch-whitening first layer is set from the training images (only airbench has one, and the key freezing it).
     whitens = whitening.adapt(model, x_train, seed) > 0
@@ -260,21 +274,20 @@ def fit(model: keras.Model, params: dict, dataset: Dataset, *, seed: int, verbos
     if params.get("iterations"):
         per_call = steps_per_epoch = params["log_every"]
         epochs = params["iterations"] // per_call
-        batches = _repeating_batches(x_train, y_train, batch_size, seed)
     else:
-        # An endless stream, augmented or not: one Keras epoch is one pass's worth of full batches. (A finite
-        # dataset that Keras re-reads each epoch measured 17% slower: 46.6 s against 39.7 s an augmented CIFAR-10
-        # epoch in batches of 64 on 2 cores.)
+        # One Keras epoch is one pass's worth of full batches of the endless stream. (A finite dataset that Keras
+        # re-reads each epoch measured 17% slower: 46.6 s against 39.7 s an augmented CIFAR-10 epoch in batches of
+        # 64 on 2 cores.)
         steps_per_epoch = max(len(y_train) // batch_size, 1)
         # Keras runs whole compiled calls of `per_call` steps on an endless stream, so an epoch is rounded up to a
         # multiple of them (703 steps of 64 images become 704); were it not, every epoch would overrun silently.
         per_call = min(params["steps_per_execution"], steps_per_epoch)
         steps_per_epoch = -(-steps_per_epoch // per_call) * per_call
         epochs = params["epochs"]
-        batches = pipeline.augmented_batches(x_train, y_train, batch_size, seed, augment if augments else {})
+    batches = feeding.stream(x_train, y_train, batch_size, seed, augment if augments else {}, steps_per_epoch)
     if budget is not None:
         epochs = min(epochs, budget)
-    if model.distribute_strategy.num_replicas_in_sync > 1:
+    if getattr(getattr(model, "distribute_strategy", None), "num_replicas_in_sync", 1) > 1:
         # Keras 3.15's multi-step loop fails under MirroredStrategy ("You must feed a value for
         # placeholder tensor"), so a model trained on several devices runs one step per call.
         per_call = 1
@@ -306,12 +319,18 @@ def fit(model: keras.Model, params: dict, dataset: Dataset, *, seed: int, verbos
     if resume_dir is not None:
         callbacks += [keras.callbacks.BackupAndRestore(str(Path(resume_dir) / "backup")),
                       keras.callbacks.CSVLogger(str(Path(resume_dir) / HISTORY_FILE), append=True)]
-    # tf.data shuffles itself, so Keras's shuffle is off.
+    # The stream shuffles itself, so Keras's shuffle is off.
     # A refit after cross-validation has no validation split (data.whole_training): nothing to validate on.
     validation = (dataset.x_val, y_val) if len(dataset.y_val) else None
     history = model.fit(batches, steps_per_epoch=steps_per_epoch, shuffle=False, epochs=epochs,
                         validation_data=validation,
                         validation_batch_size=1024, verbose=verbose, callbacks=callbacks).history
+    if params["ema"] and backend.name() == "jax":
+        # Keras puts the moving average in place by assigning the optimizer's average arrays to the weights; on JAX
+        # both then hold one buffer, which the next compiled call frees, and saving the optimizer fails. Each
+        # weight gets its own copy.
+        for variable in model.trainable_variables:
+            variable.assign(keras.ops.copy(variable.value))
     if resume_dir is not None:
         history = read_history_csv(Path(resume_dir) / HISTORY_FILE)   # includes epochs before a restart
     if statistics is not None:
@@ -501,14 +520,6 @@ def predict(model: keras.Model, x: np.ndarray, params: dict) -> np.ndarray:
         shifted = (mirrored(padded[:, :height, :width]) + mirrored(padded[:, 2 * shift:, 2 * shift:])) / 2
         scores = (scores + shifted) / 2
     return scores
-
-
-def _repeating_batches(x, y, batch_size: int, seed: int) -> tf.data.Dataset:
-    if batch_size >= len(y):
-        # Full batch: the same tensors every step, no copies, no shuffling needed.
-        return tf.data.Dataset.from_tensors((x, y)).repeat()
-    batches = tf.data.Dataset.from_tensor_slices((x, y)).shuffle(len(y), seed=seed, reshuffle_each_iteration=True)
-    return batches.repeat().batch(batch_size, drop_remainder=True).prefetch(tf.data.AUTOTUNE)
 
 
 def _history(history: dict, params: dict) -> dict:

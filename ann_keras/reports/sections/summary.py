@@ -76,6 +76,7 @@ def _rows(result: RunResult) -> list[tuple[str, str]]:
                           "the paper's extra settings, the final model), resumed invocations included"),
         ("Wall time", _wall_time(result)),
         ("Hardware", hardware_text(result.environment["hardware"])),
+        ("Keras backend", result.environment.get("backend", "tensorflow")),
         ("Arithmetic", formatting.arithmetic(result)),
         *_distribution(result.environment.get("distribution") or {}),
         ("Versions", ", ".join(f"{k} {v}" for k, v in versions.items())),
