@@ -4,10 +4,17 @@
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
-# The CPU build of TensorFlow unless an NVIDIA driver is present; force either
-# with `make TF=gpu ...` or `make TF=cpu ...`.
-TF ?= $(if $(shell command -v nvidia-smi 2>/dev/null),gpu,cpu)
-INSTALLED := $(VENV)/.installed-$(TF)
+# The Keras backend: tensorflow (the default), jax or torch, e.g. `make BACKEND=jax reproduce`.
+# Its CPU build unless an NVIDIA driver is present; force TensorFlow's with
+# `make TF=gpu ...` or `make TF=cpu ...`.
+BACKEND ?= tensorflow
+GPU := $(if $(shell command -v nvidia-smi 2>/dev/null),yes,)
+TF ?= $(if $(GPU),gpu,cpu)
+EXTRA_tensorflow := $(TF)
+EXTRA_jax := $(if $(GPU),jax-cuda,jax)
+EXTRA_torch := torch
+EXTRA := $(EXTRA_$(BACKEND))
+INSTALLED := $(VENV)/.installed-$(EXTRA)
 SEED ?= 42
 # Where `make reproduce` and `make bench` find CIFAR-10: the local JPEG copy
 # beside the project when there is one, else Keras's download. Any tarball or
@@ -23,12 +30,12 @@ $(BIN)/python:
 
 $(INSTALLED): setup.cfg pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --upgrade pip
-	$(BIN)/python -m pip install -e ".[$(TF),test,dev,docs]"
+	$(BIN)/python -m pip install -e ".[$(EXTRA),test,dev,docs]"
 	rm -f $(VENV)/.installed-*
 	touch $@
 
 reproduce: install
-	ANN_KERAS_CIFAR10="$(if $(CIFAR10),$(abspath $(CIFAR10)))" $(BIN)/ann-keras reproduce --seed $(SEED)
+	ANN_KERAS_CIFAR10="$(if $(CIFAR10),$(abspath $(CIFAR10)))" $(BIN)/ann-keras reproduce --seed $(SEED) --backend $(BACKEND)
 
 test: install
 	$(BIN)/python -m pytest

@@ -35,7 +35,7 @@ def tune(experiment: str, *, profile: str | None = None, seed: int = 42, overrid
          tuner: str | None = None, max_trials: int | None = None, workers: int | None = None,
          runs_dir: str | Path = "runs", reports_dir: str | Path = "reports", report: bool = True,
          overwrite: bool = False, tensorboard: bool = True, progress: str = "auto", precision: str | None = None,
-         strategy: str = "default", on_event: Listener | None = None) -> Outcome:
+         strategy: str = "default", backend: str | None = None, on_event: Listener | None = None) -> Outcome:
     """Search an experiment's [search] axes as `ann-keras tune` does; return its results, folders and model.
 
     `experiment` is a name in tuning/ ("ann", "cnn", "rnn", ...) or a path to a spec. `overrides` maps
@@ -43,7 +43,8 @@ def tune(experiment: str, *, profile: str | None = None, seed: int = 42, overrid
     [16, 32]} a [search] axis. `data` and `dataset` are --data and --dataset. `on_event` is called with each
     search.events.Event as the run goes; None prints their lines as the command line does, and
     `ann_keras.search.events.ignore` prints nothing. Running the same call again resumes the run (finished
-    trials are kept); `overwrite=True` starts afresh.
+    trials are kept); `overwrite=True` starts afresh. `backend` is --backend: Keras's backend for this process,
+    which can be chosen only before Keras first starts in it (else the one it runs on).
 
     The returned Outcome's `model` is loaded from the run folder's final/model.keras the first time it is
     read (not compiled: `predict` works as it is).
@@ -56,7 +57,7 @@ def train(experiment: str, *, profile: str | None = None, seed: int = 42, overri
           data: str | Path | None = None, dataset: str | None = None, executions: int | None = None,
           runs_dir: str | Path = "runs", reports_dir: str | Path = "reports", report: bool = True,
           overwrite: bool = False, tensorboard: bool = True, progress: str = "auto", precision: str | None = None,
-          strategy: str = "default", on_event: Listener | None = None) -> Outcome:
+          strategy: str = "default", backend: str | None = None, on_event: Listener | None = None) -> Outcome:
     """Train the spec's [params] once per seed, as `ann-keras train` does; return its results, folders and model.
 
     The arguments are tune's (see there), without the search's.
@@ -110,7 +111,7 @@ def _choices(call: commands.Call, arguments: dict) -> commands.Choices:
         runs_dir=Path(arguments["runs_dir"]), reports_dir=Path(arguments["reports_dir"]), report=arguments["report"],
         tensorboard=arguments["tensorboard"], progress=progress, precision=arguments["precision"],
         strategy=arguments["strategy"], tuner=arguments.get("tuner"), max_trials=arguments.get("max_trials"),
-        workers=arguments.get("workers"), call=call)
+        workers=arguments.get("workers"), backend=arguments["backend"], call=call)
 
 
 def _overrides(overrides: Mapping[str, object] | None) -> tuple[str, ...]:

@@ -246,6 +246,53 @@ def cnn_speed(mode: str, data_path: str | None) -> list[dict]:
     return rows
 
 
+def backend_epoch_child(name: str, experiment: str, data_path: str, images: int, *options: str) -> dict:
+    """Run bench/backend_epoch.py on backend `name` in a process of its own; return its JSON line."""
+    command = [sys.executable, str(ROOT / "bench" / "backend_epoch.py"), "--backend", name, "--experiment",
+               experiment, "--data", str(Path(data_path).resolve()), "--images", str(images), *options]
+    output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+    return json.loads(output.strip().splitlines()[-1])
+
+
+def backends(mode: str, data_path: str | None) -> list[dict]:
+    """Each installed Keras backend beside TensorFlow on this machine: CNN epochs with and without augmentation,
+    a cnn-fast epoch, and the ANN grid as `ann-keras tune ann` runs it; ratios against TensorFlow, same run."""
+    from ann_keras import backend
+
+    names = [name for name in ("tensorflow", "jax", "torch") if backend.installed(name)]
+    if "tensorflow" not in names or len(names) < 2:
+        return []
+    rows = []
+    images = 2000 if mode == "short" else 6000
+    if data_path and Path(data_path).exists():
+        work = [("CNN epoch, the paper's network with augmentation", "cnn", ()),
+                ("CNN epoch, the paper's network without augmentation", "cnn", ("--no-augment",)),
+                ("cnn-fast epoch (airbench93's network, its augmentation)", "cnn-fast", ("--profile", "cpu"))]
+        for figure, experiment, options in work:
+            measured = {name: backend_epoch_child(name, experiment, data_path, images, *options) for name in names}
+            base = measured["tensorflow"]
+            for name in names[1:]:
+                ours = measured[name]
+                rows.append({
+                    "figure": f"{figure}, Keras on {name}", "ours": f"{ours['images_per_s']:.0f} images/s",
+                    "baseline": f"{base['images_per_s']:.0f} images/s", "baseline_is": "Keras on TensorFlow",
+                    "ratio": f"{ours['images_per_s'] / base['images_per_s']:.2f}x", "goal": "",
+                    "images_per_s": ours["images_per_s"], "baseline_images_per_s": base["images_per_s"],
+                    "note": f"steady epochs of {images} training images (the first, compiling, left out); "
+                            f"first epoch {ours['first_epoch_s']:.0f} s against {base['first_epoch_s']:.0f} s"})
+    grid = {}
+    for name in names:
+        seconds, _ = tune_ann("--profile", "paper" if mode == "full" else "smoke", "--backend", name)
+        grid[name] = seconds
+    for name in names[1:]:
+        rows.append({"figure": f"ANN grid (`ann-keras tune ann`), Keras on {name}", "ours": f"{grid[name]:.0f} s",
+                     "baseline": f"{grid['tensorflow']:.0f} s", "baseline_is": "Keras on TensorFlow",
+                     "ratio": f"{grid['tensorflow'] / grid[name]:.2f}x faster", "goal": "",
+                     "seconds": grid[name], "baseline_seconds": grid["tensorflow"],
+                     "note": "the whole command, the backend's start included"})
+    return rows
+
+
 def _precision_parity(data: str) -> dict:
     """Test accuracy of the same short training in float32 and in mixed_bfloat16 (same seed, same data)."""
     accuracy = {}
@@ -474,6 +521,8 @@ def main():
             section_rows = cnn_speed(args.mode, args.data)
         elif section is cnn_epochs:
             section_rows = cnn_epochs(args.mode, args.data)
+        elif section is backends:
+            section_rows = backends(args.mode, args.data)
         elif section is aeon_sets and args.aeon_sets:
             # Some sets: each new row says when (finished) and where it was measured; the rows kept beside it
             # come from earlier runs.
@@ -514,7 +563,7 @@ def main():
 
 
 ALL_SECTIONS = [*SECTIONS, tensorboard, rnn_cross_validation, lstm_grid, aeon_sets, cnn_epochs, cnn_speed, cnn_fast,
-                cnn_kernels, cnn_ablations]
+                cnn_kernels, cnn_ablations, backends]
 
 
 if __name__ == "__main__":

@@ -121,9 +121,15 @@ def flip_and_crop(images: np.ndarray, rng: np.random.Generator, augment: dict,
         mode = "reflect" if augment.get("crop_padding") == "reflect" else "constant"
         padded = np.pad(images, ((0, 0), (pad, pad), (pad, pad), (0, 0)), mode=mode)
         offsets = rng.integers(0, 2 * pad + 1, size=(count, 2))
-        rows = offsets[:, :1] + np.arange(images.shape[1])[None, :]
-        columns = offsets[:, 1:] + np.arange(images.shape[2])[None, :]
-        images = padded[np.arange(count)[:, None, None], rows[:, :, None], columns[:, None, :]]
+        height, width = images.shape[1], images.shape[2]
+        cropped = np.empty_like(images)
+        # One slice per offset, (2 pad + 1)^2 of them: each image is copied once, with no per-pixel index arrays.
+        for top in range(2 * pad + 1):
+            for left in range(2 * pad + 1):
+                chosen = np.flatnonzero((offsets[:, 0] == top) & (offsets[:, 1] == left))
+                if len(chosen):
+                    cropped[chosen] = padded[chosen, top:top + height, left:left + width]
+        images = cropped
     if mirrored is None and augment.get("horizontal_flip"):
         mirrored = rng.random(count) < 0.5
     if mirrored is not None:

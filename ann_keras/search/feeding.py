@@ -18,6 +18,8 @@ same batches on every run of one backend, not across backends.
 
 from __future__ import annotations
 
+import concurrent.futures
+
 import numpy as np
 
 from .. import backend
@@ -45,7 +47,8 @@ def _keras_dataset():
 class Stream(_keras_dataset()):
     """NumPy batches for any backend; Keras asks for `steps_per_epoch` of them per epoch, one after another.
 
-    Each pass over the images is prepared whole when the stream reaches it:
+    Each pass over the images is prepared whole, on a thread of its own
+    while the pass before it trains:
     permuted, flipped and cropped as uint8, then the float transform in
     slices of TRANSFORM_SLICE images (one compiled call each, on the GPU
     where there is one), rounded back to uint8. A batch is then a slice of
@@ -64,7 +67,10 @@ class Stream(_keras_dataset()):
         self.batch_size = min(batch_size, self.count)
         self.steps_per_epoch = steps_per_epoch
         self.batches_done = 0          # batches handed out so far: the position in the stream
-        self._passes = {}              # pass number -> (images, targets) prepared (two kept at most)
+        self._passes = {}              # pass number -> its (images, targets), as a Future (three kept at most)
+        # One thread: passes are prepared in order, each from its own seeded generator, so the stream does not
+        # depend on timing.
+        self._preparer = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="ann-keras-stream")
         images = np.ndim(x) == 4
         self._augments = images and augmentation.is_on(self.augment)
         self._bit = _halves(self.count, seed) if augment.get("alternating_flip") else None
@@ -92,10 +98,17 @@ class Stream(_keras_dataset()):
         return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
 
     def _pass(self, number: int):
-        if number not in self._passes:
-            self._passes = {k: v for k, v in self._passes.items() if k >= number - 1}
-            self._passes[number] = self._prepare(number)
-        return self._passes[number]
+        """Pass `number`, prepared; the next one starts preparing on another thread while this one trains."""
+        for wanted in (number, number + 1):
+            if wanted not in self._passes:
+                self._passes[wanted] = self._preparer.submit(self._prepare, wanted)
+        self._passes = {k: v for k, v in self._passes.items() if k >= number - 1}
+        return self._passes[number].result()
+
+    def close(self) -> None:
+        """Stop the preparing thread and drop the prepared passes (training is over)."""
+        self._preparer.shutdown(wait=True, cancel_futures=True)
+        self._passes = {}
 
     def _prepare(self, number: int):
         """Pass `number`: the images in that pass's order, augmented as `augment` says."""

@@ -325,6 +325,8 @@ def fit(model: keras.Model, params: dict, dataset: Dataset, *, seed: int, verbos
     history = model.fit(batches, steps_per_epoch=steps_per_epoch, shuffle=False, epochs=epochs,
                         validation_data=validation,
                         validation_batch_size=1024, verbose=verbose, callbacks=callbacks).history
+    if hasattr(batches, "close"):
+        batches.close()   # the portable stream's preparing thread
     if params["ema"] and backend.name() == "jax":
         # Keras puts the moving average in place by assigning the optimizer's average arrays to the weights; on JAX
         # both then hold one buffer, which the next compiled call frees, and saving the optimizer fails. Each
