@@ -273,8 +273,8 @@ def _choices(options: dict, role=None) -> commands.Choices:
         runs_dir=options["runs_dir"], reports_dir=options["reports_dir"], report=not options["no_report"],
         tensorboard=not options["no_tensorboard"],
         progress=options["progress"], precision=options["precision"], strategy=options["strategy"],
-        backend=options["backend"], tuner=options.get("tuner"), max_trials=options.get("max_trials"), workers=options.get("workers"),
-        role=role, argv=_argv())
+        backend=options["backend"], tuner=options.get("tuner"), max_trials=options.get("max_trials"),
+        workers=options.get("workers"), role=role, argv=_argv())
 
 
 def _argv() -> tuple[str, ...]:

@@ -50,4 +50,5 @@ steady = (times[-1] - times[0]) / (len(times) - 1)          # per epoch, the com
 images = min(args.images, len(dataset.y_train))
 print(json.dumps({"backend": backend.name(), "experiment": args.experiment, "augment": bool(params.get("augment")),
                   "images_per_s": images / steady, "epoch_s_scaled": steady * len(dataset.y_train) / images,
-                  "first_epoch_s": times[0], "peak_rss_gib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20}))
+                  "first_epoch_s": times[0],
+                  "peak_rss_gib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20}))

@@ -13,7 +13,7 @@ PACKAGE = Path(ann_keras.__file__).parent
 
 # The flow, upstream first. The shared helpers and the results contract sit below everything; the
 # reporting half (reports/) reads the contract and nothing of the training half.
-SHARED = {"errors", "names", "files", "results", "__init__", "__version__"}
+SHARED = {"errors", "names", "files", "results", "backend", "__init__", "__version__"}   # backend: which Keras backend
 FLOW = ["specs", "data", "models", "search", "deploy"]   # deploy: predict, export, TensorBoard
 TOP = {"experiments", "commands", "cli", "__main__", "api"}   # api: the commands as Python functions
 

@@ -18,6 +18,11 @@ def beside_aeon(result: RunResult) -> Section | None:
         "(without the validation split) with the same seeds and tested on the same test split. Fit time is training "
         "only, data in memory, on this run's hardware; ours is one training of the trial (a cross-validated trial's "
         "refit). Padded steps are zeros for them (they take no mask). The published figure is shown only where one "
-        "exists for this data set."] + [f"{b['label']}: {b.get('summary', '')}." if b["executions"]
-                                      else f"{b['label']}: not trained here: {b.get('skipped', 'no executions')}."
-                                      for b in result.baselines])
+        "exists for this data set."] + [_line(b) for b in result.baselines])
+
+
+def _line(baseline: dict) -> str:
+    """What a baseline is, or why it was not trained (aeon's deep classifiers need TensorFlow as the backend)."""
+    if baseline["executions"]:
+        return f"{baseline['label']}: {baseline.get('summary', '')}."
+    return f"{baseline['label']}: not trained here: {baseline.get('skipped', 'no executions')}."
