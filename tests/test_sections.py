@@ -96,3 +96,15 @@ def test_a_section_function_that_returns_none_is_left_out(result, monkeypatch):
     monkeypatch.setattr(sections, "SECTIONS", (sections.search.all_trials, lambda result: None,
                                                sections.summary.summary))
     assert [s.id for s in sections.build_report(result).sections] == ["trials", "summary"]
+
+
+def test_a_run_on_another_backend_names_it_and_says_why_a_baseline_was_skipped(result, tmp_path):
+    data = result.to_dict()
+    data["environment"]["backend"] = "jax"
+    data["baselines"] = [{"name": "fcn", "label": "FCN", "summary": "a fully convolutional network", "options": {},
+                          "executions": [], "skipped": "aeon's deep classifiers need TensorFlow, and this run "
+                                                       "trained on jax"}]
+    markdown = (reports.write_report(results.RunResult.from_dict(data), tmp_path) / "README.md").read_text()
+    assert "| Keras backend | jax |" in markdown
+    assert "FCN: not trained here: aeon's deep classifiers need TensorFlow, and this run trained on jax." \
+        in text_of(markdown)

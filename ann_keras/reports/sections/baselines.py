@@ -9,11 +9,13 @@ from ..page import Section
 
 def beside_aeon(result: RunResult) -> Section | None:
     """Return "Beside aeon's classifiers", or None for a run without baselines."""
-    frame = metrics.baselines_table(result)
-    if frame.empty:
+    if not result.baselines:
         return None
-    table = formatting.baselines(frame)
-    return Section("baselines", "Beside aeon's classifiers", tables=[table], files=[table.csv_file], paragraphs=[
+    frame = metrics.baselines_table(result)
+    # Every baseline may have been skipped (aeon's deep classifiers on another backend): then only why.
+    table = formatting.baselines(frame) if not frame.empty else None
+    return Section("baselines", "Beside aeon's classifiers", tables=[table] if table else [],
+                   files=[table.csv_file] if table else [], paragraphs=[
         "Time-series classifiers a practitioner would pick instead, from aeon, trained on the same training split "
         "(without the validation split) with the same seeds and tested on the same test split. Fit time is training "
         "only, data in memory, on this run's hardware; ours is one training of the trial (a cross-validated trial's "
