@@ -109,3 +109,16 @@ def test_overwrite_keeps_the_old_run_when_the_new_data_cannot_be_loaded(tmp_path
     with pytest.raises(DataError):
         runner.train(run)
     assert (run.folder / "final" / "final.json").read_text() == "{}"
+
+
+def test_a_link_planted_in_a_run_folder_stops_the_run_before_anything_is_written_through_it(tmp_path):
+    from ann_keras.errors import PathError
+    spec = experiments.load("ann", "smoke")
+    run = Run(spec, "tune", 3, tmp_path / "runs")
+    run.folder.mkdir(parents=True)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (run.folder / "tensorboard").symlink_to(elsewhere)
+    with pytest.raises(PathError, match=r"tensorboard: a symbolic link inside the run folder"):
+        runner.tune(run)
+    assert list(elsewhere.iterdir()) == []

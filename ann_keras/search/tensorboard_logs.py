@@ -31,7 +31,7 @@ from tensorboard.plugins.hparams import summary_v2 as hp
 from tensorboard.plugins.scalar import summary_v2 as scalars
 from tensorboard.summary.writer.event_file_writer import EventFileWriter
 
-from .. import backend
+from .. import backend, files
 
 LOG_DIR = "tensorboard"
 
@@ -45,8 +45,8 @@ METRICS = (
 
 
 def log_dir(run_folder: Path, *parts: str) -> Path:
-    """Return the event-file folder of one training inside a run folder."""
-    return Path(run_folder, LOG_DIR, *parts)
+    """Return the event-file folder of one training inside a run folder (PathError if a link leads out of it)."""
+    return files.inside(Path(run_folder), Path(LOG_DIR, *parts))
 
 
 def callback(folder: Path) -> keras.callbacks.Callback:
