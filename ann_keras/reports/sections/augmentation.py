@@ -19,5 +19,5 @@ def augmentation(result: RunResult) -> Section | None:
     layers = ", ".join(f"{k}={v}" for k, v in result.spec["augment"].items() if v) or "none"
     return Section("augmentation", "Augmentation", figures=[Figure(
         "augmentation", "Augmentation",
-        f"A few training images (left) and random augmented versions, drawn by the model's own augmentation layers "
-        f"in training mode. Settings: {layers}.", png)])
+        f"A few training images (left) and random augmented versions, made by the augmentation the run trained with. "
+        f"Settings: {layers}.", png)])
