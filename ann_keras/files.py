@@ -65,6 +65,23 @@ def inside(owned: Path, relative: str | os.PathLike) -> Path:
     return path
 
 
+def refuse_links(folder: Path) -> None:
+    """Raise PathError if anything below the run folder is a symbolic link, before any stage writes there.
+
+    Every stage writes below the run folder (the tuner's state, TensorBoard's
+    event files, the final model, exports): a link planted in a run folder
+    someone hands over would send those writes, renames and removals wherever
+    it points. The folder itself may be reached through a link (runs/ on
+    another disk).
+    """
+    for parent, folders, names in os.walk(folder):
+        for name in folders + names:
+            path = Path(parent) / name
+            if path.is_symlink():
+                raise PathError(f"{path}: a symbolic link inside the run folder; ann-keras writes there only through "
+                                "real folders and files; valid: remove the link (or --overwrite), then run again")
+
+
 def temporary_folder(path: Path) -> Path:
     """Make and return a new, empty folder beside `path` (a hidden name ending .tmp), to fill and rename to `path`.
 

@@ -18,7 +18,6 @@ import numpy as np
 
 from ..models import augment
 from .. import data, files, models, results
-from ..errors import PathError
 from . import devices, events, locks, machine, training, tuning
 from .run import Run, Stopwatch, now
 from ..specs import Spec
@@ -283,26 +282,9 @@ def _start(run: Run) -> tuple[data.Dataset, Stopwatch]:
     if wipe and folder.exists():
         shutil.rmtree(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    refuse_links(folder)
+    files.refuse_links(folder)
     run.on_event(events.DataLoaded(dataset.describe()))
     return dataset, watch
-
-
-def refuse_links(folder: Path) -> None:
-    """Raise PathError if anything below the run folder is a symbolic link, before any stage writes there.
-
-    Every stage writes below the run folder (the tuner's state, TensorBoard's
-    event files, the final model, exports): a link planted in a run folder
-    someone hands over would send those writes, renames and removals wherever
-    it points. The folder itself may be reached through a link (runs/ on
-    another disk).
-    """
-    for parent, folders, names in os.walk(folder):
-        for name in folders + names:
-            path = Path(parent) / name
-            if path.is_symlink():
-                raise PathError(f"{path}: a symbolic link inside the run folder; ann-keras writes there only through "
-                                "real folders and files; valid: remove the link (or --overwrite), then run again")
 
 
 def _finish(run: Run, dataset, watch: Stopwatch, trials, best_id, final, paper_runs,
