@@ -196,6 +196,8 @@ def validate(data: dict, where: str = "results.json") -> None:
         message = error.message
         if error.validator == "pattern":   # the only pattern is a plain folder name
             message = f"{shorten(repr(error.instance))} cannot name a folder; use {names.RULE}"
+        elif error.validator == "maxLength":   # the value itself may be megabytes: its length, not its text
+            message = f"{len(error.instance):,} characters; valid: at most {error.validator_value:,}"
         raise ResultsError(f"{where}: {at.lstrip('.')}: {shorten(message, 160)}")
     classes = len(data["dataset"]["class_names"])
     final = data["final"]

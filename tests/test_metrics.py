@@ -52,6 +52,29 @@ def test_most_confused_pairs_are_sorted_by_count():
     assert len(table) == 3 and (table["true"] != table["predicted"]).all()
 
 
+def test_most_confused_orders_equal_counts_by_class_and_gives_the_share_of_the_true_class():
+    table = metrics.most_confused([2, 2, 1, 0], [0, 1, 2, 1], class_names=["cat", "dog", "frog"])
+    assert table[["true", "predicted"]].values.tolist() == [["cat", "dog"], ["dog", "frog"], ["frog", "cat"],
+                                                            ["frog", "dog"]]
+    assert table["share_of_true"].tolist() == [1.0, 1.0, 0.5, 0.5]
+
+
+def test_the_confusion_summaries_agree_with_the_full_matrix():
+    generator = np.random.default_rng(3)
+    y_true, y_pred = generator.integers(0, 40, 2000), generator.integers(0, 40, 2000)
+    full = metrics.confusion(y_true, y_pred, num_classes=40)
+    worst = metrics.most_confused_classes(y_true, y_pred, num_classes=40, top=5)
+    off = full - np.diag(np.diag(full))
+    involved = off.sum(axis=0) + off.sum(axis=1)
+    assert sorted(involved[worst]) == sorted(involved)[-5:] and list(worst) == sorted(worst)
+    assert (metrics.confusion_among(y_true, y_pred, worst) == full[np.ix_(worst, worst)]).all()
+    exact, size = metrics.binned_confusion(y_true, y_pred, num_classes=40, bins=50)
+    assert size == 1 and np.allclose(exact, metrics.confusion(y_true, y_pred, num_classes=40, normalize="true"))
+    blocks, size = metrics.binned_confusion(y_true, y_pred, num_classes=40, bins=8)
+    grouped = full.reshape(8, 5, 8, 5).sum(axis=(1, 3))
+    assert size == 5 and np.allclose(blocks, grouped / grouped.sum(axis=1, keepdims=True))
+
+
 @pytest.mark.parametrize("ours, std, paper, expected", [
     (0.915, 0.002, 0.91, "level with the paper"),
     (0.96, 0.002, 0.93, "above the paper"),

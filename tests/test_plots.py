@@ -68,3 +68,23 @@ def test_our_lines_never_take_the_papers_red():
     red = matplotlib.colors.to_rgb(plots.PAPER)
     assert red not in plots.OURS_PALETTE and red not in [matplotlib.colors.to_rgb(c) for c in plots.COLOURS.values()]
     assert len(set(plots.OURS_PALETTE)) == len(plots.OURS_PALETTE) >= 9
+
+
+def test_a_title_from_data_is_cut_to_three_lines_however_long():
+    from matplotlib.figure import Figure
+    lines = plots._wrapped("word " * 4_000_000, Figure(figsize=(7, 4))).split("\n")
+    assert len(lines) == plots.TITLE_LINES and lines[-1].endswith("…")
+
+
+def test_a_heatmap_of_many_classes_is_one_picture_of_bounded_size_without_cell_text():
+    matrix = np.random.default_rng(0).random((1000, 1000))
+    names = [f"class {i}" for i in range(1000)]
+    png = plots.heatmap(matrix, row_labels=names, column_labels=names, title="t", xlabel="p", ylabel="t",
+                        colorbar="c")
+    width, height = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
+    assert png.startswith(PNG) and width < 2000 and height < 1500   # 1,000 classes at the 10-class scale: 7,000 px
+
+
+def test_sorted_scores_draw_one_line_per_score():
+    png = plots.sorted_scores({"precision": [0.2, 0.9, 0.5], "recall": [1.0, 0.1, 0.4]}, title="t", xlabel="x")
+    assert png.startswith(PNG)

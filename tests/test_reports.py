@@ -133,3 +133,11 @@ def test_a_spec_path_that_is_not_text_is_a_results_error_not_a_crash(fixture_res
     with pytest.raises(ResultsError, match="path"):
         reports.write_report(results.RunResult.from_dict(document), tmp_path / "reports")
     assert not (tmp_path / "reports").exists()
+
+
+def test_a_title_of_megabytes_is_refused_in_one_line_naming_it(fixture_results):
+    """A 20 MB title once reached matplotlib and ended in std::bad_alloc after minutes."""
+    document = json.loads(fixture_results.read_text())
+    document["title"] = "x" * 20_000_000
+    with pytest.raises(ResultsError, match=r"^results.json: title: 20,000,000 characters; valid: at most 1,000$"):
+        results.RunResult.from_dict(document)

@@ -1,7 +1,9 @@
 """Each section's content and the registry's order, read from the written pages."""
 
 import copy
+import json
 
+import pandas as pd
 import pytest
 from test_reports import github, text_of
 
@@ -108,3 +110,20 @@ def test_a_run_on_another_backend_names_it_and_says_why_a_baseline_was_skipped(r
     assert "| Keras backend | jax |" in markdown
     assert "FCN: not trained here: aeon's deep classifiers need TensorFlow, and this run trained on jax." \
         in text_of(markdown)
+
+
+def test_many_classes_get_summarised_confusion_views_and_paged_tables(fixture_results, tmp_path):
+    """300 classes: no cell-by-cell heatmap, the worst classes in numbers, tables of 100 rows a page."""
+    document = json.loads(fixture_results.read_text())
+    y_true = [i % 300 for i in range(900)]
+    document["dataset"]["class_names"] = [f"class {i}" for i in range(300)]
+    document["final"].update(y_true=y_true, y_pred=[(t * 7) % 300 if t % 3 else t for t in y_true])
+    folder = reports.write_report(results.RunResult.from_dict(document), tmp_path)
+    figures = sorted(p.name for p in folder.glob("*.png"))
+    assert "confusion_most_confused.png" in figures and "confusion_counts.png" not in figures
+    markdown, page = (folder / "README.md").read_text(), (folder / "index.html").read_text()
+    assert "Rows 1-100 of 302 shown; every row is in [per\\_class.csv](per_class.csv)." in markdown
+    assert markdown.count("| class 2") < 50                         # the first page only
+    assert 'id="per-class-table" class="cards sortable" data-page="100"' in page
+    assert page.count("<td data-label=\"class\">class ") == 300     # every row is there for sorting and filtering
+    assert len(pd.read_csv(folder / "per_class.csv")) == 302

@@ -81,6 +81,10 @@ def arithmetic(result: RunResult) -> str:
 # ---------------------------------------------------------------- tables
 
 
+# A table longer than this many rows pages: the HTML page shows this many at a time (sortable and filtered over
+# all of them), the Markdown page the first this many, and the CSV beside them every row.
+PAGE = 100
+
 _NUMBER = re.compile(r"^[-+]?(\d[\d,]*\.?\d*|\.\d+)(%|e[-+]?\d+)?( ± [\d.]+)?( pts)?$")
 
 
@@ -96,7 +100,9 @@ def table(name: str, frame: pd.DataFrame, shown: pd.DataFrame | None = None, hig
     keep = [i for i in range(len(columns)) if not rows or any(row[i] for row in rows)]
     rows = [[row[i] for i in keep] for row in rows]
     numeric = [bool(rows) and all(_NUMBER.match(row[j]) for row in rows if row[j]) for j in range(len(keep))]
-    return Table(name, [columns[i] for i in keep], rows, frame, list(highlight or []), numeric)
+    long = len(rows) > PAGE
+    return Table(name, [columns[i] for i in keep], rows, frame, list(highlight or []), numeric, sortable=long,
+                 page=PAGE if long else 0)
 
 
 def trials(frame: pd.DataFrame) -> Table:

@@ -505,14 +505,65 @@ def confusion(y_true, y_pred, *, num_classes: int, normalize: str | None = None)
     return matrix
 
 
+def _pair_counts(y_true, y_pred, num_classes: int) -> tuple[np.ndarray, np.ndarray]:
+    """Return each (true, predicted) pair that occurs, as a flat index true * k + predicted, and its count.
+
+    Memory follows the test split and the pairs it holds, not k * k: a
+    confusion matrix of 10,000 classes would be 800 MB of mostly zeros.
+    """
+    flat = np.asarray(y_true, dtype=np.int64) * num_classes + np.asarray(y_pred, dtype=np.int64)
+    return np.unique(flat, return_counts=True)
+
+
 def most_confused(y_true, y_pred, *, class_names, top: int = 10) -> pd.DataFrame:
     """The most frequent true -> predicted mistakes, with counts and share of the true class."""
-    matrix = confusion(y_true, y_pred, num_classes=len(class_names))
-    rows = []
-    for true, predicted in zip(*np.nonzero(matrix)):
-        if true != predicted:
-            count = int(matrix[true, predicted])
-            rows.append({"true": class_names[true], "predicted": class_names[predicted], "count": count,
-                         "share_of_true": count / matrix[true].sum()})
-    table = pd.DataFrame(rows, columns=["true", "predicted", "count", "share_of_true"])
-    return table.sort_values(["count", "true"], ascending=[False, True]).head(top).reset_index(drop=True)
+    k = len(class_names)
+    pairs, counts = _pair_counts(y_true, y_pred, k)
+    true, predicted = np.divmod(pairs, k)
+    wrong = true != predicted
+    # Most frequent first; among equal counts, by true class then predicted class, as the table reads.
+    order = np.lexsort((predicted[wrong], true[wrong], -counts[wrong]))[:top]
+    support = np.bincount(np.asarray(y_true, dtype=np.int64), minlength=k)
+    rows = [{"true": class_names[t], "predicted": class_names[p], "count": int(c), "share_of_true": c / support[t]}
+            for t, p, c in zip(true[wrong][order], predicted[wrong][order], counts[wrong][order])]
+    return pd.DataFrame(rows, columns=["true", "predicted", "count", "share_of_true"])
+
+
+def most_confused_classes(y_true, y_pred, *, num_classes: int, top: int = 20) -> np.ndarray:
+    """Return the `top` classes most involved in mistakes (as the true or the predicted class), in class order."""
+    y_true, y_pred = np.asarray(y_true, dtype=np.int64), np.asarray(y_pred, dtype=np.int64)
+    wrong = y_true != y_pred
+    involved = (np.bincount(y_true[wrong], minlength=num_classes)
+                + np.bincount(y_pred[wrong], minlength=num_classes))
+    chosen = np.argsort(-involved, kind="stable")[:top]   # ties: the lower class index first
+    return np.sort(chosen)
+
+
+def confusion_among(y_true, y_pred, classes) -> np.ndarray:
+    """Return the confusion counts restricted to `classes` (rows true, columns predicted, in the order given)."""
+    classes = np.asarray(classes, dtype=np.int64)
+    y_true, y_pred = np.asarray(y_true, dtype=np.int64), np.asarray(y_pred, dtype=np.int64)
+    position = np.full(max(int(y_true.max(initial=0)), int(y_pred.max(initial=0)), int(classes.max(initial=0))) + 1,
+                       -1)
+    position[classes] = np.arange(len(classes))
+    rows, columns = position[y_true], position[y_pred]
+    kept = (rows >= 0) & (columns >= 0)
+    n = len(classes)
+    return np.bincount(rows[kept] * n + columns[kept], minlength=n * n).reshape(n, n)
+
+
+def binned_confusion(y_true, y_pred, *, num_classes: int, bins: int) -> tuple[np.ndarray, int]:
+    """Return the row-normalised confusion matrix with classes grouped in consecutive blocks, and the block size.
+
+    With at most `bins` classes each block is one class and this is the
+    exact matrix; with more, cell (i, j) is the share of block i's test
+    examples predicted as a class of block j, so a picture of 10,000
+    classes stays `bins` pixels wide and its memory bins * bins numbers.
+    """
+    size = -(-num_classes // bins)   # classes per block, rounded up
+    blocks = -(-num_classes // size)
+    rows = np.asarray(y_true, dtype=np.int64) // size
+    columns = np.asarray(y_pred, dtype=np.int64) // size
+    counts = np.bincount(rows * blocks + columns, minlength=blocks * blocks).reshape(blocks, blocks)
+    totals = counts.sum(axis=1, keepdims=True)
+    return np.divide(counts, totals, out=np.zeros(counts.shape), where=totals > 0), size

@@ -27,6 +27,7 @@ class Table:
     csv: bool = True                                      # written beside the pages as <name>.csv
     header: bool = True                                   # the HTML page shows the column headers
     shown: bool = True                                    # False: a CSV beside the pages only
+    page: int = 0                                         # rows per page (0: all at once); the CSV has every row
 
     @property
     def csv_file(self) -> str:

@@ -37,10 +37,19 @@ def _whole_steps(axes, unit: str) -> None:
         axes.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
 
 
+# A title longer than this many lines is cut with an ellipsis: a title from data (a results.json someone hands
+# over) could otherwise be megabytes that matplotlib tries to lay out.
+TITLE_LINES = 3
+
+
 def _wrapped(title: str, figure) -> str:
     """Return `title` broken into lines that fit the figure's width (a long experiment title ran off the edge)."""
     characters = max(30, int(figure.get_figwidth() * 7))   # the axes take about 3/4 of it, ~10 characters per inch
-    return "\n".join(textwrap.wrap(title, characters)) or title
+    lines = textwrap.wrap(title[:characters * (TITLE_LINES + 1)], characters)
+    if len(lines) > TITLE_LINES:
+        lines = lines[:TITLE_LINES]
+        lines[-1] = lines[-1][:characters - 1] + "…"
+    return "\n".join(lines) or title[:characters]
 
 
 def _png(figure) -> bytes:
@@ -61,28 +70,75 @@ def _subplots(*grid, figsize, **options):
     return figure, figure.subplots(*grid, **options)
 
 
+# Up to this many rows and columns a heatmap writes each cell's value in it and names every class on its
+# axes; beyond, the text would be unreadable and its cost grows with the square of the classes.
+ANNOTATED = 30
+# Inches: a heatmap of many classes is drawn at this size, whatever the number of classes.
+LARGEST = 9.0
+
+
 def heatmap(matrix, *, row_labels, column_labels, title: str, xlabel: str, ylabel: str, colorbar: str,
             fmt: str = "{:.2f}", vmin: float = 0.0, vmax: float | None = None) -> bytes:
-    """Return a labelled heatmap with each cell's value written in it and a labelled colour bar."""
+    """Return a labelled heatmap with a labelled colour bar, each cell's value written in it where it fits.
+
+    Up to ANNOTATED rows and columns every cell carries its value and every
+    row and column its label; beyond, the matrix is a picture of LARGEST
+    inches at most, with a few evenly spaced positions labelled.
+    """
     matrix = np.asarray(matrix, dtype=float)
     rows, columns = matrix.shape
-    size = (max(5.0, 0.6 * columns + 2.5), max(3.0, 0.5 * rows + 1.8))
+    annotated = rows <= ANNOTATED and columns <= ANNOTATED
+    size = (max(5.0, 0.6 * columns + 2.5), max(3.0, 0.5 * rows + 1.8)) if annotated else (LARGEST + 2.5, LARGEST)
     figure, axes = _subplots(figsize=size)
-    image = axes.imshow(matrix, cmap="Blues", vmin=vmin,
+    image = axes.imshow(matrix, cmap="Blues", vmin=vmin, aspect=None if annotated else "auto",
                         vmax=vmax if vmax is not None else max(matrix.max(), vmin + 1e-9))
     figure.colorbar(image, ax=axes, fraction=0.046, pad=0.04, label=colorbar)
-    axes.set_xticks(range(columns), labels=[str(c) for c in column_labels], rotation=45, ha="right")
-    axes.set_yticks(range(rows), labels=[str(r) for r in row_labels])
+    _label_positions(axes.set_xticks, column_labels, rotation=45, ha="right")
+    _label_positions(axes.set_yticks, row_labels)
     axes.set_xlabel(xlabel)
     axes.set_ylabel(ylabel)
     axes.set_title(_wrapped(title, figure))
-    threshold = (image.norm.vmin + image.norm.vmax) / 2
-    font = 8 if columns > 8 else 9
-    for i in range(rows):
-        for j in range(columns):
-            value = matrix[i, j]
-            axes.text(j, i, fmt.format(value), ha="center", va="center", fontsize=font,
-                      color="white" if value > threshold else "black")
+    if annotated:
+        threshold = (image.norm.vmin + image.norm.vmax) / 2
+        font = 8 if columns > 8 else 9
+        for i in range(rows):
+            for j in range(columns):
+                value = matrix[i, j]
+                axes.text(j, i, fmt.format(value), ha="center", va="center", fontsize=font,
+                          color="white" if value > threshold else "black")
+    return _png(figure)
+
+
+def _label_positions(set_ticks, labels, **options) -> None:
+    """Label every position up to ANNOTATED of them; beyond, about ten evenly spaced ones (their labels cut short)."""
+    labels = [str(label) for label in labels]
+    if len(labels) <= ANNOTATED:
+        set_ticks(range(len(labels)), labels=labels, **options)
+        return
+    positions = np.unique(np.linspace(0, len(labels) - 1, 10).round().astype(int))
+    set_ticks(positions, labels=[_short(labels[p]) for p in positions], **options)
+
+
+def _short(label: str, characters: int = 24) -> str:
+    return label if len(label) <= characters else label[:characters - 1] + "…"
+
+
+def sorted_scores(scores: dict[str, np.ndarray], *, title: str, xlabel: str) -> bytes:
+    """Return each score per class sorted from lowest to highest, one line per score: their spread at a glance.
+
+    For many classes, where a heatmap of one cell per class and score would
+    be too thin to read; the lowest classes are named in the per-class table.
+    """
+    figure, axes = _subplots(figsize=(7, 3.8))
+    for (name, values), colour in zip(scores.items(), OURS_PALETTE):
+        values = np.sort(np.asarray(values, dtype=float))
+        axes.plot(np.arange(1, len(values) + 1), values, label=name, color=colour)
+    axes.set_ylim(0, 1.02)
+    axes.set_xlabel(xlabel)
+    axes.set_ylabel("score")
+    axes.grid(alpha=0.3)
+    axes.legend(loc="lower right")
+    axes.set_title(_wrapped(title, figure))
     return _png(figure)
 
 

@@ -78,6 +78,8 @@ def _per_class_frame(result: RunResult) -> pd.DataFrame:
 
 def _heatmaps(y_true, y_pred, class_names, per_class: pd.DataFrame, subject: str) -> list[Figure]:
     k = len(class_names)
+    if k > plots.ANNOTATED:
+        return _summarised(y_true, y_pred, class_names, per_class, subject)
     counts = metrics.confusion(y_true, y_pred, num_classes=k)
     normalised = metrics.confusion(y_true, y_pred, num_classes=k, normalize="true")
     classes = per_class.iloc[:k]
@@ -104,10 +106,58 @@ def _heatmaps(y_true, y_pred, class_names, per_class: pd.DataFrame, subject: str
     ]
 
 
+# With more classes than a heatmap can label, the matrix is drawn at most this many cells wide: beyond, each
+# cell is a block of consecutive classes, so the picture and its memory stay the same size.
+PIXELS = 500
+# The classes most involved in mistakes, whose confusion counts are shown cell by cell.
+MOST_CONFUSED = 20
+
+
+def _summarised(y_true, y_pred, class_names, per_class: pd.DataFrame, subject: str) -> list[Figure]:
+    """Return the confusion views for many classes: the whole matrix as a picture, the worst classes in numbers.
+
+    Every cell's text, drawn for 1,000 classes, would be a million labels
+    nobody can read; the per-class table (sortable, paged) holds each class's
+    numbers instead.
+    """
+    k = len(class_names)
+    matrix, block = metrics.binned_confusion(y_true, y_pred, num_classes=k, bins=PIXELS)
+    grouped = (f"Each cell is a block of {block} consecutive classes (in the per-class table's order): the share of "
+               "the row block's test examples predicted as a class of the column block. " if block > 1 else "")
+    positions = [class_names[i] for i in range(0, k, block)]
+    worst = metrics.most_confused_classes(y_true, y_pred, num_classes=k, top=MOST_CONFUSED)
+    names = [class_names[i] for i in worst]
+    classes = per_class.iloc[:k]
+    return [
+        Figure("confusion_normalised", "Confusion matrix (row-normalised)",
+               f"All {k} classes: rows are the true class, columns the predicted class, each row divided by its "
+               f"class's number of test examples, so the diagonal is per-class recall. {grouped}Too many classes "
+               "to write each cell's value: the per-class table and the most confused pairs give the numbers.",
+               plots.heatmap(matrix, row_labels=positions, column_labels=positions, vmax=1.0,
+                             title=f"Confusion matrix, row-normalised: {subject}", xlabel="predicted", ylabel="true",
+                             colorbar="share of the true class")),
+        Figure("confusion_most_confused", f"Confusion counts among the {len(worst)} most confused classes",
+               f"The {len(worst)} classes most often involved in a mistake (as the true or the predicted class), "
+               "with every test example among them counted: rows true, columns predicted.",
+               plots.heatmap(metrics.confusion_among(y_true, y_pred, worst), row_labels=names, column_labels=names,
+                             fmt="{:.0f}", title=f"Confusion among the most confused classes: {subject}",
+                             xlabel="predicted", ylabel="true", colorbar="test examples"), 560),
+        Figure("precision_recall", "Precision, recall and F1 per class, sorted",
+               f"Each score of the {k} classes sorted from lowest to highest: how many classes fall below a given "
+               "score. Precision = TP / (TP + FP), recall = TP / (TP + FN) (scikit-learn's definitions); the "
+               "per-class table names the classes.",
+               plots.sorted_scores({"precision": classes["precision"], "recall": classes["recall"],
+                                    "F1": classes["f1"]}, title=f"Precision, recall and F1 per class: {subject}",
+                                   xlabel="classes, sorted by the score")),
+    ]
+
+
 def _classes_beside_paper(per_class: pd.DataFrame, class_names, paper_classes: dict, title: str) -> Figure:
-    ours = per_class.iloc[:len(class_names)]["recall"].tolist()
-    paper = [paper_classes.get(name) for name in class_names]
+    """Return our accuracy beside Table I's for the classes Table I names (not a bar per class of a larger set)."""
+    shown = [i for i, name in enumerate(class_names) if name in paper_classes]
+    recall = per_class.iloc[:len(class_names)]["recall"].tolist()
     return Figure("per_class_beside_paper", "Per-class accuracy beside the paper's Table I",
                   "Test accuracy of each class (the fraction of its test images classified correctly, i.e. its "
                   "recall) for our final model, beside the paper's Table I.",
-                  plots.classes_beside_paper(class_names, ours, paper, title=title))
+                  plots.classes_beside_paper([class_names[i] for i in shown], [recall[i] for i in shown],
+                                             [paper_classes[class_names[i]] for i in shown], title=title))
