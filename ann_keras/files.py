@@ -1,11 +1,13 @@
-"""Files written whole or not at all: a temporary name in the same folder, then a rename.
+"""Files written whole or not at all, and never through a link: the one way ann-keras writes a file.
 
 A kill at any moment leaves either the old file or the new one, never half of
-one; run folders, caches, reports and Keras Tuner's state all go through here.
+one: a temporary name in the same folder, then a rename. Run folders, caches,
+reports, exports and Keras Tuner's state all go through here.
 
-A path written inside a folder the program owns (a run folder) is checked
-first with `inside`: a symbolic link planted in that folder would otherwise
-make a write, a rename or a removal land wherever the link points.
+Every write names the folder it belongs to (`within`: a run folder, the
+reports folder, the cache): below it, no part of the path may be a symbolic
+link, which would otherwise make the write, its rename or a later removal
+land wherever the link points (checked by `inside`).
 """
 
 from __future__ import annotations
@@ -21,14 +23,21 @@ _UMASK = os.umask(0o022)
 os.umask(_UMASK)
 
 
-def write_text(path: Path, text: str) -> None:
-    """Write `text` to `path` atomically, as UTF-8."""
-    write_bytes(path, text.encode("utf-8"))
+def write_text(path: Path, text: str, *, within: Path) -> None:
+    """Write `text` to `path` atomically, as UTF-8 (see `write_bytes`)."""
+    write_bytes(path, text.encode("utf-8"), within=within)
 
 
-def write_bytes(path: Path, data: bytes) -> None:
-    """Write `data` to `path` atomically: a temporary file in the same folder, then a rename."""
-    path = Path(path)
+def write_bytes(path: Path, data: bytes, *, within: Path) -> None:
+    """Write `data` to `path` atomically: a temporary file in the same folder, then a rename.
+
+    `path` lies in `within`, the folder the write belongs to; a link below
+    `within` on the way to it raises PathError and nothing is written.
+    """
+    path, within = Path(path), Path(within)
+    if not path.is_relative_to(within):
+        raise PathError(f"{path}: not inside {within}, where this write belongs")
+    path = inside(within, path.relative_to(within))
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
@@ -94,9 +103,9 @@ def temporary_folder(path: Path) -> Path:
     return made
 
 
-def write_json(path: Path, data) -> None:
-    """Write `data` as indented JSON, atomically."""
-    write_text(path, json.dumps(data, indent=1, allow_nan=True) + "\n")
+def write_json(path: Path, data, *, within: Path) -> None:
+    """Write `data` as indented JSON, atomically (see `write_bytes`)."""
+    write_text(path, json.dumps(data, indent=1, allow_nan=True) + "\n", within=within)
 
 
 def read_json(path: Path):

@@ -232,7 +232,7 @@ def validate(data: dict, where: str = "results.json") -> None:
 def save(result: RunResult, run_dir: Path) -> Path:
     """Write results.json into `run_dir` atomically; return its path."""
     path = Path(run_dir) / RESULTS_FILE
-    write_json(path, result.to_dict())
+    write_json(path, result.to_dict(), within=run_dir)
     return path
 
 

@@ -277,5 +277,5 @@ def cnn_fast(mode: str, data_path: str | None, out: Path, profiles: list[str] | 
         rows += these
         curves.append(curve)
     plot(curves + ([paper] if paper else []), out / FIGURE)
-    files.write_json(out / "time_to_accuracy.json", {"curves": curves + ([paper] if paper else [])})
+    files.write_json(out / "time_to_accuracy.json", {"curves": curves + ([paper] if paper else [])}, within=out)
     return rows

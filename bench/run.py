@@ -582,7 +582,7 @@ def main():
     text = jinja2.Template(TEMPLATE, trim_blocks=True, lstrip_blocks=True).render(**info)
     files.write_text(args.out / "README.md", text)
     write_page(info, args.out / "index.html")
-    files.write_json(args.out / "bench.json", info)
+    files.write_json(args.out / "bench.json", info, within=args.out)
     print(text)
 
 

@@ -353,3 +353,75 @@ def test_the_rnn_trains_on_your_own_ts_files_and_refuses_broken_ones(in_tmp):
     result = invoke("train", "rnn", "--profile", "smoke", "--dataset", f"ts:{train}", "--executions", "1")
     assert result.exit_code == 2 and "Walks_TEST.ts: not a readable .ts file" in result.output
     assert len(result.output.strip().splitlines()) == 1
+
+
+# ---------------------------------------------------------------- no write follows a link out of its folder
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+WRITERS = {   # every command that writes, with the folders it is given (RUNS, REPORTS, RUN: the trained run)
+    "train": ["train", "ann", "--profile", "smoke", "--runs-dir", "RUNS", "--reports-dir", "REPORTS",
+              "--progress", "none", "--no-tensorboard"],
+    "tune": ["tune", "ann", "--profile", "smoke", "--runs-dir", "RUNS", "--reports-dir", "REPORTS",
+             "--progress", "none", "--max-trials", "1"],
+    "report": ["report", "RUN", "--reports-dir", "REPORTS"],
+    "export": ["export", "RUN", "--format", "keras"],
+}
+
+
+def _state(folder):
+    """Every path below `folder` with its kind, bytes and modification time: what a write would change."""
+    import os
+    state = {}
+    for path in sorted(folder.rglob("*")):
+        info = os.lstat(path)
+        state[str(path.relative_to(folder))] = (info.st_mode, info.st_mtime_ns,
+                                                path.read_bytes() if path.is_file() else None)
+    return state
+
+
+@pytest.fixture(scope="module")
+def written(tmp_path_factory):
+    """A tree as the writing commands leave it: a trained run, a tuned one, their reports and an export."""
+    root = tmp_path_factory.mktemp("written")
+    for name in ("train", "tune", "export"):
+        args = [str(root / a) if a in ("RUNS", "REPORTS") else a for a in WRITERS[name]]
+        if name == "export":
+            args[1] = str(next((root / "RUNS" / "ann").glob("smoke-train*")))
+        done = CliRunner().invoke(cli, args, catch_exceptions=False)
+        assert done.exit_code == 0, done.output
+    # The folders a command is given (--runs-dir, --reports-dir) may be links, to another disk say: a link is
+    # planted only below them.
+    paths = sorted(str(p.relative_to(root)) for p in root.rglob("*")
+                   if not p.name.startswith(".") and p.name not in ("RUNS", "REPORTS"))
+    return root, paths
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.data())
+def test_no_writing_command_follows_a_link_planted_where_it_writes(written, tmp_path_factory, data):
+    """Any file or folder a command writes, replaced by a link to the same thing elsewhere: the command refuses
+    in one line (exit 2) or writes only inside its own folders; the linked copy is never changed."""
+    import shutil
+    source, paths = written
+    root = tmp_path_factory.mktemp("planted")
+    shutil.copytree(source, root / "tree", symlinks=True)
+    tree, elsewhere = root / "tree", root / "elsewhere"
+    planted = data.draw(st.sampled_from(paths))
+    elsewhere.mkdir()
+    shutil.move(tree / planted, elsewhere / "moved")
+    (tree / planted).symlink_to(elsewhere / "moved", target_is_directory=(elsewhere / "moved").is_dir())
+    before = _state(elsewhere)
+    command = data.draw(st.sampled_from(sorted(WRITERS)))
+    if planted.startswith("RUNS/") and planted.count("/") == 2 and command in ("report", "export"):
+        command = "train"   # the run folder handed to report or export is given, as --runs-dir is
+    run = next((tree / "RUNS" / "ann").glob("smoke-train*"), None)
+    args = [str(tree / a) if a in ("RUNS", "REPORTS") else str(run) if a == "RUN" else a for a in WRITERS[command]]
+    done = CliRunner().invoke(cli, args)
+    assert done.exit_code in (0, 2) and not done.exception or isinstance(done.exception, SystemExit), \
+        (planted, command, done.output)
+    if done.exit_code == 2:
+        errors = [line for line in done.output.splitlines() if line.startswith("ann-keras:")]
+        assert len(errors) == 1 and "Traceback" not in done.output, done.output   # progress lines may precede it
+    assert _state(elsewhere) == before, (planted, command)

@@ -1,6 +1,7 @@
 import json
 import os
 import re
+from pathlib import Path
 
 import pytest
 
@@ -10,15 +11,38 @@ from ann_keras.errors import PathError
 
 def test_write_is_atomic_and_leaves_no_temporary_file(tmp_path, monkeypatch):
     target = tmp_path / "results.json"
-    files.write_json(target, {"a": 1})
+    files.write_json(target, {"a": 1}, within=tmp_path)
 
     def broken_replace(*args):
         raise OSError("disk full")
     monkeypatch.setattr(os, "replace", broken_replace)
     with pytest.raises(OSError):
-        files.write_json(target, {"a": 2})
+        files.write_json(target, {"a": 2}, within=tmp_path)
     assert json.loads(target.read_text()) == {"a": 1}     # the old file is intact
     assert [p.name for p in tmp_path.iterdir()] == ["results.json"]
+
+
+@pytest.mark.parametrize("linked", ["report", "report/index.html", "report/figures"])
+def test_every_write_refuses_a_link_below_the_folder_it_belongs_to(tmp_path, linked):
+    """The one write helper: a link planted in the folder is refused, and the file it points to is untouched."""
+    outside = tmp_path / "outside"
+    (outside / "figures").mkdir(parents=True)
+    (outside / "index.html").write_text("theirs")
+    owned = tmp_path / "reports"
+    (owned / "report").mkdir(parents=True)
+    if linked == "report":
+        (owned / "report").rmdir()
+    (owned / linked).symlink_to(outside / Path(linked).name if linked != "report" else outside)
+    target = owned / "report" / ("figures/a.png" if linked.endswith("figures") else "index.html")
+    with pytest.raises(PathError, match="a symbolic link"):
+        files.write_text(target, "ours", within=owned)
+    assert (outside / "index.html").read_text() == "theirs" and not (outside / "figures" / "a.png").exists()
+
+
+def test_a_write_outside_the_folder_it_names_is_refused(tmp_path):
+    with pytest.raises(PathError, match="not inside"):
+        files.write_text(tmp_path / "elsewhere.txt", "x", within=tmp_path / "reports")
+    assert not (tmp_path / "elsewhere.txt").exists()
 
 
 def test_inside_returns_the_path_through_real_folders_and_names_not_made_yet(tmp_path):

@@ -39,7 +39,7 @@ from pathlib import Path, PurePosixPath
 
 import numpy as np
 
-from ..errors import DataError
+from ..errors import DataError, PathError
 from ..files import write_bytes
 from .splits import Splits
 
@@ -553,6 +553,6 @@ def _write_cache(key: str, splits: Splits) -> None:
              class_names=np.asarray(splits.class_names), source=np.asarray(splits.source),
              skipped=np.asarray(splits.skipped, dtype=str))
     try:
-        write_bytes(cache_dir() / f"images-{key}.npz", buffer.getvalue())
-    except OSError:
-        pass   # an unwritable cache costs time on the next load, nothing else
+        write_bytes(cache_dir() / f"images-{key}.npz", buffer.getvalue(), within=cache_dir())
+    except (OSError, PathError):
+        pass   # an unwritable cache (or a link planted in it) costs time on the next load, nothing else

@@ -146,7 +146,7 @@ def _classes(outputs) -> np.ndarray:
 
 def _keras(model, model_file: Path, path: Path, x_test) -> np.ndarray:
     import keras
-    files.write_bytes(path, Path(model_file).read_bytes())   # a fresh temporary, renamed over the link-free target
+    files.write_bytes(path, Path(model_file).read_bytes(), within=path.parent)   # a fresh temporary, renamed over the link-free target
     reloaded = keras.saving.load_model(path, compile=False, safe_mode=True)
     return _classes(reloaded.predict(x_test, batch_size=BATCH, verbose=0))
 
@@ -208,7 +208,7 @@ def _tflite(model, model_file: Path, path: Path, x_test) -> np.ndarray:
         converter = tf.lite.TFLiteConverter.from_saved_model(saved)
         converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS]
         flat = converter.convert()
-    files.write_bytes(path, flat)
+    files.write_bytes(path, flat, within=path.parent)
     interpreter = tf.lite.Interpreter(model_path=str(path))
     interpreter.allocate_tensors()
     entry, exit_ = interpreter.get_input_details()[0], interpreter.get_output_details()[0]

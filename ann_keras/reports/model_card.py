@@ -26,7 +26,7 @@ def write(result: RunResult, run_dir: Path) -> Path | None:
     if not final or not final.get("model_file"):
         return None
     path = Path(run_dir) / FINAL_DIR / CARD_FILE   # not results.json's path: that file may come from anyone
-    write_text(path, render(result))
+    write_text(path, render(result), within=run_dir)
     return path
 
 

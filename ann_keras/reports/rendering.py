@@ -17,7 +17,7 @@ import markupsafe
 
 from .. import names, results
 from ..errors import ResultsError, shorten
-from ..files import write_bytes, write_text
+from ..files import inside, write_bytes, write_text
 from ..results import RunResult
 from . import headline, reproduction
 from .formatting import num, pct
@@ -85,21 +85,22 @@ def write_report(result: RunResult, reports_dir: Path) -> Path:
     """Write reports/<experiment>/ (README.md, index.html, CSVs, PNGs); return the folder."""
     folder = names.inside(reports_dir, result.spec.get("report_name", result.experiment), "report_name",
                           ResultsError)
+    folder = inside(reports_dir, folder.name)   # a link at reports/<name> is refused: the pages go where it points
     report = build_report(result)
     earlier = _written_before(folder)
     html_env, markdown_env = environments()
     written = ["README.md", "index.html", headline.SUMMARY_FILE, results.RESULTS_FILE]
     for table in report.tables:
         if table.csv:
-            write_text(folder / table.csv_file, table.frame.to_csv(index=False))
+            write_text(folder / table.csv_file, table.frame.to_csv(index=False), within=reports_dir)
             written.append(table.csv_file)
     for figure in report.figures:
-        write_bytes(folder / figure.file, figure.png)
+        write_bytes(folder / figure.file, figure.png, within=reports_dir)
         written.append(figure.file)
-    write_text(folder / "README.md", markdown_env.get_template("report.md.j2").render(r=report))
-    write_text(folder / "index.html", html_env.get_template("report.html.j2").render(r=report))
+    write_text(folder / "README.md", markdown_env.get_template("report.md.j2").render(r=report), within=reports_dir)
+    write_text(folder / "index.html", html_env.get_template("report.html.j2").render(r=report), within=reports_dir)
     row = {**report.headline, "files": sorted(set(written))}
-    write_text(folder / headline.SUMMARY_FILE, json.dumps(row, indent=1) + "\n")
+    write_text(folder / headline.SUMMARY_FILE, json.dumps(row, indent=1) + "\n", within=reports_dir)
     # The report's own data: `ann-keras report reports/<name>` rebuilds it, and a reader can check any number.
     results.save(result, folder)
     # A figure or table the run no longer has (a section gone, a renamed CSV) would linger beside the new page
@@ -152,8 +153,8 @@ def write_index(reports_dir: Path) -> tuple[Path, list[str]]:
     html_env, markdown_env = environments()
     bench = (reports_dir / "bench" / "index.html").exists()
     page = dict(rows=rows, bench=bench, sections=summary.sections)
-    write_text(reports_dir / "index.html", html_env.get_template("index.html.j2").render(**page))
-    write_text(reports_dir / "README.md", markdown_env.get_template("index.md.j2").render(**page))
+    write_text(reports_dir / "index.html", html_env.get_template("index.html.j2").render(**page), within=reports_dir)
+    write_text(reports_dir / "README.md", markdown_env.get_template("index.md.j2").render(**page), within=reports_dir)
     return reports_dir / "index.html", skipped
 
 

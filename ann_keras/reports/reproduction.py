@@ -49,7 +49,7 @@ def write_record(reports_dir: Path, *, command: str, seed: int, started: str, fi
                  hardware: str, experiments: list[dict]) -> Path:
     """Write reproduce.json: the command, its machine and each experiment's report, profile and wall time."""
     path = Path(reports_dir) / RECORD_FILE
-    files.write_json(path, {"command": command, "seed": seed, "started": started, "finished": finished,
+    files.write_json(path, within=reports_dir, data={"command": command, "seed": seed, "started": started, "finished": finished,
                             "wall_time_s": round(wall_time_s, 1), "hardware": hardware, "experiments": experiments})
     return path
 
@@ -118,8 +118,10 @@ def build(reports: dict[str, RunResult], record: dict | None) -> Summary:
 
 def write_data(summary: Summary, reports_dir: Path) -> None:
     """Write reproduction.json and reproduction.csv beside the index."""
-    files.write_text(Path(reports_dir) / SUMMARY_JSON, json.dumps(summary.data, indent=1, allow_nan=False) + "\n")
-    files.write_text(Path(reports_dir) / SUMMARY_CSV, summary.claims.drop(columns="shown").to_csv(index=False))
+    files.write_text(Path(reports_dir) / SUMMARY_JSON, json.dumps(summary.data, indent=1, allow_nan=False) + "\n",
+                     within=reports_dir)
+    files.write_text(Path(reports_dir) / SUMMARY_CSV, summary.claims.drop(columns="shown").to_csv(index=False),
+                     within=reports_dir)
 
 
 def _records(frame: pd.DataFrame) -> list[dict]:

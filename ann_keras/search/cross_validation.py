@@ -45,7 +45,7 @@ def execution(run, params: dict, dataset: data.Dataset, seed: int, *, path: Path
             if index == 0:
                 record["history"] = trained.history   # one fold's curves: the report draws each trial's
         done.append(record)
-        files.write_json(path, done)
+        files.write_json(path, done, within=run.folder)
     return summarise(seed, done)
 
 

@@ -45,7 +45,7 @@ def tune(run: Run) -> tuple[results.RunResult | None, Path]:
         # The chief made the run folder; a worker adds its trials there.
         run.on_event(events.WorkerReady(run.role.worker_id, run.role.address, str(run.folder)))
     # One process per run folder; workers of a search work in their chief's folder, which it holds.
-    with contextlib.nullcontext() if run.worker else locks.hold(run.folder):
+    with contextlib.nullcontext() if run.worker else locks.hold(_owned(run)):
         dataset, watch = _start(run)
         with watch.stage("search"):
             trials = tuning.search(run, dataset)
@@ -93,7 +93,7 @@ def augmentation_samples(spec: Spec, dataset: data.Dataset, seed: int, count: in
 
 def train(run: Run) -> tuple[results.RunResult, Path]:
     """Train [params] once per execution seed (no search); the first seed's model is kept."""
-    with locks.hold(run.folder):
+    with locks.hold(_owned(run)):
         dataset, watch = _start(run)
         with watch.stage("final"):
             final = train_final(run, dataset, {})
@@ -207,7 +207,7 @@ def measure_baselines(run: Run, dataset: data.Dataset) -> list[dict]:
             else:
                 run.on_event(events.BaselineStarted(classifier.label, seed))
                 record = aeon_classifiers.fit_and_test(name, options, dataset, seed, run.folder / "baselines")
-                files.write_json(path, record)
+                files.write_json(path, record, within=run.folder)
             executions.append({k: v for k, v in record.items() if k != "y_pred"})
             run.on_event(events.BaselineEnded(classifier.label, executions[-1]))
         measured.append({"name": name, "label": classifier.label, "summary": classifier.summary,
@@ -242,7 +242,7 @@ def train_final(run: Run, dataset: data.Dataset, overrides: dict) -> dict:
         }
         if execution.y_pred_running_bn is not None:
             record["y_pred_running_bn"] = execution.y_pred_running_bn.tolist()
-    files.write_json(record_path, record)
+    files.write_json(record_path, record, within=run.folder)
     return record
 
 
@@ -251,7 +251,7 @@ def _cached_execution(run: Run, dataset, params, path: Path, seed: int, log: tup
         return files.read_json(path)
     with training.execution(run, params, dataset, seed, log=log) as execution:
         summary = execution.summary()
-    files.write_json(path, summary)
+    files.write_json(path, summary, within=run.folder)
     return summary
 
 
@@ -264,6 +264,16 @@ def _key(params: dict) -> str:
     return repr(sorted(params.items()))
 
 
+def _owned(run: Run) -> Path:
+    """Return the run folder once no part of it below --runs-dir is a link (PathError naming the link otherwise).
+
+    --runs-dir itself may be a link (runs/ on another disk); the experiment's
+    folder and the run folder below it must be real: a run folder linked
+    elsewhere would have the run, its lock and --overwrite write and delete there.
+    """
+    return files.inside(run.runs_root, run.folder.relative_to(run.runs_root))
+
+
 def _start(run: Run) -> tuple[data.Dataset, Stopwatch]:
     """Load the data, then prepare the run folder (wiped with `overwrite`); the first stage of tune and train.
 
@@ -272,7 +282,7 @@ def _start(run: Run) -> tuple[data.Dataset, Stopwatch]:
     wiped, so it leaves no empty folder behind and `--overwrite` destroys
     nothing it cannot replace.
     """
-    folder = run.folder
+    folder = _owned(run)
     wipe = run.overwrite and not run.worker
     if not run.worker and not wipe and ((folder / "tuner").exists() or (folder / FINAL_DIR).exists()):
         run.on_event(events.Resumed(str(folder)))

@@ -86,10 +86,11 @@ class AtomicStateMixin:
     on_trial_end = None
 
     def save(self):
-        files.write_json(Path(self._get_oracle_fname()), self.get_state())
+        files.write_json(Path(self._get_oracle_fname()), self.get_state(), within=Path(self._project_dir))
 
     def _save_trial(self, trial):
-        files.write_json(Path(self._get_trial_dir(trial.trial_id)) / "trial.json", trial.get_state())
+        files.write_json(Path(self._get_trial_dir(trial.trial_id)) / "trial.json", trial.get_state(),
+                         within=Path(self._project_dir))
 
     @kt.synchronized
     def end_trial(self, trial):
@@ -260,7 +261,7 @@ class SpecTuner(kt.Tuner):
             if self.worker_id:
                 summary["worker"] = self.worker_id
             executions.append(summary)
-            files.write_json(path, sorted(executions, key=lambda e: e["seed"]))
+            files.write_json(path, sorted(executions, key=lambda e: e["seed"]), within=self.run.folder)
         metrics = mean_metrics(executions)
         if self.run.tensorboard:   # the HParams dashboard's row for this trial (values as the spec spells them)
             tensorboard_logs.write_trial(self.run.folder, trial.trial_id,
@@ -272,7 +273,7 @@ class SpecTuner(kt.Tuner):
         return Path(self.get_trial_dir(trial.trial_id))
 
     def save(self):
-        files.write_json(Path(self._get_tuner_fname()), self.get_state())
+        files.write_json(Path(self._get_tuner_fname()), self.get_state(), within=Path(self.project_dir))
 
     def on_trial_end(self, trial):
         super().on_trial_end(trial)
