@@ -121,7 +121,7 @@ def reproduce(names: tuple[str, ...], *, seed: int, runs_dir: Path, reports_dir:
     entries = [(name, None) for name in names] or EXPERIMENTS_TO_REPRODUCE
     backend.choose(backend_name)
     _import_training_stack()
-    from .search import devices
+    from .training import devices
     gpu = bool(devices.gpus())
     chosen = []
     for name, profile in entries:
@@ -254,7 +254,8 @@ def _run(kind: str, experiment, choices: Choices, on_event, *, after_s: float | 
     on_event = progress.Tracker(spec, kind, on_event, after_s=after_s, label=label)
     backend.choose(choices.backend)
     _import_training_stack()
-    from .search import devices, runner
+    from .search import runner
+    from .training import devices
     from .search.run import Run
     role = choices.role
     if choices.workers is not None:
@@ -363,7 +364,7 @@ def _import_training_stack() -> None:
             if chosen == "tensorflow":
                 import tensorflow as tf
         if chosen == "tensorflow":
-            from .search import devices
+            from .training import devices
             devices.configure()
             # Each trial builds new models, so tf.function retracing is expected, not a bug.
             tf.get_logger().setLevel("ERROR")

@@ -4,7 +4,7 @@
 
 Prints one JSON line: images per second over the steady epochs (the first, which compiles, left out), the
 seconds per epoch scaled to the experiment's whole training split, and the peak resident memory. Runs the code
-`ann-keras train` runs (search/training.fit, the backend's own feeding), on a subset of the training images,
+`ann-keras train` runs (training/fitting.fit, the backend's own feeding), on a subset of the training images,
 with 500 validation images and no recomputed batch-norm statistics, so that an epoch is mostly training.
 """
 
@@ -32,7 +32,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from ann_keras import backend, data, experiments  # noqa: E402
-from ann_keras.search import runner, training  # noqa: E402
+from ann_keras.search import runner  # noqa: E402
+from ann_keras.training import fitting  # noqa: E402
 
 backend.choose(args.backend)
 overrides = tuple(args.overrides) + ((f"data.path={json.dumps(args.data)}",) if args.data else ())
@@ -44,7 +45,7 @@ settings = {"epochs": args.epochs, "train_examples": args.images, "bn_recompute"
 if args.no_augment and "augment" in spec.params:
     settings["augment"] = False
 params = spec.with_params(settings, "bench")
-execution = training.train(spec.model, params, dataset, seed=42, augment=spec.augment)
+execution = fitting.train(spec.model, params, dataset, seed=42, augment=spec.augment)
 times = execution.history["time_s"]
 steady = (times[-1] - times[0]) / (len(times) - 1)          # per epoch, the compiling first one left out
 images = min(args.images, len(dataset.y_train))

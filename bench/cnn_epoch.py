@@ -30,7 +30,8 @@ import tensorflow as tf  # noqa: E402
 
 from ann_keras.models import normalization  # noqa: E402
 from ann_keras import data, experiments, models  # noqa: E402
-from ann_keras.search import batches as batches_module, runner, training  # noqa: E402
+from ann_keras.search import runner  # noqa: E402
+from ann_keras.training import batches as batches_module, optimizers  # noqa: E402
 
 
 class EpochTimes(keras.callbacks.Callback):
@@ -51,7 +52,7 @@ if args.keras_batch_norm:
     normalization.FusedBatchNormalization = keras.layers.BatchNormalization   # the builders import it per call
 keras.utils.set_random_seed(42)
 model = models.build("cnn", dataset.input_shape, dataset.num_classes, params, spec.augment)
-training.compile_model(model, params, steps_per_execution=args.steps_per_execution)
+optimizers.compile_model(model, params, steps_per_execution=args.steps_per_execution)
 x, y = data.subset(dataset.x_train, dataset.y_train, args.images, 42)
 # As training feeds them: an endless stream in the tf.data pipeline (augmented where the spec says), cut into epochs.
 batches = batches_module.augmented_batches(x, y, params["batch_size"], 42, spec.augment if params["augment"] else {})

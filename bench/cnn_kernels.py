@@ -114,18 +114,18 @@ def train_steps(profile: str, steps: int, overrides: tuple[str, ...] = (), seria
 
     from ann_keras import experiments, models
     from ann_keras.models import whitening
-    from ann_keras.search import training
+    from ann_keras.training import optimizers
 
     params = dict(experiments.load("cnn-fast", profile, overrides).params, augment=False)
     keras.utils.set_random_seed(42)
     model = models.build("airbench", (32, 32, 3), 10, params)
     if params["whitening_bias_epochs"]:
         whitening.freeze(model)   # as whitening.FreezeBias leaves it after those epochs (no epochs to count here)
-    training.compile_model(model, params, total_steps=steps + 2)
+    optimizers.compile_model(model, params, total_steps=steps + 2)
     batch = params["batch_size"]
     generator = np.random.default_rng(42)
     images = generator.integers(0, 256, (batch * steps, 32, 32, 3), dtype=np.uint8)
-    labels = training.targets(generator.integers(0, 10, batch * steps), params, 10)
+    labels = optimizers.targets(generator.integers(0, 10, batch * steps), params, 10)
     model.fit(images[:2 * batch], labels[:2 * batch], batch_size=batch, epochs=1, verbose=0)  # traced, warmed
     start = time.time()
     model.fit(images, labels, batch_size=batch, epochs=1, verbose=0, shuffle=False)

@@ -58,18 +58,18 @@ def ann_trainer_vs_plain_fit(mode: str) -> list[dict]:
     import tensorflow as tf
 
     from ann_keras import data, models
-    from ann_keras.search import training
+    from ann_keras.training import fitting, optimizers
     tf.get_logger().setLevel("ERROR")
     spec = experiments.load("ann")
     params = spec.params
     dataset = data.load("digits", seed=42, **spec.data)
-    ours, run = timed(lambda: training.train("mlp", params, dataset, seed=42), repeats=3)
+    ours, run = timed(lambda: fitting.train("mlp", params, dataset, seed=42), repeats=3)
 
     epochs = params["iterations"] if mode == "full" else 500
     keras.utils.set_random_seed(42)
     model = models.build("mlp", dataset.input_shape, dataset.num_classes, params)
-    training.compile_model(model, params)       # same optimizer, loss and XLA setting; one step per call
-    y = training.targets(dataset.y_train, params, dataset.num_classes)
+    optimizers.compile_model(model, params)       # same optimizer, loss and XLA setting; one step per call
+    y = optimizers.targets(dataset.y_train, params, dataset.num_classes)
     plain, _ = timed(lambda: model.fit(dataset.x_train, y, batch_size=len(y), epochs=epochs, verbose=0))
     plain_5000 = plain * params["iterations"] / epochs
     how = "measured" if mode == "full" else f"projected from {epochs} epochs"

@@ -1,16 +1,30 @@
 """Shared fixtures: a fixed seed, quiet TensorFlow, and one small real run reused by many tests."""
 
+import importlib.util
 import os
 import shutil
 from pathlib import Path
 
 import pytest
 
+# TensorFlow where it is installed; else the first backend installed (ann_keras.backend), and the tests marked
+# `tensorflow` are skipped.
+TENSORFLOW = importlib.util.find_spec("tensorflow") is not None
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+if TENSORFLOW:
+    os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 
 FIXTURES = Path(__file__).parent / "fixtures"
 ROOT = Path(__file__).parent.parent
+
+
+def pytest_collection_modifyitems(config, items):
+    if TENSORFLOW:
+        return
+    skip = pytest.mark.skip(reason="needs TensorFlow, which is not installed here")
+    for item in items:
+        if "tensorflow" in item.keywords:
+            item.add_marker(skip)
 
 
 @pytest.fixture
@@ -73,3 +87,20 @@ def trained_runs(tmp_path_factory):
         runs[kind] = outcome.run_dir
     yield runs
     shutil.rmtree(root, ignore_errors=True)
+
+
+# Small data sets for the training tests (test_fitting, test_optimizers, test_callbacks, test_evaluation).
+
+@pytest.fixture(scope="module")
+def small():
+    """The ANN smoke spec and 400 digits."""
+    from ann_keras import data, experiments
+    return experiments.load("ann", "smoke"), data.load("digits", seed=1, limit=400)
+
+
+@pytest.fixture(scope="module")
+def images_case():
+    """The CNN smoke spec and 300 synthetic 16x16 images (60 to test)."""
+    from ann_keras import data, experiments
+    return experiments.load("cnn", "smoke"), data.load("synthetic-images", seed=0, limit=300, test_limit=60,
+                                                       image_size=16)

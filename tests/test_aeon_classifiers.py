@@ -33,6 +33,7 @@ def test_minirocket_trains_and_tests_on_our_splits(sequences, tmp_path):
     assert again["y_pred"] == record["y_pred"]    # the seed fixes its kernels
 
 
+@pytest.mark.tensorflow   # aeon's FCN is a tf.keras network
 def test_a_deep_classifier_writes_only_inside_the_folder_it_is_given(sequences, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     folder = tmp_path / "run" / "baselines"

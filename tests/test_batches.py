@@ -1,6 +1,9 @@
 import numpy as np
+import pytest
 
-from ann_keras.search import batches
+pytestmark = pytest.mark.tensorflow   # the tf.data pipeline
+pytest.importorskip("tensorflow")
+from ann_keras.training import batches  # noqa: E402
 
 AUGMENT = {"horizontal_flip": True, "alternating_flip": True, "in_pipeline": True}
 

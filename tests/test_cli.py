@@ -4,7 +4,7 @@ import pytest
 from click.testing import CliRunner
 
 from ann_keras import __version__
-from ann_keras.search import training
+from ann_keras.training import fitting
 from ann_keras.cli import cli
 
 
@@ -190,7 +190,7 @@ def test_reproduce_records_the_command_as_typed(in_tmp, monkeypatch, fixture_res
 
 
 def test_interrupted_tune_resumes_and_keeps_finished_trials(in_tmp, monkeypatch):
-    real_fit, calls = training.fit, []
+    real_fit, calls = fitting.fit, []
 
     def interrupted_fit(*args, **kwargs):
         if len(calls) == 2:
@@ -198,14 +198,14 @@ def test_interrupted_tune_resumes_and_keeps_finished_trials(in_tmp, monkeypatch)
         calls.append(kwargs["seed"])
         return real_fit(*args, **kwargs)
 
-    monkeypatch.setattr(training, "fit", interrupted_fit)
+    monkeypatch.setattr(fitting, "fit", interrupted_fit)
     first = invoke("tune", "ann", "--profile", "smoke", "--no-report")
     assert first.exit_code == 130 and "run the same command again to resume" in first.output
     assert "trial 2/4" in first.output and "trial 3/4" not in first.output
 
-    monkeypatch.setattr(training, "fit", real_fit)
+    monkeypatch.setattr(fitting, "fit", real_fit)
     resumed_calls = []
-    monkeypatch.setattr(training, "fit", lambda *a, **k: resumed_calls.append(1) or real_fit(*a, **k))
+    monkeypatch.setattr(fitting, "fit", lambda *a, **k: resumed_calls.append(1) or real_fit(*a, **k))
     second = invoke("tune", "ann", "--profile", "smoke", "--no-report")
     assert second.exit_code == 0, second.output
     assert "resuming in" in second.output

@@ -5,7 +5,8 @@ import pytest
 
 from ann_keras import data, experiments
 from ann_keras.errors import DataError, SpecError
-from ann_keras.search import cross_validation, runner, training, tuning
+from ann_keras.search import cross_validation, runner, tuning
+from ann_keras.training import fitting
 from ann_keras.search.run import Run
 
 
@@ -50,8 +51,8 @@ def test_one_fold_is_refused_and_the_default_keeps_old_run_folders():
 def test_a_cross_validated_search_never_sees_the_test_split_and_refits_the_best(tmp_path, monkeypatch):
     spec = experiments.load("ann", "smoke", ("tuner.folds=3", "tuner.executions=2"))
     seen, trained_on = [], []
-    real = training.fit
-    monkeypatch.setattr(training, "fit", lambda model, params, dataset, **k: (
+    real = fitting.fit
+    monkeypatch.setattr(fitting, "fit", lambda model, params, dataset, **k: (
         seen.append(len(dataset.y_test)) or trained_on.append((len(dataset.y_train), len(dataset.y_val)))
         or real(model, params, dataset, **k)))
     events = []
@@ -95,7 +96,7 @@ def test_refit_all_tests_every_trial(tmp_path):
 def test_a_trial_cut_short_keeps_its_finished_folds(tmp_path, monkeypatch, digits):
     spec = experiments.load("ann", "smoke", ("tuner.folds=3", "search.iterations=[100]",
                                              "search.learning_rate=[0.5]"))
-    real_fit, trained = training.fit, []
+    real_fit, trained = fitting.fit, []
 
     def fit(*args, **kwargs):
         if len(trained) == 2 and not monkeypatch.resumed:
@@ -104,7 +105,7 @@ def test_a_trial_cut_short_keeps_its_finished_folds(tmp_path, monkeypatch, digit
         return real_fit(*args, **kwargs)
 
     monkeypatch.resumed = False
-    monkeypatch.setattr(training, "fit", fit)
+    monkeypatch.setattr(fitting, "fit", fit)
     with pytest.raises(KeyboardInterrupt):
         tuning.search(Run(spec, "tune", 11, tmp_path), digits)
     monkeypatch.resumed = True

@@ -75,5 +75,38 @@ def test_a_folder_of_runs_shows_each_run_by_experiment_and_name(tmp_path):
 
 
 def test_the_dashboard_looks_where_the_search_writes():
-    from ann_keras.search import tensorboard_logs
+    from ann_keras.training import tensorboard_logs
     assert dashboard.LOG_DIR == tensorboard_logs.LOG_DIR
+
+
+def test_a_link_loop_or_a_link_out_is_not_followed_when_looking_for_runs(tmp_path):
+    (tmp_path / "runs" / "ann" / "smoke-a" / "tensorboard").mkdir(parents=True)
+    (tmp_path / "runs" / "ann" / "loop").symlink_to(tmp_path / "runs", target_is_directory=True)
+    (tmp_path / "elsewhere" / "x" / "tensorboard").mkdir(parents=True)
+    (tmp_path / "runs" / "out").symlink_to(tmp_path / "elsewhere", target_is_directory=True)
+    assert sorted(dashboard.log_folders([tmp_path / "runs"])) == ["ann/smoke-a"]
+
+
+@pytest.mark.slow
+def test_broken_and_hostile_event_files_are_served_around_not_crashed_on(tmp_path):
+    """Garbage, a record declaring 2**60 bytes, a truncated copy of a real file: TensorBoard skips what it
+    cannot read and serves the rest."""
+    from tensorboard.summary.writer.event_file_writer import EventFileWriter
+    from tensorboard.compat.proto import event_pb2, summary_pb2
+    board = tmp_path / "ann" / "smoke-a" / "tensorboard" / "final" / "train"
+    writer = EventFileWriter(str(board))
+    for step in range(3):
+        writer.add_event(event_pb2.Event(step=step, wall_time=1.0, summary=summary_pb2.Summary(
+            value=[summary_pb2.Summary.Value(tag="epoch_loss", simple_value=1.0 / (step + 1))])))
+    writer.close()
+    real = next(board.glob("events.out.tfevents.*"))
+    (board / "events.out.tfevents.1.garbage").write_bytes(os.urandom(4096))
+    (board / "events.out.tfevents.2.huge").write_bytes((2 ** 60).to_bytes(8, "little") + bytes(8))
+    (board / "events.out.tfevents.3.cut").write_bytes(real.read_bytes()[:-7])
+    _, address = dashboard.start(dashboard.log_folders([tmp_path]))
+    for _ in range(60):
+        tags = get(address, "/data/plugin/scalars/tags")
+        if tags.get("ann/smoke-a/final/train"):
+            break
+        time.sleep(0.5)
+    assert "epoch_loss" in tags["ann/smoke-a/final/train"]

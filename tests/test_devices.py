@@ -5,7 +5,7 @@ import sys
 
 import pytest
 
-from ann_keras.search import devices
+from ann_keras.training import devices
 from ann_keras.errors import AnnKerasError
 
 
@@ -30,6 +30,7 @@ def test_a_bad_cpu_replica_count_is_a_clear_error(value):
 
 
 @pytest.mark.slow
+@pytest.mark.tensorflow   # tf.distribute
 def test_mirrored_strategy_trains_one_model_across_two_cpu_devices(tmp_path):
     # Logical devices must be made before TensorFlow starts, so in a process of its own.
     env = dict(os.environ, ANN_KERAS_CPU_REPLICAS="2")

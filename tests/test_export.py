@@ -17,8 +17,12 @@ def invoke(*args):
     return CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=False)
 
 
+# SavedModel and TFLite are TensorFlow's formats.
+FORMATS = [pytest.param(f, marks=[pytest.mark.tensorflow] if f != "keras" else []) for f in exporting.FORMATS]
+
+
 @pytest.mark.parametrize("kind", ["images", "sequences"])
-@pytest.mark.parametrize("fmt", exporting.FORMATS)
+@pytest.mark.parametrize("fmt", FORMATS)
 def test_each_format_is_written_checked_and_recorded(trained_runs, kind, fmt):
     run_dir = trained_runs[kind]
     done = exporting.export(run_dir, fmt)

@@ -1,9 +1,9 @@
-"""search/feeding.py: the portable stream visits every image once per pass, fixed by the seed, augmented as asked."""
+"""training/feeding.py: the portable stream visits every image once per pass, fixed by the seed, augmented as asked."""
 
 import numpy as np
 
 from ann_keras import backend
-from ann_keras.search import feeding
+from ann_keras.training import feeding
 
 
 def _images(n=10, size=8):

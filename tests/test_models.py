@@ -4,7 +4,7 @@ import pytest
 
 from ann_keras import data, experiments, models, specs
 from ann_keras.errors import DataError
-from ann_keras.search import training
+from ann_keras.training import fitting
 
 
 def test_build_dispatches_by_name():
@@ -56,7 +56,7 @@ def test_every_key_the_training_loop_reads_is_declared(name, tmp_path):
     dataset = data.load(spec.dataset, seed=0, **spec.data)
     params = Recorder({**spec.params, **({"iterations": 2, "log_every": 1} if spec.params.get("iterations")
                                          else {"epochs": 1})})
-    training.train(spec.model, params, dataset, seed=0, augment=spec.augment)
+    fitting.train(spec.model, params, dataset, seed=0, augment=spec.augment)
     undeclared = params.read - set(models.PARAMS[spec.model])
     assert not undeclared, f"training reads undeclared keys: {sorted(undeclared)}"
     assert {"optimizer", "learning_rate", "batch_size"} <= params.read

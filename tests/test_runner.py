@@ -1,6 +1,7 @@
 import pytest
 
-from ann_keras.search import runner, training
+from ann_keras.search import runner
+from ann_keras.training import fitting
 from ann_keras.search.run import Run
 from ann_keras import experiments, specs
 
@@ -37,8 +38,8 @@ def test_paper_settings_off_the_grid_are_trained_and_cached(tmp_path, monkeypatc
         {"name": "lower", "params": {"learning_rate": 0.05}, "expect": "below"},
         {"name": "same as grid", "params": {}}]}})
     calls = []
-    real = training.train
-    monkeypatch.setattr(training, "train", lambda *a, **k: calls.append(k["seed"]) or real(*a, **k))
+    real = fitting.train
+    monkeypatch.setattr(fitting, "train", lambda *a, **k: calls.append(k["seed"]) or real(*a, **k))
     dataset = runner.load_dataset(spec, 0)
     trials = [{"trial_id": "t", "status": "COMPLETED", "budget": None, "hyperparameters": {},
                "executions": [{"seed": 0, "test_accuracy": 0.9}]}]

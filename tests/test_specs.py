@@ -217,6 +217,38 @@ def test_any_set_value_loads_or_raises_a_spec_error(in_tmp, overrides):
     assert list(in_tmp.iterdir()) == []
 
 
+def _family_keys(experiment: str) -> list[str]:
+    """Every key a spec of `experiment` may set: its family's [params], [augment], [data], [tuner], [baselines]."""
+    from ann_keras.models.aeon_classifiers import OPTIONS
+    from ann_keras.models.augment import FIELDS as AUGMENT_FIELDS
+    family = experiments.load(experiment, "smoke").model
+    return sorted({*models.PARAMS[family], *AUGMENT_FIELDS, *DATA_FIELDS, *TUNER_FIELDS, *OPTIONS,
+                   *(option for options in OPTIONS.values() for option in options)})
+
+
+hostile_numbers = (st.sampled_from(["-1", "0", "-0.5", "1e308", "10000000000000000000000", "nan", "-inf", "inf",
+                                    "true", '"1"', "[]", "[1, -1]", "{}"])
+                   | st.integers(-2**70, 2**70).map(str) | toml_values)
+
+
+@pytest.mark.parametrize("experiment", ["cnn", "cnn-fast", "rnn", "lstm"])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_every_key_of_every_family_takes_hostile_numbers_as_a_spec_error_or_a_valid_spec(in_tmp, experiment, data):
+    """Negative, zero, huge, NaN and wrong-type values of every key the image and sequence families added."""
+    key = data.draw(st.sampled_from(_family_keys(experiment)))
+    table = data.draw(st.sampled_from(["params.", "augment.", "data.", "tuner.", "search.", "final.",
+                                       "baselines.minirocket.", "baselines.fcn."]))
+    value = data.draw(hostile_numbers)
+    try:
+        spec = experiments.load(experiment, "smoke", (f"{table}{key}={value}",))
+    except SpecError as error:
+        assert "\n" not in str(error)
+    else:
+        spec.digest()
+    assert list(in_tmp.iterdir()) == []
+
+
 spec_text = st.text(alphabet=st.sampled_from(list('abcdefghijklmnopqrstuvwxyz_=[]{}."\'0123456789 \n.-/')),
                     max_size=200)
 

@@ -10,7 +10,7 @@ import pytest
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 from tensorboard.plugins.hparams import metadata as hparams_metadata
 
-from ann_keras.search import tensorboard_logs
+from ann_keras.training import tensorboard_logs
 
 
 def accumulate(folder: Path) -> EventAccumulator:

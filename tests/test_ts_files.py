@@ -110,7 +110,8 @@ def binary_garbage(folder):
 def unseen_test_class(folder):
     train = walks(folder)
     test = folder / "Walks_TEST.ts"
-    test.write_text(test.read_text().rstrip("\n").rsplit("\n", 1)[0] + "\n1.0,2.0:1.0,2.0:Sideways\n")
+    text = test.read_text().replace("@classLabel true Up Down", "@classLabel true Up Down Sideways")
+    test.write_text(text.rstrip("\n").rsplit("\n", 1)[0] + "\n1.0,2.0:1.0,2.0:Sideways\n")
     return train
 
 
@@ -159,6 +160,51 @@ def test_bad_files_are_one_clear_data_error(tmp_path, seed, make, message):
     with pytest.raises(DataError) as error:
         data.load(f"ts:{path}", seed=seed)
     assert message in str(error.value) and "\n" not in str(error.value)
+
+
+def undeclared_label(folder):
+    train = walks(folder)
+    train.write_text(train.read_text().replace(":Down\n", ":Dwon\n", 1))
+    return train
+
+
+def lying_equal_length(folder):
+    """@equalLength true, but the last case is longer than the first."""
+    train = walks(folder, unequal=False, channels=1)
+    lines = train.read_text().splitlines()
+    lines[-1] = ",".join(["1.0"] * 12) + lines[-1][lines[-1].index(":"):]
+    train.write_text("\n".join(lines) + "\n")
+    return train
+
+
+@pytest.mark.parametrize("make, message", [
+    (undeclared_label, "case 2 has the label 'dwon', which @classLabel does not declare; valid: down, up"),
+    (lying_equal_length, "not a readable .ts file"),
+])
+def test_labels_and_lengths_the_header_does_not_declare_are_refused(tmp_path, seed, make, message):
+    path = make(tmp_path / "w")
+    with pytest.raises(DataError) as error:
+        data.load(f"ts:{path}", seed=seed)
+    assert message in str(error.value) and "\n" not in str(error.value)
+
+
+def test_a_declared_length_of_a_billion_steps_costs_nothing_the_data_does_not_hold(tmp_path, seed):
+    train = walks(tmp_path / "w", unequal=False)
+    for file in (train, tmp_path / "w" / "Walks_TEST.ts"):
+        file.write_text(file.read_text().replace("@data", "@seriesLength 1000000000\n@data"))
+    assert data.load(f"ts:{train}", seed=seed).x_train.shape[1] == 10   # the steps the cases hold
+
+
+@pytest.mark.parametrize("line, message", [
+    ("0," * 1_100_000 + "0:up", r"line \d+ holds more than 1,000,000 values"),
+    (("0," * 99_999 + "0:up\n") * 210, "holds more than 20,000,000 values"),
+])
+def test_a_case_or_a_file_of_more_values_than_the_reader_can_hold_is_refused_before_parsing(tmp_path, seed, line,
+                                                                                            message):
+    train = walks(tmp_path / "w")
+    train.write_text(train.read_text() + line + "\n")
+    with pytest.raises(DataError, match=message):
+        data.load(f"ts:{train}", seed=seed)
 
 
 def test_one_outlier_length_cannot_make_padding_take_all_memory(tmp_path, seed):

@@ -4,7 +4,7 @@ import keras_tuner as kt
 import pytest
 
 from ann_keras import experiments
-from ann_keras.search import tuning
+from ann_keras.search import oracles, tuners
 from ann_keras.search.tuners import TUNERS
 
 
@@ -13,19 +13,19 @@ def test_the_spec_checker_knows_exactly_the_registered_tuners():
 
 
 @pytest.mark.parametrize("name, oracle", [
-    ("grid", tuning.GridSearchOracle), ("random", tuning.RandomSearchOracle),
-    ("bayesian", tuning.BayesianOptimizationOracle), ("hyperband", tuning.HyperbandOracle),
+    ("grid", oracles.GridSearchOracle), ("random", oracles.RandomSearchOracle),
+    ("bayesian", oracles.BayesianOptimizationOracle), ("hyperband", oracles.HyperbandOracle),
 ])
 def test_each_name_makes_its_resumable_oracle(name, oracle):
     spec = experiments.load("ann", "smoke", (f"tuner.name={name}",))
-    made = tuning.make_oracle(spec, seed=3)
+    made = tuners.make_oracle(spec, seed=3)
     assert type(made) is oracle and isinstance(made, kt.Oracle)
     assert made.objective.name == spec.tuner["objective"] and made.seed == 3
 
 
 def test_budgets_follow_the_spec():
     spec = experiments.load("ann", "smoke", ("tuner.name=random", "tuner.max_trials=2"))
-    assert tuning.make_oracle(spec, seed=0).max_trials == 2
+    assert tuners.make_oracle(spec, seed=0).max_trials == 2
     spec = experiments.load("ann", "smoke", ("tuner.name=hyperband",))
     points = spec.params["iterations"] // spec.params["log_every"]
-    assert tuning.make_oracle(spec, seed=0).max_epochs == max(points, 2)
+    assert tuners.make_oracle(spec, seed=0).max_epochs == max(points, 2)

@@ -61,7 +61,7 @@ def test_partial_dirac_starts_as_the_identity_on_the_first_channels():
 
 def test_the_whitening_bias_trains_for_its_epochs_then_stays_frozen(monkeypatch):
     from ann_keras import data, experiments
-    from ann_keras.search import training
+    from ann_keras.training import callbacks, fitting
 
     spec = experiments.load("cnn-fast", "smoke")
     dataset = data.load("synthetic-images", seed=0, limit=200, test_limit=40, image_size=16)
@@ -74,8 +74,8 @@ def test_the_whitening_bias_trains_for_its_epochs_then_stays_frozen(monkeypatch)
             seen.append((layer.bias.numpy().copy(), layer.trainable))
 
     # Recorded where the clock stands: after the other callbacks.
-    monkeypatch.setattr(training, "Clock", lambda started: Record())
-    run = training.train("airbench", params, dataset, seed=0, augment=spec.augment)
+    monkeypatch.setattr(callbacks, "Clock", lambda started: Record())
+    run = fitting.train("airbench", params, dataset, seed=0, augment=spec.augment)
     (first, trained_1), (second, trained_2), (third, frozen_3), (fourth, frozen_4) = seen
     assert trained_1 and trained_2 and not frozen_3 and not frozen_4
     assert not np.array_equal(first, second)        # trained in epochs 1 and 2

@@ -46,10 +46,40 @@ def pair(path: str | Path) -> tuple[Path, Path]:
     return path, test
 
 
+# aeon's reader holds a case as Python strings and floats while it parses it (about 60 bytes a value) and the
+# whole file as float64 arrays: these bound what one file may hold before it is handed over. EigenWorms, the
+# longest UEA set, holds 108,000 values a case and 14 million a file.
+CASE_VALUES = 1_000_000
+FILE_VALUES = 20_000_000
+
+
+def count_values(path: Path) -> None:
+    """Raise DataError if a case (a line) or the whole file holds more values than aeon's reader can bound.
+
+    Counts separators (commas, and colons between channels) in 1 MiB blocks,
+    so the count needs no more memory than a block, however long a line is.
+    """
+    total = line = lines = 0
+    with open(path, "rb") as stream:
+        while block := stream.read(1 << 20):
+            pieces = block.split(b"\n")
+            for number, piece in enumerate(pieces):
+                line += piece.count(b",") + piece.count(b":")
+                if line > CASE_VALUES:
+                    raise DataError(f"ts:{path}: line {lines + 1} holds more than {CASE_VALUES:,} values (time steps "
+                                    f"x channels); valid: at most {CASE_VALUES:,} per case")
+                if number < len(pieces) - 1:   # a line ends here; the block's last piece goes on into the next
+                    lines, total, line = lines + 1, total + line, 0
+            if total + line > FILE_VALUES:
+                raise DataError(f"ts:{path}: holds more than {FILE_VALUES:,} values; valid: at most "
+                                f"{FILE_VALUES:,} per file and {CASE_VALUES:,} per case")
+
+
 def read_file(path: Path) -> tuple[list[np.ndarray], np.ndarray]:
     """Return one `.ts` file's sequences, each (time steps, channels) float32, and their string labels."""
     from aeon.datasets import load_from_ts_file
 
+    count_values(path)
     try:
         x, y, meta = load_from_ts_file(str(path), return_meta_data=True)
     except (OSError, ValueError, IndexError, UnicodeDecodeError) as error:
@@ -62,6 +92,12 @@ def read_file(path: Path) -> tuple[list[np.ndarray], np.ndarray]:
                         "classification file, @classLabel true followed by its class names")
     if len(x) == 0:
         raise DataError(f"ts:{path}: holds no cases after @data")
+    # aeon takes any label a case ends with; one the header does not declare is a typo or a shifted column.
+    declared = {str(value).lower() for value in meta["class_values"]}
+    stray = next((i for i, label in enumerate(np.asarray(y).astype(str)) if label.lower() not in declared), None)
+    if declared and stray is not None:
+        raise DataError(f"ts:{path}: case {stray + 1} has the label {shorten(repr(str(y[stray])), 60)}, which "
+                        f"@classLabel does not declare; valid: {choices(sorted(declared))}")
     sequences_ = [np.asarray(case, dtype=np.float32).T for case in x]   # aeon: (channels, steps)
     for number, sequence in enumerate(sequences_, start=1):
         if sequence.shape[0] == 0:

@@ -1,6 +1,6 @@
 """`ann-keras tensorboard RUN_DIR...`: TensorBoard on 127.0.0.1 over the event files of run folders.
 
-Each run folder's `tensorboard/` (search.tensorboard_logs writes it) becomes
+Each run folder's `tensorboard/` (training.tensorboard_logs writes it) becomes
 one named run in TensorBoard, so several searches sit side by side in its
 scalars and HParams views. TensorBoard's own program serves them; nothing
 here reads an event file.
@@ -8,13 +8,14 @@ here reads an event file.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from pathlib import Path
 
 from ..errors import AnnKerasError
 
 
-LOG_DIR = "tensorboard"   # search.tensorboard_logs.LOG_DIR, without importing TensorFlow to read it
+LOG_DIR = "tensorboard"   # training.tensorboard_logs.LOG_DIR, without importing TensorFlow to read it
 
 
 class NoEventFiles(AnnKerasError):
@@ -32,8 +33,7 @@ def log_folders(run_dirs: Iterable[Path]) -> dict[str, Path]:
         given = Path(given)
         if not given.is_dir():
             raise NoEventFiles(f"{given}: not a folder; valid: run folders (runs/EXPERIMENT/RUN) or a folder of them")
-        candidates = [given] if (given / LOG_DIR).is_dir() else sorted(p.parent for p in given.glob(f"**/{LOG_DIR}")
-                                                                       if p.is_dir())
+        candidates = [given] if (given / LOG_DIR).is_dir() else _run_folders(given)
         if not candidates:
             raise NoEventFiles(f"{given}: no '{LOG_DIR}' folder inside; valid: a run folder written by "
                                "`ann-keras tune` or `train` (runs/EXPERIMENT/RUN), or a folder holding such")
@@ -41,6 +41,20 @@ def log_folders(run_dirs: Iterable[Path]) -> dict[str, Path]:
             name = f"{folder.resolve().parent.name}/{folder.resolve().name}"
             found[name] = (folder / LOG_DIR).resolve()
     return found
+
+
+def _run_folders(given: Path) -> list[Path]:
+    """Return the folders below `given` that hold a `tensorboard/` folder, never following a link.
+
+    A link below the folder given (a loop back to it, or to / ) would have a
+    search that follows links walk forever or through the whole disk.
+    """
+    found = []
+    for parent, folders, _ in os.walk(given):   # os.walk does not follow links to folders
+        if LOG_DIR in folders and not (Path(parent) / LOG_DIR).is_symlink():
+            found.append(Path(parent))
+            folders.remove(LOG_DIR)   # event files live below; no run folder does
+    return sorted(found)
 
 
 def logdir_spec(folders: dict[str, Path]) -> str:

@@ -91,21 +91,21 @@ def evaluate(run_dir: Path, *, data_path: str | None = None) -> Evaluation:
 
 
 def _evaluate(trained: Trained, data_path: str | None) -> Evaluation:
-    from ..search import training
+    from ..training import evaluation, optimizers
 
     result = trained.result
     params = dict(result.final.get("params") or result.spec["params"])
     x_test, y_test = test_split(result, data_path)
     model = trained.load_model()
-    loss = training.loss_function(params, training.emits_logits(model))
-    targets = training.targets(y_test, params, len(result.dataset["class_names"]))
+    loss = optimizers.loss_function(params, optimizers.emits_logits(model))
+    targets = optimizers.targets(y_test, params, len(result.dataset["class_names"]))
     own = _own(params)
     # TensorFlow traces the model on its first call: done once here, so no variant's time includes it.
     model.predict(x_test[:1024], batch_size=1024, verbose=0)
     measured = []
     for name, flip, translate in settings(params, x_test.ndim == 4):
         started = time.perf_counter()
-        scores = training.predict(model, x_test, dict(params, tta_flip=flip, tta_translate=translate))
+        scores = evaluation.predict(model, x_test, dict(params, tta_flip=flip, tta_translate=translate))
         seconds = time.perf_counter() - started
         measured.append(Variant(name, flip, translate, float(np.mean(scores.argmax(axis=1) == y_test)),
                                 float(loss(targets, scores)), round(seconds, 3), (flip, translate) == own))

@@ -146,7 +146,8 @@ def _classes(outputs) -> np.ndarray:
 
 def _keras(model, model_file: Path, path: Path, x_test) -> np.ndarray:
     import keras
-    files.write_bytes(path, Path(model_file).read_bytes(), within=path.parent)   # a fresh temporary, renamed over the link-free target
+    # A fresh temporary, renamed over the link-free target.
+    files.write_bytes(path, Path(model_file).read_bytes(), within=path.parent)
     reloaded = keras.saving.load_model(path, compile=False, safe_mode=True)
     return _classes(reloaded.predict(x_test, batch_size=BATCH, verbose=0))
 

@@ -45,7 +45,7 @@ CHUNK = 4096
 
 def _probabilities(model, x: np.ndarray) -> np.ndarray:
     """Return class probabilities (a model with a linear output gives logits: softmax them)."""
-    from ..search.training import emits_logits
+    from ..training.optimizers import emits_logits
     out = np.concatenate([np.asarray(model.predict(x[start:start + CHUNK], batch_size=256, verbose=0),
                                      dtype=np.float64) for start in range(0, len(x), CHUNK)])
     if emits_logits(model):

@@ -62,7 +62,7 @@ class Trained:
 
         from .. import models   # noqa: F401 -- registers ann-keras's own layers and schedules
         from ..models import conv_branch, front_end, gelu, normalization, whitening  # noqa: F401
-        from ..search import training  # noqa: F401 -- OneCycle
+        from ..training import optimizers  # noqa: F401 -- registers SGD and OneCycle
         try:
             return keras.saving.load_model(self.model_file, compile=False, safe_mode=True)
         except Exception as error:   # Keras raises many types for a broken or foreign file

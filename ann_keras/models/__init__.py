@@ -4,7 +4,7 @@ A family module declares PARAMS (every key its builder and the training loop
 may read, as specs.fields.Field), INPUT (the kind of examples it reads, a
 key of data.KINDS, or None for any) and `build(input_shape, num_classes, params, augment)`.
 Builders make the architecture only; the optimizer, loss and training loop
-belong to search/training.py, so one builder serves the tuner and a plain
+belong to the training package, so one builder serves the tuner and a plain
 run alike. Keras is imported inside the builders, so that a spec can be
 checked against PARAMS without starting TensorFlow.
 

@@ -2,7 +2,7 @@
 
 Augmentation belongs to training's input, not to the model: a saved model
 holds no training-only layers, and every backend runs the same arithmetic.
-The input pipeline (search/batches.py on TensorFlow, search/feeding.py on
+The input pipeline (training/batches.py on TensorFlow, training/feeding.py on
 the others) does the cheap part as index arithmetic on uint8 batches
 (flips, pad-and-crop) and hands the rest to `transform`, written with
 `keras.ops` so it runs on TensorFlow, JAX and PyTorch alike:

@@ -1,7 +1,7 @@
 """The training settings every model family shares: optimizer, schedule, length, precision.
 
 Each family's PARAMS is these plus its own architecture keys; the training
-loop (search/training.py) reads these, the family's builder reads its own.
+loop (training/fitting.py) reads these, the family's builder reads its own.
 No TensorFlow here.
 """
 

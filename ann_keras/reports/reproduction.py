@@ -49,8 +49,9 @@ def write_record(reports_dir: Path, *, command: str, seed: int, started: str, fi
                  hardware: str, experiments: list[dict]) -> Path:
     """Write reproduce.json: the command, its machine and each experiment's report, profile and wall time."""
     path = Path(reports_dir) / RECORD_FILE
-    files.write_json(path, within=reports_dir, data={"command": command, "seed": seed, "started": started, "finished": finished,
-                            "wall_time_s": round(wall_time_s, 1), "hardware": hardware, "experiments": experiments})
+    files.write_json(path, {"command": command, "seed": seed, "started": started, "finished": finished,
+                            "wall_time_s": round(wall_time_s, 1), "hardware": hardware, "experiments": experiments},
+                     within=reports_dir)
     return path
 
 

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import data, files
-from . import training
+from .execution import train as train_execution
 
 # The numbers each fold keeps; an execution keeps their means (the objective among them).
 FOLD_METRICS = ("train_accuracy", "train_loss", "val_accuracy", "val_loss")
@@ -38,8 +38,8 @@ def execution(run, params: dict, dataset: data.Dataset, seed: int, *, path: Path
     for index, fold in enumerate(data.folds(dataset, run.spec.tuner["folds"], run.seed)):
         if index < len(done):
             continue
-        with training.execution(run, params, fold, seed, log=(*log[:-1], f"{log[-1]}-fold{index}"),
-                                budget=budget) as trained:
+        with train_execution(run, params, fold, seed, log=(*log[:-1], f"{log[-1]}-fold{index}"),
+                             budget=budget) as trained:
             record = {"fold": index, **{k: trained.metrics[k] for k in FOLD_METRICS},
                       "duration_s": round(trained.duration_s, 3)}
             if index == 0:

@@ -69,7 +69,7 @@ def serve(oracle, role: Role, *, on_event=events.ignore) -> None:
     """Serve `oracle` to workers at `role`'s address until the search has ended.
 
     The oracle must offer `requeue(tuner_id)` and `search_ended()` (see
-    tuning.AtomicStateMixin). With `role.pool`, the workers are started here,
+    oracles.AtomicStateMixin). With `role.pool`, the workers are started here,
     watched, and stopped on the way out, whatever happens.
     """
     # Oracle methods take the oracle's own lock. No SO_REUSEPORT: a second chief on the same port must

@@ -30,7 +30,7 @@ class Run:
     command: str = ""                           # the command line, for the report
     overwrite: bool = False                     # delete the run folder first
     verbose: int = 0                            # Keras's progress output: 0 none, 1 bar, 2 a line per epoch
-    tensorboard: bool = True                    # write TensorBoard event files (search.tensorboard_logs)
+    tensorboard: bool = True                    # write TensorBoard event files (training.tensorboard_logs)
     on_event: Callable[[Event], None] = field(default=ignore, compare=False)
     strategy: object = field(default=None, compare=False)   # a tf.distribute.Strategy; None: the default placement
     role: Role | None = None                    # chief or worker of a distributed search; None: a single process

@@ -18,7 +18,9 @@ import numpy as np
 
 from ..models import augment
 from .. import data, files, models, results
-from . import devices, events, locks, machine, training, tuning
+from ..training import devices
+from . import events, locks, machine, oracles, tuning
+from .execution import train as train_execution
 from .run import Run, Stopwatch, now
 from ..specs import Spec
 
@@ -113,7 +115,7 @@ def train(run: Run) -> tuple[results.RunResult, Path]:
 def best_trial(trials: list[dict], objective: str = "val_accuracy") -> dict | None:
     """Return the completed trial with the best score (highest accuracy or lowest loss)."""
     completed = [t for t in trials if results.completed(t)]
-    sign = -1 if tuning.objective_direction(objective) == "min" else 1
+    sign = -1 if oracles.objective_direction(objective) == "min" else 1
     return max(completed, key=lambda t: sign * t["score"], default=None)
 
 
@@ -230,7 +232,7 @@ def train_final(run: Run, dataset: data.Dataset, overrides: dict) -> dict:
         return files.read_json(record_path)
     params = run.spec.with_params(overrides, "final")
     folder.mkdir(parents=True, exist_ok=True)
-    with training.execution(run, params, dataset, run.seed, log=(FINAL_DIR,), resume_dir=folder) as execution:
+    with train_execution(run, params, dataset, run.seed, log=(FINAL_DIR,), resume_dir=folder) as execution:
         # Keras insists on the .keras suffix, so the temporary name keeps it.
         temporary = folder / f".{MODEL_FILE}.tmp.keras"
         execution.model.save(temporary)
@@ -249,7 +251,7 @@ def train_final(run: Run, dataset: data.Dataset, overrides: dict) -> dict:
 def _cached_execution(run: Run, dataset, params, path: Path, seed: int, log: tuple[str, ...]) -> dict:
     if path.exists():
         return files.read_json(path)
-    with training.execution(run, params, dataset, seed, log=log) as execution:
+    with train_execution(run, params, dataset, seed, log=log) as execution:
         summary = execution.summary()
     files.write_json(path, summary, within=run.folder)
     return summary

@@ -1,6 +1,6 @@
 """Training batches for every backend: an endless, reshuffled, augmented stream cut into Keras epochs.
 
-On TensorFlow the stream is a tf.data pipeline (search/batches.py), which
+On TensorFlow the stream is a tf.data pipeline (training/batches.py), which
 prepares the next batches on other threads while a step trains: the fast
 path. Everywhere else, and on TensorFlow with the fast paths switched off
 (backend.fast_paths), it is `Stream`, a keras.utils.PyDataset of NumPy
