@@ -65,8 +65,8 @@ def test_the_confusion_summaries_agree_with_the_full_matrix():
     full = metrics.confusion(y_true, y_pred, num_classes=40)
     worst = metrics.most_confused_classes(y_true, y_pred, num_classes=40, top=5)
     off = full - np.diag(np.diag(full))
-    involved = off.sum(axis=0) + off.sum(axis=1)
-    assert sorted(involved[worst]) == sorted(involved)[-5:] and list(worst) == sorted(worst)
+    first = np.unravel_index(np.argmax(off), off.shape)   # the most frequent mistake: both its classes are in
+    assert set(first) <= set(worst) and len(worst) <= 5 and list(worst) == sorted(worst)
     assert (metrics.confusion_among(y_true, y_pred, worst) == full[np.ix_(worst, worst)]).all()
     exact, size = metrics.binned_confusion(y_true, y_pred, num_classes=40, bins=50)
     assert size == 1 and np.allclose(exact, metrics.confusion(y_true, y_pred, num_classes=40, normalize="true"))

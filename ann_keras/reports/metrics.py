@@ -530,13 +530,23 @@ def most_confused(y_true, y_pred, *, class_names, top: int = 10) -> pd.DataFrame
 
 
 def most_confused_classes(y_true, y_pred, *, num_classes: int, top: int = 20) -> np.ndarray:
-    """Return the `top` classes most involved in mistakes (as the true or the predicted class), in class order."""
-    y_true, y_pred = np.asarray(y_true, dtype=np.int64), np.asarray(y_pred, dtype=np.int64)
-    wrong = y_true != y_pred
-    involved = (np.bincount(y_true[wrong], minlength=num_classes)
-                + np.bincount(y_pred[wrong], minlength=num_classes))
-    chosen = np.argsort(-involved, kind="stable")[:top]   # ties: the lower class index first
-    return np.sort(chosen)
+    """Return up to `top` classes: both ends of the most frequent mistakes, taken pair by pair, in class order.
+
+    Taken by pairs, not by each class's own count of mistakes: a class
+    mistaken often but each time for another class would bring a row of
+    zeros, while the classes of the most frequent pairs bring their mistakes
+    into the matrix beside each other.
+    """
+    pairs, counts = _pair_counts(y_true, y_pred, num_classes)
+    true, predicted = np.divmod(pairs, num_classes)
+    wrong = true != predicted
+    order = np.lexsort((predicted[wrong], true[wrong], -counts[wrong]))   # most frequent first, then by class
+    chosen: dict[int, None] = {}
+    for t, p in zip(true[wrong][order], predicted[wrong][order]):
+        if len(chosen) + (t not in chosen) + (p not in chosen) > top:
+            break
+        chosen.update(dict.fromkeys((int(t), int(p))))
+    return np.array(sorted(chosen), dtype=np.int64)
 
 
 def confusion_among(y_true, y_pred, classes) -> np.ndarray:

@@ -109,7 +109,7 @@ def _heatmaps(y_true, y_pred, class_names, per_class: pd.DataFrame, subject: str
 # With more classes than a heatmap can label, the matrix is drawn at most this many cells wide: beyond, each
 # cell is a block of consecutive classes, so the picture and its memory stay the same size.
 PIXELS = 500
-# The classes most involved in mistakes, whose confusion counts are shown cell by cell.
+# At most this many classes, those of the most frequent mistakes, have their confusion counts shown cell by cell.
 MOST_CONFUSED = 20
 
 
@@ -137,8 +137,8 @@ def _summarised(y_true, y_pred, class_names, per_class: pd.DataFrame, subject: s
                              title=f"Confusion matrix, row-normalised: {subject}", xlabel="predicted", ylabel="true",
                              colorbar="share of the true class")),
         Figure("confusion_most_confused", f"Confusion counts among the {len(worst)} most confused classes",
-               f"The {len(worst)} classes most often involved in a mistake (as the true or the predicted class), "
-               "with every test example among them counted: rows true, columns predicted.",
+               f"The {len(worst)} classes of the most frequent mistakes, both the true and the predicted class of "
+               "each, with every test example among them counted: rows true, columns predicted.",
                plots.heatmap(metrics.confusion_among(y_true, y_pred, worst), row_labels=names, column_labels=names,
                              fmt="{:.0f}", title=f"Confusion among the most confused classes: {subject}",
                              xlabel="predicted", ylabel="true", colorbar="test examples"), 560),
