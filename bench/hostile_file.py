@@ -7,11 +7,12 @@ the baseline, the same process with the same imports and no file read.
 
 import argparse
 import json
-import resource
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from peak import peak_mb  # noqa: E402  (bench/ is on the path: the script's own folder)
 
 from ann_keras.data import images  # noqa: E402
 from ann_keras.errors import DataError  # noqa: E402
@@ -28,5 +29,4 @@ if not args.imports_only:
         outcome = f"loaded: {len(splits.y_train)} train, {len(splits.skipped)} skipped ({'; '.join(splits.skipped)})"
     except DataError as error:
         outcome = f"refused: {error}"
-peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024   # Linux reports KiB
-print(json.dumps({"outcome": outcome, "peak_mb": round(peak_mb, 1)}))
+print(json.dumps({"outcome": outcome, "peak_mb": peak_mb()}))

@@ -7,7 +7,6 @@ A process of its own, so the peak is this report's alone. Prints one JSON line.
 
 import argparse
 import json
-import resource
 import sys
 import tempfile
 import time
@@ -17,6 +16,8 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from peak import peak_mb  # noqa: E402  (bench/ is on the path: the script's own folder)
 
 from ann_keras import reports, results  # noqa: E402
 
@@ -42,6 +43,5 @@ if __name__ == "__main__":
         written = reports.write_report(result, Path(folder))
         seconds = time.perf_counter() - start
         size = sum(f.stat().st_size for f in written.iterdir())
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024   # Linux reports KiB
-    print(json.dumps({"classes": args.classes, "seconds": round(seconds, 2), "peak_mb": round(peak_mb, 1),
-                      "written_mb": round(size / 2**20, 2)}))
+        print(json.dumps({"classes": args.classes, "seconds": round(seconds, 2), "peak_mb": peak_mb(),
+                          "written_mb": round(size / 2**20, 2)}))

@@ -429,7 +429,84 @@ def hostile_files(mode: str) -> list[dict]:
     return rows
 
 
-SECTIONS = [ann_trainer_vs_plain_fit, ann_grid, ann_workers, report_rebuild, hostile_files]
+def _write_repeated(path: Path, head: bytes, piece: bytes, size: int, tail: bytes = b"") -> Path:
+    """Write `head`, then `piece` repeated to about `size` bytes, then `tail`, a block at a time."""
+    with open(path, "wb") as stream:
+        stream.write(head)
+        block = piece * max(1, (1 << 20) // len(piece))
+        for _ in range(size // len(block)):
+            stream.write(block)
+        stream.write(tail)
+    return path
+
+
+def _hostile_inputs(folder: Path) -> dict[str, tuple[str, Path, str]]:
+    """Write the inputs of issue 35's cases at the documented caps; return each with its reader and what it holds."""
+    import zipfile
+    cap = 63 << 20   # just under predict's cap on one file (64 MiB), so that each is read, not skipped by size
+    cases = {
+        "predict: a 63 MiB CSV of 16.5 million two-value rows": (
+            "predict-sequences", _write_repeated(folder / "rows.csv", b"", b"1,2\n", cap), "16.5 million rows"),
+        "predict: a 63 MiB CSV of one-step rows for a 1,000-step model": (
+            "predict-long-model", _write_repeated(folder / "short.csv", b"", b"0.5\n", cap),
+            "16.5 million inputs of 1,000 steps if all were padded"),
+        "predict: one 63 MiB row": ("predict-sequences", _write_repeated(folder / "row.csv", b"", b"1,", cap, b"1\n"),
+                                   "33 million values in one row"),
+        "predict: one 63 MiB .ts case": (
+            "predict-sequences", _write_repeated(folder / "case.ts", b"@data\n", b"1,", cap, b"1:2\n"),
+            "one case of 33 million steps"),
+        "predict: a 63 MiB digits file": ("predict-digits", _write_repeated(folder / "digits.txt", b"", b"1 ", cap),
+                                         "33 million values"),
+    }
+    ts = folder / "ts"
+    ts.mkdir()
+    header = b"@problemName W\n@univariate true\n@equalLength false\n@classLabel true a b\n@data\n"
+    _write_repeated(ts / "W_TEST.ts", header, b"1,2,3:a\n", 1000)
+    cases["train: a .ts file with one 63 MiB line"] = (
+        "train-ts", _write_repeated(ts / "W_TRAIN.ts", header, b"1,", cap, b"1:a\n"), "33 million steps in a case")
+    (folder / "model").mkdir()   # alone in its folder: a results.json beside a model is read with it
+    bomb = folder / "model" / "model.keras"
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("metadata.json", "{}")
+        with archive.open("config.json", "w", force_zip64=True) as member:
+            block = b" " * (1 << 20)
+            for _ in range(1536):
+                member.write(block)
+        archive.writestr("model.weights.h5", bytes(100))
+    cases["model: a .keras file whose config.json inflates to 1.5 GiB"] = (
+        "model", bomb, f"{bomb.stat().st_size / 2**20:.1f} MiB on disk, 1.5 GiB inflated")
+    fixture = json.loads((ROOT / "tests" / "fixtures" / "ann-smoke-results.json").read_text())
+    fixture["title"] = "x" * 20_000_000
+    (folder / "run").mkdir()
+    title = folder / "run" / "results.json"
+    title.write_text(json.dumps(fixture))
+    cases["report: a results.json with a 20 MB title"] = ("report", title, "a 20 MB title")
+    return cases
+
+
+def hostile_inputs(mode: str) -> list[dict]:
+    """Hostile inputs to predict, train, the model loader and the reports at their caps: peak memory of each."""
+    def child(*options):
+        command = [sys.executable, str(ROOT / "bench" / "hostile_input.py"), *options]
+        return json.loads(subprocess.run(command, check=True, capture_output=True, text=True).stdout)
+
+    base = child("report", "--imports-only")["peak_mb"]
+    rows = []
+    with tempfile.TemporaryDirectory() as folder:
+        for name, (reader, path, holds) in _hostile_inputs(Path(folder)).items():
+            outcome = child(reader, str(path))
+            rows.append({
+                "figure": f"Hostile input: {name}",
+                "ours": f"{outcome['peak_mb']:.0f} MB peak", "baseline": f"{base:.0f} MB",
+                "baseline_is": "the same process with the same imports, reading nothing",
+                "ratio": f"+{outcome['peak_mb'] - base:.0f} MB", "goal": "under 1 GB, one line",
+                "peak_mb": outcome["peak_mb"], "baseline_mb": base,
+                "note": f"file {path.stat().st_size:,} bytes, holds {holds}; {outcome['outcome'][:200]}",
+            })
+    return rows
+
+
+SECTIONS = [ann_trainer_vs_plain_fit, ann_grid, ann_workers, report_rebuild, hostile_files, hostile_inputs]
 
 TEMPLATE = """# Benchmarks
 
@@ -509,7 +586,7 @@ def write_page(info: dict, path: Path) -> None:
     style = (ROOT / "ann_keras" / "reports" / "templates" / "style.css").read_text()
     environment = jinja2.Environment(autoescape=True, trim_blocks=True, lstrip_blocks=True)
     page = environment.from_string(PAGE).render(style=markupsafe.Markup(style), **info)
-    files.write_text(path, page)
+    files.write_text(path, page, within=path.parent)
 
 
 def main():
@@ -580,7 +657,7 @@ def main():
             "measured": measured, "only": args.only, "command": command,
             "figure": FIGURE if (args.out / FIGURE).exists() else None}
     text = jinja2.Template(TEMPLATE, trim_blocks=True, lstrip_blocks=True).render(**info)
-    files.write_text(args.out / "README.md", text)
+    files.write_text(args.out / "README.md", text, within=args.out)
     write_page(info, args.out / "index.html")
     files.write_json(args.out / "bench.json", info, within=args.out)
     print(text)

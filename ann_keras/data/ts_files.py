@@ -77,9 +77,9 @@ def count_values(path: Path) -> None:
 
 def read_file(path: Path) -> tuple[list[np.ndarray], np.ndarray]:
     """Return one `.ts` file's sequences, each (time steps, channels) float32, and their string labels."""
+    count_values(path)   # before aeon is even imported: a refusal costs nothing
     from aeon.datasets import load_from_ts_file
 
-    count_values(path)
     try:
         x, y, meta = load_from_ts_file(str(path), return_meta_data=True)
     except (OSError, ValueError, IndexError, UnicodeDecodeError) as error:
