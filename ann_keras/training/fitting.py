@@ -97,7 +97,8 @@ def fit(model: keras.Model, params: dict, dataset: Dataset, *, seed: int, verbos
         steps_per_epoch = max(len(y_train) // batch_size, 1)
         # Keras runs whole compiled calls of `per_call` steps on an endless stream, so an epoch is rounded up to a
         # multiple of them (703 steps of 64 images become 704); were it not, every epoch would overrun silently.
-        per_call = min(params["steps_per_execution"], steps_per_epoch)
+        # (PyTorch's trainer runs one step per call whatever is asked: its epochs are not rounded.)
+        per_call = min(params["steps_per_execution"], steps_per_epoch) if backend.name() != "torch" else 1
         steps_per_epoch = -(-steps_per_epoch // per_call) * per_call
         epochs = params["epochs"]
     batches = feeding.stream(x_train, y_train, batch_size, seed, augment if augments else {}, steps_per_epoch)
@@ -106,6 +107,10 @@ def fit(model: keras.Model, params: dict, dataset: Dataset, *, seed: int, verbos
     if getattr(getattr(model, "distribute_strategy", None), "num_replicas_in_sync", 1) > 1:
         # Keras 3.15's multi-step loop fails under MirroredStrategy ("You must feed a value for
         # placeholder tensor"), so a model trained on several devices runs one step per call.
+        per_call = 1
+    if backend.name() == "torch":
+        # Keras's PyTorch trainer refuses more ("steps_per_execution must be 1"). The MLP's logged points stay
+        # log_every steps each; only each step is a call of its own.
         per_call = 1
     total_steps = epochs * steps_per_epoch
     optimizers.compile_model(model, params, steps_per_execution=per_call, total_steps=total_steps)
