@@ -450,13 +450,14 @@ def _hostile_inputs(folder: Path) -> dict[str, tuple[str, Path, str]]:
         "predict: a 63 MiB CSV of one-step rows for a 1,000-step model": (
             "predict-long-model", _write_repeated(folder / "short.csv", b"", b"0.5\n", cap),
             "16.5 million inputs of 1,000 steps if all were padded"),
-        "predict: one 63 MiB row": ("predict-sequences", _write_repeated(folder / "row.csv", b"", b"1,", cap, b"1\n"),
-                                   "33 million values in one row"),
+        "predict: one 63 MiB row": (
+            "predict-sequences", _write_repeated(folder / "row.csv", b"", b"1,", cap, b"1\n"),
+            "33 million values in one row"),
         "predict: one 63 MiB .ts case": (
             "predict-sequences", _write_repeated(folder / "case.ts", b"@data\n", b"1,", cap, b"1:2\n"),
             "one case of 33 million steps"),
-        "predict: a 63 MiB digits file": ("predict-digits", _write_repeated(folder / "digits.txt", b"", b"1 ", cap),
-                                         "33 million values"),
+        "predict: a 63 MiB digits file": (
+            "predict-digits", _write_repeated(folder / "digits.txt", b"", b"1 ", cap), "33 million values"),
     }
     ts = folder / "ts"
     ts.mkdir()
