@@ -505,27 +505,29 @@ def confusion(y_true, y_pred, *, num_classes: int, normalize: str | None = None)
     return matrix
 
 
-def _pair_counts(y_true, y_pred, num_classes: int) -> tuple[np.ndarray, np.ndarray]:
-    """Return each (true, predicted) pair that occurs, as a flat index true * k + predicted, and its count.
+def _mistakes(y_true, y_pred, num_classes: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return each mistaken (true, predicted) pair that occurs and its count, most frequent first.
 
-    Memory follows the test split and the pairs it holds, not k * k: a
-    confusion matrix of 10,000 classes would be 800 MB of mostly zeros.
+    Among equal counts, by true class then predicted class. Memory follows
+    the test split, not k * k: a confusion matrix of 10,000 classes would be
+    800 MB of mostly zeros.
     """
     flat = np.asarray(y_true, dtype=np.int64) * num_classes + np.asarray(y_pred, dtype=np.int64)
-    return np.unique(flat, return_counts=True)
+    pairs, counts = np.unique(flat, return_counts=True)
+    true, predicted = np.divmod(pairs, num_classes)
+    wrong = true != predicted
+    true, predicted, counts = true[wrong], predicted[wrong], counts[wrong]
+    order = np.lexsort((predicted, true, -counts))
+    return true[order], predicted[order], counts[order]
 
 
 def most_confused(y_true, y_pred, *, class_names, top: int = 10) -> pd.DataFrame:
     """The most frequent true -> predicted mistakes, with counts and share of the true class."""
     k = len(class_names)
-    pairs, counts = _pair_counts(y_true, y_pred, k)
-    true, predicted = np.divmod(pairs, k)
-    wrong = true != predicted
-    # Most frequent first; among equal counts, by true class then predicted class, as the table reads.
-    order = np.lexsort((predicted[wrong], true[wrong], -counts[wrong]))[:top]
+    true, predicted, counts = (column[:top] for column in _mistakes(y_true, y_pred, k))
     support = np.bincount(np.asarray(y_true, dtype=np.int64), minlength=k)
     rows = [{"true": class_names[t], "predicted": class_names[p], "count": int(c), "share_of_true": c / support[t]}
-            for t, p, c in zip(true[wrong][order], predicted[wrong][order], counts[wrong][order])]
+            for t, p, c in zip(true, predicted, counts)]
     return pd.DataFrame(rows, columns=["true", "predicted", "count", "share_of_true"])
 
 
@@ -537,12 +539,9 @@ def most_confused_classes(y_true, y_pred, *, num_classes: int, top: int = 20) ->
     zeros, while the classes of the most frequent pairs bring their mistakes
     into the matrix beside each other.
     """
-    pairs, counts = _pair_counts(y_true, y_pred, num_classes)
-    true, predicted = np.divmod(pairs, num_classes)
-    wrong = true != predicted
-    order = np.lexsort((predicted[wrong], true[wrong], -counts[wrong]))   # most frequent first, then by class
+    true, predicted, _ = _mistakes(y_true, y_pred, num_classes)
     chosen: dict[int, None] = {}
-    for t, p in zip(true[wrong][order], predicted[wrong][order]):
+    for t, p in zip(true, predicted):
         if len(chosen) + (t not in chosen) + (p not in chosen) > top:
             break
         chosen.update(dict.fromkeys((int(t), int(p))))
