@@ -476,6 +476,29 @@ def _hostile_inputs(folder: Path) -> dict[str, tuple[str, Path, str]]:
         archive.writestr("model.weights.h5", bytes(100))
     cases["model: a .keras file whose config.json inflates to 1.5 GiB"] = (
         "model", bomb, f"{bomb.stat().st_size / 2**20:.1f} MiB on disk, 1.5 GiB inflated")
+
+    # config.json describes a model: one whose Dense layer declares 16 TiB of kernel, and one of 100,000 layers.
+    def sequential(layers):
+        return {"module": "keras", "class_name": "Sequential", "registered_name": None,
+                "config": {"name": "s", "layers": [
+                    {"module": "keras.layers", "class_name": "InputLayer",
+                     "config": {"batch_shape": [None, 64], "dtype": "float32", "name": "digits"}}, *layers]},
+                "build_config": {"input_shape": [None, 64]}}
+
+    def dense(name, units):
+        return {"module": "keras.layers", "class_name": "Dense", "config": {"name": name, "units": units}}
+
+    for case, layers, holds in (
+            ("huge", [dense("hidden", 2**36)], "a Dense layer of 2**36 units: 16 TiB of kernel"),
+            ("many", [dense(f"d{i}", 1) for i in range(100_000)], "100,000 Dense layers")):
+        (folder / case).mkdir()
+        model = folder / case / "model.keras"
+        with zipfile.ZipFile(model, "w", zipfile.ZIP_DEFLATED) as archive:
+            archive.writestr("metadata.json", "{}")
+            archive.writestr("config.json", json.dumps(sequential(layers)))
+            archive.writestr("model.weights.h5", bytes(100))
+        cases[f"model: a .keras file whose config.json declares {holds}"] = (
+            "model", model, f"{model.stat().st_size / 2**10:.0f} KiB on disk, {holds}")
     fixture = json.loads((ROOT / "tests" / "fixtures" / "ann-smoke-results.json").read_text())
     fixture["title"] = "x" * 20_000_000
     (folder / "run").mkdir()

@@ -36,3 +36,12 @@ def test_smoke_run_on_each_backend(experiment, name, tmp_path):
     assert list((tmp_path / "reports").glob("*/index.html"))
     summary = next((tmp_path / "reports").glob("*/README.md")).read_text()
     assert f"| Keras backend | {name} |" in summary
+    # The saved model loads back on the same backend, its weights first counted from its config without values.
+    check = ("import sys, numpy as np; from pathlib import Path; from ann_keras.deploy import trained; "
+             "run = Path(sys.argv[1]); declared, stored = trained.config_weights(run / 'final' / 'model.keras'); "
+             "model = trained.locate(run).load_model(); "
+             "held = sum(int(np.prod(v.shape)) * trained._itemsize(v.dtype) for v in model.variables); "
+             "assert 0 < declared == held <= stored, (declared, held, stored)")
+    loaded = subprocess.run([sys.executable, "-c", check, str(found.parent)], capture_output=True, text=True,
+                            timeout=300, env={**os.environ, "KERAS_BACKEND": name})
+    assert loaded.returncode == 0, loaded.stderr[-3000:]

@@ -237,6 +237,67 @@ def test_weights_that_declare_more_than_they_store_are_refused_before_keras_read
     assert locate(honest).model_file == honest
 
 
+def with_config(source, target, change):
+    """Copy the .keras archive `source` to `target` with its config.json passed through `change`."""
+    with zipfile.ZipFile(source) as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    config = json.loads(members["config.json"])
+    change(config)
+    members["config.json"] = json.dumps(config).encode()
+    with zipfile.ZipFile(target, "w") as archive:
+        for name, content in members.items():
+            archive.writestr(name, content)
+    return target
+
+
+def dense_layers(config):
+    return [layer for layer in config["config"]["layers"] if layer["class_name"] == "Dense"]
+
+
+def test_a_config_declaring_layers_larger_than_its_weights_is_refused_before_keras_builds_them(tmp_path,
+                                                                                               trained_runs):
+    def huge(config):
+        dense_layers(config)[0]["config"]["units"] = 2**36   # a kernel of 64 inputs x 2**36 units: 16 TiB
+        for layer in config["config"]["layers"]:
+            layer.pop("build_config", None)   # built from the call instead, on the declared shapes
+
+    bomb = with_config(trained_runs["vectors"] / "final" / "model.keras", tmp_path / "model.keras", huge)
+    with pytest.raises(ModelError, match=r"model.keras: its config.json declares layers of [0-9.]+ TiB of weights, "
+                                         r"more than its model.weights.h5 holds \([0-9.]+ KiB\)"):
+        locate(bomb).load_model()
+    digits = tmp_path / "digits.csv"
+    digits.write_text(",".join(["0"] * 64) + "\n")
+    result = invoke("predict", bomb, digits)
+    assert result.exit_code == 2 and "declares layers of" in result.stderr
+    assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_the_weights_a_config_declares_are_counted_exactly_and_nothing_is_left_for_keras_to_allocate(
+        trained_runs):
+    from keras.src.backend.common import global_state
+    pending = list(global_state.get_global_attribute("uninitialized_variables", [], set_to_default=True))
+    for run_dir in trained_runs.values():
+        declared, stored = trained_models.config_weights(run_dir / "final" / "model.keras")
+        model = locate(run_dir).load_model()
+        assert declared == sum(int(np.prod(v.shape)) * np.dtype(v.dtype).itemsize for v in model.variables)
+        assert 0 < declared <= stored
+    assert global_state.get_global_attribute("uninitialized_variables") == pending
+
+
+def test_a_config_of_too_many_keras_objects_or_none_at_all_is_one_line(tmp_path, trained_runs, monkeypatch):
+    source = trained_runs["vectors"] / "final" / "model.keras"
+    monkeypatch.setattr(trained_models, "MAX_CONFIG_OBJECTS", 5)
+    with pytest.raises(ModelError, match=r"its config.json names more than 5 Keras objects"):
+        locate(source).load_model()
+    monkeypatch.undo()
+
+    def foreign(config):
+        dense_layers(config)[0]["class_name"] = "os.system"
+
+    with pytest.raises(ModelError, match=r"model.keras: not a Keras model ann-keras can load \("):
+        locate(with_config(source, tmp_path / "model.keras", foreign)).load_model()
+
+
 # ---------------------------------------------------------------- a results.json that is another model's
 
 

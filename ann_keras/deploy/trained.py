@@ -12,7 +12,10 @@ zip archive: before Keras opens it, its directory is read and every
 member's declared size (the bytes it inflates to), the total and each
 member's compression ratio are held to caps, and the arrays its weights
 file declares to the size of that file, so a small file cannot inflate to
-gigabytes (Keras's own guards start at 4 GiB). results.json is checked
+gigabytes (Keras's own guards start at 4 GiB). Keras builds the model from
+config.json, every variable at its full size, before it reads a weight; so
+the model is first built once without values (`config_weights`) and its
+variables held to what the weights file stores. results.json is checked
 against the model it describes (`Trained.reads`): as many class names as
 the model has outputs, the input its model family reads, and a scaling that
 fits the model's steps and channels, before any of them sizes an array.
@@ -21,7 +24,9 @@ fits the model's steps and channels, before any of them sizes an array.
 from __future__ import annotations
 
 import contextlib
+import json
 import math
+import re
 import struct
 import zipfile
 from dataclasses import dataclass
@@ -42,6 +47,10 @@ MAX_RATIO = 100                         # inflated / stored, for a member over R
 RATIO_FLOOR_BYTES = 1 << 20
 MAX_DIRECTORY_BYTES = 1 << 20           # the zip's central directory: thousands of members, not millions
 WEIGHTS_MEMBER = "model.weights.h5"
+CONFIG_MEMBER = "config.json"
+# Keras objects (layers, initialisers, policies: whatever names a class_name) in one config. ann-keras's largest
+# model has about a hundred; each costs Keras kilobytes in memory where it costs the config a few hundred bytes.
+MAX_CONFIG_OBJECTS = 10_000
 
 
 class ModelError(AnnKerasError):
@@ -59,16 +68,16 @@ class Trained:
     def load_model(self):
         """Return the keras.Model, loaded in Keras's safe mode (no code from the file runs)."""
         import keras
-
-        from .. import models   # noqa: F401 -- registers ann-keras's own layers and schedules
-        from ..models import conv_branch, front_end, gelu, normalization, whitening  # noqa: F401
-        from ..training import optimizers  # noqa: F401 -- registers SGD and OneCycle
+        declared, stored = config_weights(self.model_file)
+        if declared > stored:
+            raise ModelError(f"{self.model_file}: its {CONFIG_MEMBER} declares layers of {_size(declared)} of "
+                             f"weights, more than its {WEIGHTS_MEMBER} holds ({_size(stored)}), which Keras would "
+                             f"allocate before reading a weight; valid: a {MODEL_FILE} written by `ann-keras tune` "
+                             "or `train`")
         try:
             return keras.saving.load_model(self.model_file, compile=False, safe_mode=True)
         except Exception as error:   # Keras raises many types for a broken or foreign file
-            reason = " ".join(str(error).split())[:200] or type(error).__name__
-            raise ModelError(f"{self.model_file}: not a Keras model ann-keras can load ({reason}); valid: "
-                             f"a {MODEL_FILE} written by `ann-keras tune` or `train`") from None
+            raise _unloadable(self.model_file, error) from None
 
     @property
     def scaling(self) -> dict | None:
@@ -213,6 +222,75 @@ def check_archive(model_file: Path) -> None:
                      "where Keras stores every weight in full")
 
 
+def config_weights(model_file: Path) -> tuple[int, int]:
+    """Return the bytes of the variables `model_file`'s config declares, and the bytes its weights file holds.
+
+    The model is built from config.json as Keras's load_model builds it (safe
+    mode, no compile), but inside a StatelessScope that leaves every variable
+    uninitialised: Keras then records each one's shape and dtype without
+    allocating it. Those uninitialised variables are taken off Keras's list
+    again, or the next scope to close would allocate them after all. ModelError
+    where the config cannot be built or names too many objects to build.
+    """
+    import keras
+
+    from .. import models   # noqa: F401 -- registers ann-keras's own layers and schedules
+    from ..models import conv_branch, front_end, gelu, normalization, whitening  # noqa: F401
+    from ..training import optimizers  # noqa: F401 -- registers SGD and OneCycle
+    try:
+        with zipfile.ZipFile(model_file) as archive:
+            config = json.loads(archive.read(CONFIG_MEMBER))   # its size is capped by check_archive
+            names = set(archive.namelist())
+            stored = archive.getinfo(WEIGHTS_MEMBER).file_size if WEIGHTS_MEMBER in names else 0
+    except Exception as error:   # no zip, no config.json, not JSON: one line, as Keras's would be
+        raise _unloadable(model_file, error) from None
+    objects = _count_objects(config, MAX_CONFIG_OBJECTS)
+    if objects > MAX_CONFIG_OBJECTS:
+        raise ModelError(f"{model_file}: its {CONFIG_MEMBER} names more than {MAX_CONFIG_OBJECTS:,} Keras objects "
+                         f"(layers, initialisers, ...), each built in memory; valid: a {MODEL_FILE} written by "
+                         "`ann-keras tune` or `train`")
+    if not isinstance(config, dict):
+        raise _unloadable(model_file, ValueError(f"{CONFIG_MEMBER} holds no object"))
+    config["compile_config"] = None   # as load_model(compile=False): no optimizer is built
+    from keras.src.backend.common import global_state
+    pending = list(global_state.get_global_attribute("uninitialized_variables", [], set_to_default=True))
+    try:
+        with keras.StatelessScope(initialize_variables=False):
+            model = keras.saving.deserialize_keras_object(config, safe_mode=True)
+        declared = sum(math.prod(variable.shape) * _itemsize(variable.dtype)
+                       for variable in getattr(model, "variables", ()))
+    except Exception as error:   # Keras raises many types for a broken or foreign config
+        raise _unloadable(model_file, error) from None
+    finally:
+        global_state.set_global_attribute("uninitialized_variables", pending)
+    return declared, stored
+
+
+def _count_objects(config, limit: int) -> int:
+    """Return how many dicts in `config` name a class_name, counting no further than just past `limit`."""
+    count, stack = 0, [config]
+    while stack and count <= limit:
+        node = stack.pop()
+        if isinstance(node, dict):
+            count += "class_name" in node
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return count
+
+
+def _itemsize(dtype) -> int:
+    """Bytes per value of a Keras dtype name: "float32" 4, "bfloat16" 2, "float8_e4m3fn" 1, "bool" 1."""
+    bits = re.search(r"\d+", str(dtype))
+    return max(1, int(bits.group()) // 8) if bits else 1
+
+
+def _unloadable(model_file: Path, error: Exception) -> ModelError:
+    reason = " ".join(str(error).split())[:200] or type(error).__name__
+    return ModelError(f"{model_file}: not a Keras model ann-keras can load ({reason}); valid: a {MODEL_FILE} "
+                      "written by `ann-keras tune` or `train`")
+
+
 def _declared_weights(model_file: Path, info: zipfile.ZipInfo) -> int:
     """Return the bytes the arrays in the weights member declare, counted until they pass its size (0: unreadable).
 
@@ -242,7 +320,7 @@ def _declared_weights(model_file: Path, info: zipfile.ZipInfo) -> int:
 
 def _size(count: int) -> str:
     """A number of bytes for a message: 1.5 GiB, 16 MiB, 300 bytes."""
-    for unit, shift in (("GiB", 30), ("MiB", 20), ("KiB", 10)):
+    for unit, shift in (("TiB", 40), ("GiB", 30), ("MiB", 20), ("KiB", 10)):
         if count >= 1 << shift:
             return f"{count / (1 << shift):.3g} {unit}"
     return f"{count} bytes"
