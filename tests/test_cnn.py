@@ -39,6 +39,18 @@ def test_cnn_hyperparameters_change_the_network():
     assert model.output_shape == (None, 3)
 
 
+@pytest.mark.parametrize("relu, order", [
+    ("convolution", ["conv1_1", "bn1_1", "relu1_1", "conv1_2", "bn1_2", "relu1_2", "dropout1"]),
+    # The paper's words: "following every two convolution layers and a dropout layer, a ReLU function is applied".
+    ("pair", ["conv1_1", "bn1_1", "conv1_2", "bn1_2", "dropout1", "relu1"]),
+])
+def test_relu_follows_each_convolution_or_each_pair_after_its_dropout(relu, order):
+    model = models.build("cnn", (32, 32, 3), 10, cnn_params(augment=False, relu=relu))
+    names = [layer.name for layer in model.layers]
+    assert names[names.index("conv1_1"):names.index("conv2_1")] == order
+    assert len([name for name in names if name.startswith("relu")]) == (4 if relu == "convolution" else 2)
+
+
 def test_cnn_refuses_non_image_examples_with_a_clear_message():
     with pytest.raises(DataError, match=r"the cnn model needs images \(height, width, channels\), got examples "
                                         r"of shape \(64,\); valid choices: cifar10, images:PATH, synthetic-images"):

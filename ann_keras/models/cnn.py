@@ -19,6 +19,9 @@ PARAMS = {
                          default=0.99),
     "reduction": Field(str, "how each pair halves the image: the second convolution's stride, "
                             "max-pooling, or none", choices=("stride", "maxpool", "none")),
+    "relu": Field(str, "where ReLU goes: after every convolution, or once per pair after its dropout (the "
+                       "paper's words: \"following every two convolution layers and a dropout layer\")",
+                  choices=("convolution", "pair"), default="convolution"),
     "dropout": Field(float, "dropout rate after each convolution pair (where pooling would be)", minimum=0,
                      maximum=0.95),
     "dense_dropout": Field(float, "dropout rate after each hidden fully-connected layer", minimum=0,
@@ -36,7 +39,8 @@ def build(input_shape, num_classes: int, params: dict, augment: dict | None = No
     """Return the paper's convolutional network, generalised.
 
     Per entry of `filters`, a pair of convolutions (each followed by batch
-    normalisation and ReLU), a spatial reduction and dropout; then
+    normalisation, and ReLU after each or once after the pair's dropout:
+    `relu`), a spatial reduction and dropout; then
     `dense_layers` fully-connected ReLU layers (with `dense_dropout`), and a
     softmax layer: with one hidden layer, the paper's "two fully connected
     layers".
@@ -52,6 +56,9 @@ def build(input_shape, num_classes: int, params: dict, augment: dict | None = No
     inputs = keras.Input(shape=tuple(input_shape), name="pixels")   # uint8 arrays are cast on the way in
     x = inputs
     x = layers.Rescaling(1 / 255, name="to_unit_range")(x)
+    # "convolution": ReLU after each convolution. "pair": the paper's order, conv, conv, dropout, then one ReLU,
+    # so a pair's two convolutions compose linearly (dropout and ReLU commute: dropout only scales by 0 or 2).
+    relu_each = params.get("relu", "convolution") == "convolution"
     for pair, filters in enumerate(params["filters"], start=1):
         for conv in (1, 2):
             stride = 2 if conv == 2 and params["reduction"] == "stride" else 1
@@ -60,10 +67,13 @@ def build(input_shape, num_classes: int, params: dict, augment: dict | None = No
                               use_bias=not params["batch_norm"], name=f"conv{pair}_{conv}")(x)
             if params["batch_norm"]:
                 x = FusedBatchNormalization(momentum=params["bn_momentum"], name=f"bn{pair}_{conv}")(x)
-            x = layers.ReLU()(x)
+            if relu_each:
+                x = layers.ReLU(name=f"relu{pair}_{conv}")(x)
         if params["reduction"] == "maxpool":
             x = layers.MaxPooling2D(2, name=f"pool{pair}")(x)
         x = layers.Dropout(params["dropout"], name=f"dropout{pair}")(x)
+        if not relu_each:
+            x = layers.ReLU(name=f"relu{pair}")(x)
     x = layers.Flatten()(x)
     for index in range(params["dense_layers"]):
         x = layers.Dense(params["dense_units"], activation="relu", name=f"dense_{index + 1}")(x)
