@@ -2,7 +2,8 @@
 
 Prints one JSON line: the one line the input got (or what was read), and this
 process's peak resident memory. A process of its own, so the peak is this
-input's alone; `--imports-only` gives the baseline, the same imports reading nothing.
+input's alone; `--imports-only` gives the baseline, the same imports reading nothing (for a model: Keras and
+its backend too, which loading any model imports).
 """
 
 import argparse
@@ -25,6 +26,7 @@ READERS = {   # case -> how its command reads the file
                                                    {"mean": [0.0], "std": [1.0], "steps": 1_000}),
     "predict-digits": lambda path: inputs.read([path], "vectors", (64,), SCALING),
     "train-ts": lambda path: data.load(f"ts:{path}", seed=0),
+    "archive": lambda path: trained.locate(path),                # the zip's declared sizes, before Keras
     "model": lambda path: trained.locate(path).load_model(),
     "report": lambda path: results.load(path),
 }
@@ -36,6 +38,11 @@ parser.add_argument("--imports-only", action="store_true")
 args = parser.parse_args()
 
 outcome = "imports only"
+if args.imports_only and args.case == "model":
+    # What loading any model imports first: Keras and its backend, and ann-keras's own layers.
+    import keras  # noqa: E402,F401
+    from ann_keras import models  # noqa: E402,F401
+    from ann_keras.models import conv_branch, front_end, gelu, normalization, whitening  # noqa: E402,F401
 if not args.imports_only:
     try:
         read = READERS[args.case](Path(args.path))
