@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import backend, data, experiments, results
-from .errors import AnnKerasError, DataError, ResultsError, shorten
+from .errors import AnnKerasError, DataError
 from .errors import choices as choices_text
 from .search.events import ignore
 from .search.roles import DistributedError, Role
@@ -130,7 +130,6 @@ def reproduce(names: tuple[str, ...], *, seed: int, runs_dir: Path, reports_dir:
             # The paper's full protocol needs a GPU; this profile is sized for a CPU.
             spec = experiments.load(name, "cpu")
         chosen.append((spec, spec.profile))
-        _keep_other_commands_report(spec, "tune", reports_dir)   # refused now, not after the first hour
     # The time left after each experiment: the last reports' wall times, scaled by how this machine has
     # compared with them so far in this command.
     last = [_last_wall_time(reports_dir, spec) for spec, _ in chosen]
@@ -251,8 +250,6 @@ def index(reports_dir: Path) -> tuple[Path, list[str]]:
 def _run(kind: str, experiment, choices: Choices, on_event, *, after_s: float | None = None,
          label: str = "") -> Outcome:
     spec = _load_spec(experiment, choices)
-    if choices.report and (choices.role is None or choices.role.name != "worker"):
-        _keep_other_commands_report(spec, kind, choices.reports_dir)
     from .search import progress
     on_event = progress.Tracker(spec, kind, on_event, after_s=after_s, label=label)
     backend.choose(choices.backend)
@@ -282,26 +279,6 @@ def _run(kind: str, experiment, choices: Choices, on_event, *, after_s: float | 
     if not choices.report:
         return Outcome(result, run_dir)
     return Outcome(result, run_dir, reports.write_report(result, choices.reports_dir) / "index.html")
-
-
-def _keep_other_commands_report(spec, kind: str, reports_dir: Path) -> None:
-    """Refuse, before anything trains, a run whose report would replace the other command's report.
-
-    `tune` and `train` of one experiment and profile write the same folder, reports/<report_name>/: an
-    afternoon's `train` would otherwise replace the grid search's report that `make reproduce` wrote, its trials
-    and the paper's numbers beside them. A report of the same command is this run's own kind, replaced as before.
-    """
-    folder = Path(reports_dir) / spec.report_name
-    if not (folder / results.RESULTS_FILE).is_file():
-        return
-    try:
-        earlier = results.load(folder)
-    except AnnKerasError:
-        return   # not a report this package can read: nothing of ours would be lost
-    if earlier.kind != kind:
-        command = f"ann-keras {earlier.kind} {shorten(earlier.experiment)}"
-        raise ResultsError(f"{folder} holds the report of `{command}`, which `{kind}` would replace: give "
-                           f"--reports-dir DIR for this run's report, or --no-report, or remove {folder} first")
 
 
 def _load_spec(experiment, choices: Choices):

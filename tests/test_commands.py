@@ -39,34 +39,3 @@ def test_a_rebuilt_report_can_take_the_specs_prose_as_it_reads_now_and_keep_ever
     current = experiments.load(data["spec"]["name"], data["spec"]["profile"]).to_dict()
     assert rebuilt.spec["notes"] == current["notes"] and rebuilt.spec["notes"] != data["spec"]["notes"]
     assert rebuilt.trials == data["trials"] and rebuilt.final["metrics"] == data["final"]["metrics"]
-
-
-@pytest.mark.parametrize("kind, earlier", [("train", "tune"), ("tune", "train")])
-def test_a_run_whose_report_would_replace_the_other_commands_report_is_refused_before_training(
-        in_tmp, fixture_results, kind, earlier):
-    import json
-    from ann_keras.errors import ResultsError
-    data = json.loads(fixture_results.read_text())
-    data["kind"] = earlier
-    folder = in_tmp / "reports" / "ann-smoke"
-    folder.mkdir(parents=True)
-    (folder / "results.json").write_text(json.dumps(data))
-    before = (folder / "results.json").read_bytes()
-    run = commands.train if kind == "train" else commands.tune
-    with pytest.raises(ResultsError, match=f"holds the report of `ann-keras {earlier} ann`.*--reports-dir"):
-        run("ann", commands.Choices(profile="smoke", progress="none", argv=()))
-    assert (folder / "results.json").read_bytes() == before
-    assert not (in_tmp / "runs").exists()   # refused before a run folder was made
-
-
-def test_reproduce_refuses_to_replace_a_train_report_before_its_first_experiment_trains(in_tmp, fixture_results):
-    import json
-    from ann_keras.errors import ResultsError
-    data = json.loads(fixture_results.read_text())
-    data["kind"] = "train"
-    for name in ("cnn", "cnn-cpu"):   # the second experiment's report, with a GPU and without
-        (in_tmp / "reports" / name).mkdir(parents=True)
-        (in_tmp / "reports" / name / "results.json").write_text(json.dumps(data))
-    with pytest.raises(ResultsError, match="cnn(-cpu)? holds the report of `ann-keras train ann`"):
-        commands.reproduce(("ann", "cnn"), seed=1, runs_dir=in_tmp / "runs", reports_dir=in_tmp / "reports")
-    assert not (in_tmp / "runs").exists()
