@@ -41,8 +41,7 @@ outcome = "imports only"
 if args.imports_only and args.case == "model":
     # What loading any model imports first: Keras and its backend, and ann-keras's own layers.
     import keras  # noqa: E402,F401
-    from ann_keras import models  # noqa: E402,F401
-    from ann_keras.models import conv_branch, front_end, gelu, normalization, whitening  # noqa: E402,F401
+    trained.register_own_objects()
 if not args.imports_only:
     try:
         read = READERS[args.case](Path(args.path))

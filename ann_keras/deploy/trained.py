@@ -68,7 +68,7 @@ class Trained:
     def load_model(self):
         """Return the keras.Model, loaded in Keras's safe mode (no code from the file runs)."""
         import keras
-        declared, stored = config_weights(self.model_file)
+        declared, stored = config_weights(self.model_file)   # which registers ann-keras's own objects first
         if declared > stored:
             raise ModelError(f"{self.model_file}: its {CONFIG_MEMBER} declares layers of {_size(declared)} of "
                              f"weights, more than its {WEIGHTS_MEMBER} holds ({_size(stored)}), which Keras would "
@@ -222,6 +222,13 @@ def check_archive(model_file: Path) -> None:
                      "where Keras stores every weight in full")
 
 
+def register_own_objects() -> None:
+    """Import what registers ann-keras's own layers, schedules and optimisers, so Keras can build a saved model."""
+    from .. import models   # noqa: F401 -- the model families and their layers
+    from ..models import conv_branch, front_end, gelu, normalization, whitening  # noqa: F401
+    from ..training import optimizers  # noqa: F401 -- SGD and OneCycle
+
+
 def config_weights(model_file: Path) -> tuple[int, int]:
     """Return the bytes of the variables `model_file`'s config declares, and the bytes its weights file holds.
 
@@ -233,10 +240,7 @@ def config_weights(model_file: Path) -> tuple[int, int]:
     where the config cannot be built or names too many objects to build.
     """
     import keras
-
-    from .. import models   # noqa: F401 -- registers ann-keras's own layers and schedules
-    from ..models import conv_branch, front_end, gelu, normalization, whitening  # noqa: F401
-    from ..training import optimizers  # noqa: F401 -- registers SGD and OneCycle
+    register_own_objects()
     try:
         with zipfile.ZipFile(model_file) as archive:
             config = json.loads(archive.read(CONFIG_MEMBER))   # its size is capped by check_archive

@@ -87,6 +87,8 @@ def fit(model: keras.Model, params: dict, dataset: Dataset, *, seed: int, verbos
     whitens = whitening.adapt(model, x_train, seed) > 0
     # Only families with an `augment` switch augment at all (the MLP and RNNs have none).
     augments = bool("augment" in params and params["augment"] and augment and augmentation.is_on(augment))
+    # Keras's PyTorch trainer refuses more than one step per compiled call ("steps_per_execution must be 1").
+    one_step_per_call = backend.name() == "torch"
     if params.get("iterations"):
         per_call = steps_per_epoch = params["log_every"]
         epochs = params["iterations"] // per_call
@@ -97,20 +99,17 @@ def fit(model: keras.Model, params: dict, dataset: Dataset, *, seed: int, verbos
         steps_per_epoch = max(len(y_train) // batch_size, 1)
         # Keras runs whole compiled calls of `per_call` steps on an endless stream, so an epoch is rounded up to a
         # multiple of them (703 steps of 64 images become 704); were it not, every epoch would overrun silently.
-        # (PyTorch's trainer runs one step per call whatever is asked: its epochs are not rounded.)
-        per_call = min(params["steps_per_execution"], steps_per_epoch) if backend.name() != "torch" else 1
+        # (On PyTorch, one step per call, below: its epochs are not rounded.)
+        per_call = 1 if one_step_per_call else min(params["steps_per_execution"], steps_per_epoch)
         steps_per_epoch = -(-steps_per_epoch // per_call) * per_call
         epochs = params["epochs"]
     batches = feeding.stream(x_train, y_train, batch_size, seed, augment if augments else {}, steps_per_epoch)
     if budget is not None:
         epochs = min(epochs, budget)
-    if getattr(getattr(model, "distribute_strategy", None), "num_replicas_in_sync", 1) > 1:
-        # Keras 3.15's multi-step loop fails under MirroredStrategy ("You must feed a value for
-        # placeholder tensor"), so a model trained on several devices runs one step per call.
-        per_call = 1
-    if backend.name() == "torch":
-        # Keras's PyTorch trainer refuses more ("steps_per_execution must be 1"). The MLP's logged points stay
-        # log_every steps each; only each step is a call of its own.
+    # Keras 3.15's multi-step loop fails under MirroredStrategy ("You must feed a value for placeholder tensor"),
+    # so a model trained on several devices runs one step per call, as PyTorch does (the MLP's logged points stay
+    # log_every steps each; only each step is a call of its own).
+    if one_step_per_call or getattr(getattr(model, "distribute_strategy", None), "num_replicas_in_sync", 1) > 1:
         per_call = 1
     total_steps = epochs * steps_per_epoch
     optimizers.compile_model(model, params, steps_per_execution=per_call, total_steps=total_steps)
